@@ -1,0 +1,63 @@
+"""One word in, its indexed terms out: routing by script, normalisation, stop words, stemming.
+
+Pure Python (no Whoosh). Results are memoised: news vocabulary is small next to its volume.
+"""
+from __future__ import annotations
+
+from search.analysis import stopword
+from search.analysis.normalize import (fold_arabic_letters, fold_cyrillic, fold_digits,
+                                       fold_latin, normalize_arabic)
+from search.analysis.script import ARABIC, CYRILLIC, LATIN, word_script
+from search.analysis.stem import LATIN_LANGUAGES, stem_arabic, stem_cyrillic, stem_latin
+
+Terms = tuple[str, str]  # (exact form, stem)
+_cache: dict[tuple[str, str], Terms | None] = {}
+_CACHE_LIMIT = 1_000_000
+
+
+def _arabic_terms(word: str) -> Terms | None:
+    folded = fold_arabic_letters(word)  # keeps ى and ة for the stop check and the stemmer
+    if folded in stopword.ARABIC or not folded:
+        return None
+    # ة → ه only after stemming: before it, snowball keeps the feminine ending of definite
+    # forms (الأمريكية → امريكيه but أمريكي → امريك) and one noun gets two stems
+    return normalize_arabic(folded), stem_arabic(folded.replace("\u0649", "\u064A"))
+
+
+def _latin_terms(word: str, lang: str) -> Terms | None:
+    exact = fold_latin(word)
+    if not exact or (lang == "en" and exact in stopword.ENGLISH):
+        return None
+    return exact, stem_latin(exact, lang)
+
+
+def _cyrillic_terms(word: str) -> Terms | None:
+    exact = fold_cyrillic(word)
+    if exact in stopword.RUSSIAN:
+        return None
+    return exact, stem_cyrillic(exact)
+
+
+def analyze_word(word: str, lang: str = "en") -> Terms | None:
+    """(exact, stem) for one word, or None for a stop word; ``lang`` picks the Latin stemmer."""
+    script = word_script(word)
+    if script == LATIN:
+        lang = lang if lang in LATIN_LANGUAGES else "en"  # an Arabic document's Latin words
+    key = (word, lang if script == LATIN else "")
+    try:
+        return _cache[key]
+    except KeyError:
+        pass
+    if script == ARABIC:
+        terms = _arabic_terms(word)
+    elif script == LATIN:
+        terms = _latin_terms(word, lang)
+    elif script == CYRILLIC:
+        terms = _cyrillic_terms(word)
+    else:  # numbers and scripts without a stemmer: case- and digit-folded
+        exact = fold_digits(word.casefold())
+        terms = (exact, exact) if exact else None
+    if len(_cache) >= _CACHE_LIMIT:
+        _cache.clear()
+    _cache[key] = terms
+    return terms

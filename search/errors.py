@@ -1,0 +1,71 @@
+"""Named errors of the core; the CLI and the web convert them at the edge."""
+from __future__ import annotations
+
+
+class SearchError(Exception):
+    """Base class of every error the core raises on purpose."""
+
+    exit_code = 1
+    http_status = 500
+
+    @property
+    def message(self) -> str:
+        """The one-line message shown to a person."""
+        return str(self)
+
+
+class IndexMissingError(SearchError):
+    """No index at the given location."""
+
+    http_status = 503
+
+    def __init__(self, index_dir: str) -> None:
+        super().__init__(
+            f"No index in {index_dir} — run `search index build seeds/` first."
+        )
+        self.index_dir = index_dir
+
+
+class SchemaVersionError(SearchError):
+    """The index on disk was built with another schema version."""
+
+    http_status = 503
+
+    def __init__(self, index_dir: str, found: object, expected: int) -> None:
+        super().__init__(
+            f"The index in {index_dir} has schema version {found}, this program needs "
+            f"{expected} — rebuild the index with `search index build`."
+        )
+
+
+class IndexLockedError(SearchError):
+    """Another writer holds the index lock."""
+
+    http_status = 503
+
+
+class QueryError(SearchError):
+    """The query cannot be understood."""
+
+    exit_code = 2
+    http_status = 400
+
+
+class DocumentNotFoundError(SearchError):
+    """No article with that id."""
+
+    http_status = 404
+
+    def __init__(self, doc_id: str) -> None:
+        super().__init__(f"No article with id {doc_id!r}.")
+        self.doc_id = doc_id
+
+
+class IngestError(SearchError):
+    """A file could not be read as articles (the message says why)."""
+
+
+def error_json(err: SearchError) -> dict:
+    """The one JSON error shape of the CLI and the API."""
+    return {"error": {"status": err.http_status, "type": type(err).__name__,
+                      "message": err.message}}

@@ -1,0 +1,137 @@
+"""Snippets and highlights on the original text: whole words in <mark>, everything escaped.
+
+Matching is done on analysed terms (so شدّد is marked for a query شدد), but the marks are
+placed with the tokenizer's offsets into the stored text, diacritics and all.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from html import escape
+
+from search.analysis import analyze_word, iter_words
+
+SNIPPET_CHARS = 320  # about two sentences
+MIN_FRAGMENT_CHARS = 80  # a second fragment shorter than this is noise, not context
+_SENTENCE_END = re.compile(r"(?<=[.!?؟۔…])[\"'”’»)\]]*\s+|\n+")
+_GAP = re.compile(r"^[\s\u200c\u200d\u200e\u200f]*$")  # only spaces/joiners between two marks
+
+
+@dataclass(frozen=True)
+class MatchSet:
+    """The analysed terms a document matched: stems (stem fields) and exact forms."""
+
+    stems: frozenset[str]
+    exact: frozenset[str]
+
+    def __bool__(self) -> bool:
+        return bool(self.stems or self.exact)
+
+    def spans(self, text: str, lang: str) -> list[tuple[int, int]]:
+        """(start, end) of every matched word of ``text``."""
+        out = []
+        for word, start, end in iter_words(text):
+            terms = analyze_word(word, lang or "en")
+            if terms and (terms[1] in self.stems or terms[0] in self.exact):
+                out.append((start, end))
+        return out
+
+
+def mark_text(text: str, spans: list[tuple[int, int]], start: int = 0,
+              end: int | None = None) -> str:
+    """Escape text[start:end], wrapping the spans in <mark> (adjacent ones merged)."""
+    end = len(text) if end is None else end
+    out: list[str] = []
+    pos = start
+    merged: list[list[int]] = []
+    for s, e in spans:
+        if e <= start or s >= end:
+            continue
+        if merged and _GAP.match(text[merged[-1][1]:s]):
+            merged[-1][1] = e  # a phrase is one highlight, not several
+        else:
+            merged.append([s, e])
+    for s, e in merged:
+        out.append(escape(text[pos:s]))
+        out.append(f"<mark>{escape(text[s:e])}</mark>")
+        pos = e
+    out.append(escape(text[pos:end]))
+    return "".join(out)
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence or line."""
+    bounds, pos = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        if m.start() > pos:
+            bounds.append((pos, m.start()))
+        pos = m.end()
+    if pos < len(text):
+        bounds.append((pos, len(text)))
+    return bounds
+
+
+def _clip(text: str, start: int, end: int, focus: int, budget: int) -> tuple[int, int]:
+    """Narrow [start, end) to about ``budget`` chars around ``focus``, at word boundaries."""
+    if end - start <= budget:
+        return start, end
+    lo = max(start, focus - budget // 3)
+    hi = min(end, lo + budget)
+    lo = max(start, hi - budget)
+    if lo > start:
+        sp = text.find(" ", lo, focus if focus > lo else hi)
+        lo = sp + 1 if sp != -1 else lo
+    if hi < end:
+        sp = text.rfind(" ", max(lo, focus), hi)
+        hi = sp if sp != -1 else hi
+    return lo, hi
+
+
+def make_snippet(text: str, matches: MatchSet, lang: str, budget: int = SNIPPET_CHARS) -> str:
+    """The best sentences of ``text`` for these matches, as escaped HTML with <mark>s."""
+    spans = matches.spans(text, lang) if matches else []
+    sentences = _sentences(text)
+    if not sentences:
+        return ""
+    if not spans:
+        s, e = sentences[0]
+        lo, hi = _clip(text, s, e, s, budget)
+        return mark_text(text, [], lo, hi) + (" …" if hi < len(text) else "")
+    # score sentences by how many different words they match, earlier first on ties
+    scored = []
+    for i, (s, e) in enumerate(sentences):
+        inside = [sp for sp in spans if s <= sp[0] < e]
+        if inside:
+            distinct = len({text[a:b] for a, b in inside})
+            scored.append((-distinct, i, s, e, inside[0][0]))
+    scored.sort()
+    chosen, used = [], 0
+    for _, i, s, e, first in scored:
+        room = budget - used if chosen else budget
+        if room < MIN_FRAGMENT_CHARS:
+            break
+        lo, hi = _clip(text, s, e, first, room)
+        chosen.append((i, lo, hi))
+        used += hi - lo
+    chosen.sort()
+    parts = []
+    for _, lo, hi in chosen:
+        part = mark_text(text, spans, lo, hi)
+        parts.append(("… " if lo > 0 else "") + part)
+    html = " ".join(parts)
+    return html + (" …" if chosen[-1][2] < len(text) else "")
+
+
+def mark_paragraphs(text: str, matches: MatchSet, lang: str) -> str:
+    """The whole text as escaped <p> paragraphs with every matched word marked."""
+    spans = matches.spans(text, lang) if matches else []
+    paras, pos = [], 0
+    for m in re.finditer(r"\n\s*\n|$", text):
+        if m.start() > pos or m.start() == len(text) and pos < len(text):
+            chunk = mark_text(text, spans, pos, m.start()).strip()
+            if chunk:
+                paras.append("<p>" + chunk.replace("\n", "<br>") + "</p>")
+        pos = m.end()
+        if pos >= len(text):
+            break
+    return "\n".join(paras)

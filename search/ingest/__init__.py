@@ -1,0 +1,174 @@
+"""Files to Articles: walk folders, pick a reader by suffix, turn every failure into a Skipped.
+
+Formats: plain text (.txt, and any other suffix whose content is text), JSON (.json, one
+object or a list), JSON Lines (.jsonl/.ndjson, streamed) and HTML (.html/.htm); each may
+also be gzipped (.jsonl.gz).
+"""
+from __future__ import annotations
+
+import errno
+import gzip
+import os
+import stat
+import zlib
+from collections.abc import Iterable, Iterator
+
+from search.errors import IngestError
+from search.ingest.encoding import decode_bytes, looks_binary
+from search.ingest.fields import (
+    MAX_BODY_CHARS, MAX_FILE_BYTES, derive_title, file_article_id, format_size, parse_date,
+)
+from search.ingest.plaintext import parse_text
+from search.ingest.record import MAX_LINE_BYTES, article_from_record, read_json, read_jsonl
+from search.ingest.webpage import decode_html, parse_html
+from search.model import Article, Skipped
+
+__all__ = [
+    "MAX_BODY_CHARS", "MAX_FILE_BYTES", "MAX_LINE_BYTES", "SUPPORTED_SUFFIXES",
+    "article_from_record", "decode_bytes", "derive_title", "parse_date", "parse_file",
+    "read_articles", "read_file",
+]
+
+_FORMATS = {".txt": "text", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl",
+            ".html": "html", ".htm": "html"}
+# Each also gzipped (read through gzip, streaming for JSON Lines).
+SUPPORTED_SUFFIXES = tuple(_FORMATS) + tuple(f"{suffix}.gz" for suffix in _FORMATS)
+_SNIFF_BYTES = 8192
+_SPECIAL = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"),
+            (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+
+PathArg = str | os.PathLike
+
+
+def read_articles(paths: Iterable[PathArg]) -> Iterator[Article | Skipped]:
+    """Articles from files and folders (walked in sorted order); a Skipped for each failure."""
+    seen: set[str] = set()  # real paths already read: symlink loops and repeats end here
+    for given in paths:
+        yield from _walk(os.fsdecode(os.fspath(given)), seen)
+
+
+def read_file(path: PathArg) -> Iterator[Article | Skipped]:
+    """Articles of one file, and a Skipped for the file or each record that cannot be read."""
+    name = os.fsdecode(os.fspath(path))
+    try:
+        yield from _parse(name)
+    except IngestError as error:
+        yield Skipped(name, error.message)
+    except OSError as error:
+        yield Skipped(name, _os_reason(error))
+    except (EOFError, zlib.error):
+        yield Skipped(name, "gzip data is truncated or corrupt")
+    except (MemoryError, RecursionError) as error:
+        yield Skipped(name, f"too large or too deeply nested to read ({type(error).__name__})")
+
+
+def parse_file(path: PathArg) -> list[Article]:
+    """One file's articles; raises IngestError if it cannot be read or holds no article.
+
+    Bad records among good ones are left out here; read_articles reports them.
+    """
+    articles: list[Article] = []
+    problems: list[Skipped] = []
+    for item in read_file(path):
+        (articles if isinstance(item, Article) else problems).append(item)
+    if not articles:
+        raise IngestError(problems[0].reason if problems else "no articles in the file")
+    return articles
+
+
+def _walk(top: str, seen: set[str]) -> Iterator[Article | Skipped]:
+    """Depth-first in name order, with an explicit stack so deep trees cannot overflow."""
+    pending: list[Iterator[str]] = [iter([top])]
+    while pending:
+        path = next(pending[-1], None)
+        if path is None:
+            pending.pop()
+            continue
+        if not os.path.isdir(path):
+            real = os.path.realpath(path)
+            if real not in seen:
+                seen.add(real)
+                yield from read_file(path)
+            continue
+        real = os.path.realpath(path)
+        if real in seen:
+            continue
+        seen.add(real)
+        try:
+            names = sorted(name for name in os.listdir(path) if not name.startswith("."))
+        except OSError as error:
+            yield Skipped(path, _os_reason(error))
+            continue
+        pending.append(iter([os.path.join(path, name) for name in names]))
+
+
+def _parse(path: str) -> Iterator[Article | Skipped]:
+    info = os.stat(path)
+    for test, kind in _SPECIAL:
+        if test(info.st_mode):
+            raise IngestError(f"not a regular file ({kind})")
+    lower = os.path.basename(path).lower()
+    gzipped = lower.endswith(".gz")
+    suffix = os.path.splitext(lower.removesuffix(".gz") if gzipped else lower)[1]
+    form = _FORMATS.get(suffix, "other")
+    if form == "jsonl":
+        with (gzip.open(path, "rb") if gzipped else open(path, "rb")) as stream:
+            yield from read_jsonl(stream, path)
+        return
+    if info.st_size == 0:
+        raise IngestError("empty file")
+    if info.st_size > MAX_FILE_BYTES:
+        raise IngestError(f"file too large ({format_size(info.st_size)} > "
+                          f"{format_size(MAX_FILE_BYTES)} limit)")
+    data = _read_bytes(path, gzipped, form)
+    if not data.strip():
+        raise IngestError("empty file")
+    if form == "html":
+        text = decode_html(data)
+    elif form == "other":
+        try:
+            text = decode_bytes(data)
+        except IngestError:
+            raise IngestError(f"unsupported or binary file ({suffix or 'no suffix'})")
+    else:
+        text = decode_bytes(data)
+    if not text.strip():
+        raise IngestError("empty file")
+    if form == "json":
+        yield from read_json(text, path)
+    elif form == "html":
+        yield parse_html(text, file_article_id(path), path)
+    else:
+        yield parse_text(text, file_article_id(path), path)
+
+
+def _read_bytes(path: str, gzipped: bool, form: str) -> bytes:
+    """The file's bytes, decompressed, never more than the limit (a small gzip can be huge)."""
+    with (gzip.open(path, "rb") if gzipped else open(path, "rb")) as stream:
+        if form == "other":
+            head = stream.read(_SNIFF_BYTES)  # don't read a whole image to learn it is one
+            if looks_binary(head):
+                suffix = os.path.splitext(path)[1].lower()
+                raise IngestError(f"unsupported or binary file ({suffix or 'no suffix'})")
+            data = head + stream.read(MAX_FILE_BYTES + 1 - len(head))
+        else:
+            data = stream.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise IngestError(f"file too large when decompressed (over {format_size(MAX_FILE_BYTES)} limit)")
+    return data
+
+
+def _os_reason(error: OSError) -> str:
+    """A person's sentence for an operating-system error."""
+    if isinstance(error, PermissionError):
+        return "permission denied"
+    if isinstance(error, FileNotFoundError):
+        name = error.filename if isinstance(error.filename, str) else ""
+        if name and os.path.islink(name):
+            return f"broken symbolic link (points to {os.readlink(name)})"
+        return "no such file or directory"
+    if error.errno == errno.ELOOP:
+        return "symbolic link loop"
+    if isinstance(error, gzip.BadGzipFile):
+        return "not a valid gzip file"
+    return f"cannot read: {error.strerror or error}"

@@ -1,0 +1,231 @@
+"""Field normalisers shared by every format: text layout, dates, titles, ids, limits."""
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from pathlib import PurePath
+
+MAX_FILE_BYTES = 50 * 1024 * 1024  # text, HTML and JSON files are read whole; JSONL streams
+MAX_BODY_CHARS = 2_000_000
+TITLE_WORDS = 12
+TITLE_CHARS = 100
+
+_LINE_BREAK = re.compile(r"\r\n|[\r\u2028\u2029\x0b\x0c\x85]")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ufeff]")
+_SAFE_STEM = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,79}")
+_SENTENCE_END = re.compile(r"(?<=[.!?؟])\s+")
+# "Tehran, Iran – ", "WASHINGTON, March 3 (Reuters) - ": a place (and agency) before a dash.
+_DATELINE = re.compile(r"^(.{2,60}?)(?:\s*[–—]|\s+--?)\s*(?=\S)")
+_RFC2822 = re.compile(
+    r"^(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s+\S+)?$")
+
+_EN_MONTHS = ("january", "february", "march", "april", "may", "june", "july",
+              "august", "september", "october", "november", "december")
+MONTHS: dict[str, int] = {name: i for i, name in enumerate(_EN_MONTHS, 1)}
+MONTHS.update({name[:3]: i for i, name in enumerate(_EN_MONTHS, 1)})
+MONTHS["sept"] = 9
+for _i, _names in enumerate((
+    "يناير كانون الثاني", "فبراير شباط", "مارس آذار", "أبريل ابريل إبريل نيسان", "مايو أيار",
+    "يونيو يونيه حزيران", "يوليو يوليه تموز", "أغسطس اغسطس آب", "سبتمبر أيلول",
+    "أكتوبر اكتوبر تشرين الأول", "نوفمبر تشرين الثاني", "ديسمبر كانون الأول"), 1):
+    for _name in re.findall(r"كانون ال\w+|تشرين ال\w+|\S+", _names):
+        MONTHS[_name] = _i
+_MONTH = "|".join(sorted(map(re.escape, MONTHS), key=len, reverse=True))
+_DAY_MONTH_YEAR = re.compile(
+    rf"(?<!\d)(\d{{1,2}})(?:st|nd|rd|th)?[\s-]+(?:of\s+)?({_MONTH})\.?,?[\s-]+(\d{{4}})(?!\d)", re.I)
+_MONTH_DAY_YEAR = re.compile(
+    rf"(?<!\w)({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})(?!\d)", re.I)
+_NUMERIC_DATE = re.compile(
+    r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
+_DAY_MONTH_YEAR_OPT = re.compile(rf"(?<!\d)\d{{1,2}}\s+({_MONTH})\b", re.I)
+_MONTH_DAY_OPT = re.compile(rf"(?<!\w)({_MONTH})\.?\s+\d{{1,2}}(?!\d)", re.I)
+_CLOCK = re.compile(r"^[\s,|@–—-]*(?:at\s+)?(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([ap])?\.?m?\.?", re.I)
+_ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹،", "01234567890123456789,")
+
+
+def normalise_text(text: str) -> str:
+    """Unify line endings to \\n and drop control characters and stray BOMs."""
+    return _CONTROL.sub("", _LINE_BREAK.sub("\n", text))
+
+
+def split_lines(text: str) -> list[str]:
+    """The text's lines, each stripped of surrounding whitespace."""
+    return [line.strip() for line in normalise_text(text).split("\n")]
+
+
+def join_paragraphs(lines: list[str]) -> str:
+    """Lines back to text: blank-line runs become one paragraph break ("\\n\\n")."""
+    blocks: list[str] = []
+    block: list[str] = []
+    for line in lines + [""]:
+        if line:
+            block.append(line)
+        elif block:
+            blocks.append("\n".join(block))
+            block = []
+    return "\n\n".join(blocks)
+
+
+def one_line(text: str) -> str:
+    """Collapse all whitespace, line breaks included, to single spaces."""
+    return " ".join(text.split())
+
+
+def format_size(size: int) -> str:
+    """A byte count for people: "212 MB", "50 MB", "1.5 GB"."""
+    megabytes = size / 2**20
+    if megabytes >= 1024:
+        return f"{megabytes / 1024:.1f} GB"
+    if megabytes >= 100:
+        return f"{megabytes:.0f} MB"
+    return f"{megabytes:.1f}".removesuffix(".0") + " MB"
+
+
+def normalise_lang(value: str) -> str:
+    """An ISO 639-1 code from "ar", "AR", "en-US", "ar_SA"; "" when it is not one."""
+    match = re.fullmatch(r"([A-Za-z]{2})(?:[-_][A-Za-z0-9-]*)?", value.strip())
+    return match.group(1).lower() if match else ""
+
+
+def truncate_body(body: str, limit: int = MAX_BODY_CHARS) -> str:
+    """Cut an over-long body at the last paragraph, line or word boundary before the limit."""
+    if len(body) <= limit:
+        return body
+    head = body[:limit]
+    for boundary in ("\n\n", "\n", " "):
+        at = head.rfind(boundary)
+        if at >= limit // 2:
+            return head[:at].rstrip()
+    return head
+
+
+def derive_title(body: str) -> str:
+    """A title from the body: its first sentence if short, else its first words and "…"."""
+    first = next((line for line in body.split("\n") if line.strip()), "")
+    first = one_line(split_dateline(first)[1])
+    sentence = _SENTENCE_END.split(first, maxsplit=1)[0]
+    if sentence != first and len(sentence) <= TITLE_CHARS and len(sentence.split()) >= 3:
+        return sentence.rstrip(".")
+    words = first.split()
+    if len(words) <= TITLE_WORDS and len(first) <= TITLE_CHARS:
+        return first
+    kept: list[str] = []
+    for word in words[:TITLE_WORDS]:
+        if kept and len(" ".join(kept + [word])) > TITLE_CHARS:
+            break
+        kept.append(word[:TITLE_CHARS])
+    return " ".join(kept).rstrip(",;:–—-_ ") + "…"
+
+
+def split_dateline(line: str) -> tuple[str, str]:
+    """Split "Moscow, April 18, IRNA – text" into the dateline and the text ("" if none)."""
+    match = _DATELINE.match(line)
+    if not match:
+        return "", line
+    prefix = match.group(1).strip()
+    words = prefix.split()
+    # Place names, dates and agencies are capitalised; a sentence has lower-case words.
+    capitalised = all(word[0].isupper() or word[0].isdigit() or word[0] == "(" for word in words)
+    marked = "," in prefix or "(" in prefix or (words[0].isupper() and len(words[0]) >= 3)
+    if len(words) <= 7 and capitalised and marked:
+        return prefix, line[match.end():]
+    return "", line
+
+
+def dateline_agency(dateline: str) -> str:
+    """The news agency named in a dated dateline ("Moscow, April 18, IRNA" → "IRNA")."""
+    if not (_DAY_MONTH_YEAR_OPT.search(dateline) or _MONTH_DAY_OPT.search(dateline)):
+        return ""
+    match = re.search(r"\(([A-Z][A-Za-z.&' -]{1,30})\)$", dateline)
+    if match:
+        return match.group(1).strip()
+    last = dateline.rsplit(",", 1)[-1].strip()
+    return last if "," in dateline and re.fullmatch(r"[A-Z]{2,10}", last) else ""
+
+
+def file_article_id(path: str) -> str:
+    """The id of a text or HTML article: its file stem if a safe slug, else a hash of its name."""
+    name = PurePath(path).name
+    stem = PurePath(name).stem
+    if _SAFE_STEM.fullmatch(stem):
+        return stem
+    return "f-" + hashlib.sha1(name.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+
+
+def record_id(url: str, title: str, body: str) -> str:
+    """A stable id for a record without one: sha1 of its URL, else of title and body."""
+    key = url if url else f"{title}\n{body}"
+    return hashlib.sha1(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def parse_date(value: object) -> datetime | None:
+    """A naive datetime from ISO 8601, RFC 2822, "26 January 2021 - 21:36" or epoch seconds.
+
+    Dates with a zone are converted to UTC; dates without one are kept as written.
+    Anything unreadable gives None.
+    """
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        try:
+            return _plausible(datetime.fromtimestamp(value, tz=timezone.utc))
+        except (OverflowError, OSError, ValueError):
+            return None
+    if not isinstance(value, str):
+        return None
+    text = one_line(value.translate(_ARABIC_DIGITS))
+    if not text:
+        return None
+    for attempt in (_from_iso, _from_rfc2822, _from_words, _from_numeric):
+        try:
+            found = attempt(text)
+        except (ValueError, TypeError, OverflowError, IndexError):
+            found = None
+        if found is not None:
+            return _plausible(found)
+    return None
+
+
+def _plausible(moment: datetime) -> datetime | None:
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment if 1800 <= moment.year <= 2200 else None
+
+
+def _from_iso(text: str) -> datetime | None:
+    return datetime.fromisoformat(text) if text[:4].isdigit() else None
+
+
+def _from_rfc2822(text: str) -> datetime | None:
+    return parsedate_to_datetime(text) if _RFC2822.match(text) else None
+
+
+def _from_words(text: str) -> datetime | None:
+    match = _DAY_MONTH_YEAR.search(text)
+    if match:
+        day, month, year = match.group(1), match.group(2), match.group(3)
+    else:
+        match = _MONTH_DAY_YEAR.search(text)
+        if not match:
+            return None
+        month, day, year = match.group(1), match.group(2), match.group(3)
+    hour = minute = second = 0
+    clock = _CLOCK.match(text[match.end():])
+    if clock:
+        hour, minute, second = int(clock.group(1)), int(clock.group(2)), int(clock.group(3) or 0)
+        if clock.group(4) and clock.group(4).lower() == "p" and hour < 12:
+            hour += 12
+        elif clock.group(4) and clock.group(4).lower() == "a" and hour == 12:
+            hour = 0
+    number = MONTHS.get(month.lower()) or MONTHS.get(month.lower()[:3])
+    return datetime(int(year), number, int(day), hour, minute, second) if number else None
+
+
+def _from_numeric(text: str) -> datetime | None:
+    match = _NUMERIC_DATE.search(text)
+    if not match:
+        return None
+    parts = [int(part) if part else 0 for part in match.groups()]
+    return datetime(*parts)

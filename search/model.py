@@ -1,0 +1,108 @@
+"""Plain data objects that cross module boundaries: articles in, search pages out."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass
+class Article:
+    """One news article as read from a file, before analysis."""
+
+    id: str
+    title: str
+    body: str
+    date: datetime | None = None
+    source: str = ""
+    url: str = ""
+    lang: str = ""  # ISO 639-1; empty means "detect it"
+    path: str = ""  # the file it came from (empty for HTTP intake)
+
+    def content_hash(self) -> str:
+        """A stable hash of what is indexed, to skip unchanged articles."""
+        parts = [self.title, self.body, self.source, self.url, self.lang,
+                 self.date.isoformat() if self.date else ""]
+        return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+@dataclass
+class Skipped:
+    """A file (or a line of one) that was not indexed, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass
+class Hit:
+    """One ranked result."""
+
+    id: str
+    title: str
+    snippet: str  # HTML: escaped text with <mark> around matched words
+    lang: str
+    date: str | None  # ISO 8601
+    source: str
+    url: str
+    score: float
+    title_html: str = ""  # escaped title with <mark>s (not in the JSON contract)
+    path: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON object of the API contract."""
+        return {k: getattr(self, k) for k in
+                ("id", "title", "snippet", "lang", "date", "source", "url", "score")}
+
+
+@dataclass
+class SearchPage:
+    """One page of results; feeds the CLI, the HTML page and the JSON API alike."""
+
+    query: str
+    total: int
+    page: int
+    size: int
+    took_ms: float
+    fallback: bool = False  # True when no result had all words and some-words results are shown
+    suggestion: str | None = None  # "did you mean"
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    results: list[Hit] = field(default_factory=list)
+    sort: str = "relevance"
+    filters: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def pages(self) -> int:
+        """How many pages there are."""
+        return max(1, -(-self.total // self.size)) if self.size else 1
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON object of the API contract (CLI --json and /api/search)."""
+        return {
+            "query": self.query, "total": self.total, "page": self.page,
+            "size": self.size, "took_ms": round(self.took_ms, 2),
+            "fallback": self.fallback, "suggestion": self.suggestion,
+            "facets": self.facets, "results": [h.to_json() for h in self.results],
+        }
+
+
+@dataclass
+class Document:
+    """A whole stored article, for the article page."""
+
+    id: str
+    title: str
+    body: str
+    lang: str
+    date: str | None
+    source: str
+    url: str
+    path: str
+    title_html: str = ""
+    body_html: str = ""  # escaped paragraphs with <mark>s for the query's words
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON for /api/doc/<id>."""
+        d = asdict(self)
+        return d

@@ -1,0 +1,46 @@
+"""The Whoosh schema: exact and stemmed text fields, filters, and a schema version."""
+from __future__ import annotations
+
+from typing import Any
+
+from whoosh.analysis import IDAnalyzer
+from whoosh.fields import DATETIME, ID, TEXT, Schema
+
+from search.analysis.adapter import exact_analyzer, stem_analyzer
+
+# Bump when fields or analysis change what is stored on disk: old indexes must be rebuilt.
+SCHEMA_VERSION = 1
+
+TEXT_FIELDS = ("title", "body")
+EXACT_FIELDS = ("title_exact", "body_exact")
+FILTER_FIELDS = ("lang", "source", "year")
+
+
+class LangText(TEXT):
+    """A TEXT field whose value may be ``(lang, text)``: the language picks the Latin stemmer."""
+
+    def index(self, value: Any, **kwargs: Any):  # noqa: D401 - Whoosh's signature
+        if isinstance(value, tuple):
+            kwargs["lang"], value = value
+        return super().index(value, **kwargs)
+
+
+def build_schema() -> Schema:
+    """The schema of a new index."""
+    lowercase_id = IDAnalyzer(lowercase=True)
+    return Schema(
+        id=ID(stored=True, unique=True),
+        # title and body: stems with positions and character offsets (phrases, highlights)
+        title=LangText(analyzer=stem_analyzer(), phrase=True, chars=True, stored=True),
+        body=LangText(analyzer=stem_analyzer(), phrase=True, chars=True, stored=True),
+        # exact forms, frequencies only: they add score to exact-form matches
+        title_exact=LangText(analyzer=exact_analyzer(), phrase=False),
+        body_exact=LangText(analyzer=exact_analyzer(), phrase=False),
+        lang=ID(stored=True, sortable=True),
+        source=ID(stored=True, sortable=True, analyzer=lowercase_id),
+        year=ID(stored=True, sortable=True),
+        date=DATETIME(stored=True, sortable=True),
+        url=ID(stored=True, analyzer=lowercase_id),
+        path=ID(stored=True),
+        hash=ID(stored=True),
+    )

@@ -1,0 +1,95 @@
+"""The web front end: a thin Flask shell over `search` (HTML pages and a JSON API)."""
+from __future__ import annotations
+
+import os
+from typing import Any, Mapping
+
+from flask import Flask, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from search.errors import SearchError, error_json
+
+__all__ = ["create_app"]
+
+# No inline scripts or styles anywhere, nothing from another origin.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the Flask app; `config` overrides the defaults (SEARCH_INDEX, MAX_QUERY_LENGTH, ...)."""
+    app = Flask(__name__)
+    app.config.from_mapping(
+        SEARCH_INDEX=os.environ.get("SEARCH_INDEX") or "index",
+        MAX_QUERY_LENGTH=1000,
+        MAX_PAGE=1000,
+        # The app has no upload or write endpoint: any body beyond a few KB is refused (413).
+        MAX_CONTENT_LENGTH=16 * 1024,
+        DEBUG=False,
+        PROPAGATE_EXCEPTIONS=False,
+    )
+    if config:
+        app.config.update(config)
+    app.json.ensure_ascii = False  # Arabic stays readable in the API's JSON
+    app.json.sort_keys = False  # keep the contract's key order
+
+    from web.views import bp
+
+    app.register_blueprint(bp)
+    app.after_request(_add_security_headers)
+    _register_error_handlers(app)
+    return app
+
+
+def _add_security_headers(response):
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def _error_response(status: int, kind: str, message: str, hint: str | None = None):
+    if _wants_json():
+        return {"error": {"status": status, "type": kind, "message": message}}, status
+    return render_template("error.html", status=status, kind=kind, message=message,
+                           hint=hint), status
+
+
+def _register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(SearchError)
+    def search_error(err: SearchError):
+        if _wants_json():
+            return error_json(err), err.http_status
+        from web.views import render_search_error
+
+        return render_search_error(err)
+
+    @app.errorhandler(HTTPException)
+    def http_error(err: HTTPException):
+        messages = {
+            404: "There is no page at this address.",
+            405: "This address does not accept that method.",
+            413: "The request is too large.",
+        }
+        status = err.code or 500
+        message = messages.get(status) or err.description or err.name
+        return _error_response(status, type(err).__name__, message)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(err: Exception):
+        # A genuine bug: log it with its traceback, show the person a plain page without one.
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return _error_response(500, "InternalError",
+                               "Something went wrong on our side. Please try again.")

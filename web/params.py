@@ -1,0 +1,79 @@
+"""The search parameters of a request: validated once, shared by the page and the API."""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, replace
+from typing import Any, Mapping
+
+from search.errors import QueryError
+
+SORTS = ("relevance", "date")
+FILTERS = ("lang", "source", "year")
+DEFAULT_SIZE = 10
+MAX_SIZE = 100
+MAX_FILTER_LENGTH = 200
+
+
+class ParameterError(QueryError):
+    """A request parameter is out of range or malformed (HTTP 400)."""
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    """What one search request asks for."""
+
+    q: str = ""
+    page: int = 1
+    size: int = DEFAULT_SIZE
+    lang: str | None = None
+    source: str | None = None
+    year: str | None = None
+    sort: str = "relevance"
+
+    @property
+    def filters(self) -> dict[str, str]:
+        """The active facet filters."""
+        return {k: v for k in FILTERS if (v := getattr(self, k))}
+
+    def to_args(self, **changes: Any) -> dict[str, Any]:
+        """Query-string arguments for a link to this search with `changes`, defaults left out."""
+        values = asdict(replace(self, **changes))
+        defaults = asdict(SearchParams())
+        return {k: v for k, v in values.items() if v not in (None, "") and v != defaults[k]}
+
+
+def parse_params(args: Mapping[str, str], *, max_query_length: int = 1000,
+                 max_page: int = 1000) -> SearchParams:
+    """Read and check q, page, size, lang, source, year and sort; raise ParameterError."""
+    q = args.get("q", "")
+    if len(q) > max_query_length:
+        raise ParameterError(
+            f"The query is too long ({len(q)} characters); the limit is {max_query_length}.")
+    page = _parse_int(args, "page", 1, 1, max_page)
+    size = _parse_int(args, "size", DEFAULT_SIZE, 1, MAX_SIZE)
+    sort = args.get("sort") or "relevance"
+    if sort not in SORTS:
+        raise ParameterError(f"sort must be one of: {', '.join(SORTS)} (got {sort[:40]!r}).")
+    filters: dict[str, str | None] = {}
+    for name in FILTERS:
+        value = (args.get(name) or "").strip()
+        if len(value) > MAX_FILTER_LENGTH:
+            raise ParameterError(f"{name} is too long (limit {MAX_FILTER_LENGTH} characters).")
+        filters[name] = value or None
+    if filters["year"] and not re.fullmatch(r"\d{4}", filters["year"]):
+        raise ParameterError(f"year must have four digits, like 2021 (got {filters['year'][:40]!r}).")
+    return SearchParams(q=q, page=page, size=size, sort=sort, **filters)
+
+
+def _parse_int(args: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = args.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ParameterError(f"{name} must be a whole number from {low} to {high} "
+                             f"(got {raw[:40]!r}).") from None
+    if not low <= value <= high:
+        raise ParameterError(f"{name} must be from {low} to {high} (got {value}).")
+    return value

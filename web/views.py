@@ -1,0 +1,199 @@
+"""The one blueprint: the search page, the article page, the JSON API and the small extras."""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from flask import (Blueprint, Response, current_app, render_template, request,
+                   url_for)
+from markupsafe import Markup, escape
+
+import search
+from search.errors import (DocumentNotFoundError, IndexMissingError, QueryError,
+                           SchemaVersionError, SearchError)
+from web.params import ParameterError, SearchParams, parse_params
+
+bp = Blueprint("web", __name__)
+
+RTL_LANGS = {"ar", "fa", "ur", "he", "ps", "sd", "ug", "yi", "dv", "ckb"}
+LANG_NAMES = {"ar": "Arabic", "en": "English", "fa": "Persian", "ur": "Urdu", "he": "Hebrew",
+              "fr": "French", "de": "German", "es": "Spanish", "ru": "Russian", "tr": "Turkish",
+              "it": "Italian", "pt": "Portuguese", "nl": "Dutch", "zh-cn": "Chinese"}
+EXAMPLES = ["لافروف", "Lavrov", '"nuclear deal"', "ظريف", "Lavrov -Sputnik",
+            "أمن المعلومات", "Zarif date:2021"]
+MAX_ID_LENGTH = 200
+
+
+def _index_dir() -> str:
+    return current_app.config["SEARCH_INDEX"]
+
+
+def _params() -> SearchParams:
+    return parse_params(request.args, max_query_length=current_app.config["MAX_QUERY_LENGTH"],
+                        max_page=current_app.config["MAX_PAGE"])
+
+
+def _run(params: SearchParams) -> search.SearchPage:
+    return search.run_search(params.q, index_dir=_index_dir(), page=params.page,
+                             size=params.size, lang=params.lang, source=params.source,
+                             year=params.year, sort=params.sort)
+
+
+# --- HTML pages -------------------------------------------------------------------------------
+
+@bp.get("/")
+def index():
+    """The search box; with ?q= the results page."""
+    try:
+        params = _params()
+    except ParameterError as err:
+        return _render_search(SearchParams(q=request.args.get("q", "")[:1000]), error=err), 400
+    if not params.q.strip():
+        return _render_search(params)
+    return _render_search(params, result=_run(params))
+
+
+@bp.get("/doc/<path:doc_id>")
+def document(doc_id: str):
+    """One whole article, with the query's words highlighted."""
+    q = request.args.get("q", "")[: current_app.config["MAX_QUERY_LENGTH"]] or None
+    doc = _get_document(doc_id, q)
+    body = Markup(doc.body_html) if doc.body_html else _paragraphs(doc.body)
+    return render_template("doc.html", doc=doc, q=q or "", body=body)
+
+
+def render_search_error(err: SearchError):
+    """An error from the core shown as a page (called by the app's error handler)."""
+    status = err.http_status
+    if isinstance(err, (IndexMissingError, SchemaVersionError)):
+        index_dir = _index_dir()
+        hint = "search index build seeds/" + ("" if index_dir == "index" else f" --index {index_dir}")
+        return render_template("error.html", status=status, kind=type(err).__name__,
+                               message=err.message, hint=hint), status
+    if request.endpoint == "web.index":
+        # An unparsable query: the search page again, with the message next to the box.
+        return _render_search(SearchParams(q=request.args.get("q", "")[:1000]), error=err), status
+    return render_template("error.html", status=status, kind=type(err).__name__,
+                           message=err.message, hint=None), status
+
+
+def _render_search(params: SearchParams, result: search.SearchPage | None = None,
+                   error: SearchError | None = None):
+    return render_template("search.html", params=params, result=result, error=error,
+                           examples=EXAMPLES, pages=_page_window(result) if result else [])
+
+
+def _page_window(result: search.SearchPage, width: int = 2) -> list[int | None]:
+    """Page numbers around the current one, with None for a gap: [1, None, 4, 5, 6, None, 9]."""
+    last = min(result.pages, current_app.config["MAX_PAGE"])
+    shown = {1, last, *range(max(1, result.page - width), min(last, result.page + width) + 1)}
+    window: list[int | None] = []
+    for number in sorted(shown):
+        if window and number - (window[-1] or 0) > 1:
+            window.append(None)
+        window.append(number)
+    return window
+
+
+def _paragraphs(text: str) -> Markup:
+    """Plain text as escaped HTML paragraphs (the core's body_html is used when it has one)."""
+    paragraphs = (escape(p.strip()) for p in re.split(r"\n\s*\n", text) if p.strip())
+    return Markup("\n").join(Markup("<p>%s</p>") % p for p in paragraphs)
+
+
+def _get_document(doc_id: str, q: str | None) -> search.Document:
+    if len(doc_id) > MAX_ID_LENGTH:
+        raise DocumentNotFoundError(doc_id[:40] + "…")
+    try:
+        return search.get_document(doc_id, index_dir=_index_dir(), query=q)
+    except QueryError:
+        # A query that cannot be parsed still lets the article be read, unhighlighted.
+        return search.get_document(doc_id, index_dir=_index_dir())
+
+
+# --- JSON API ---------------------------------------------------------------------------------
+
+@bp.get("/api/search")
+def api_search():
+    """The SearchPage JSON: the same object the CLI's --json prints."""
+    params = _params()
+    if not params.q.strip():
+        raise ParameterError("Give a query: /api/search?q=WORDS")
+    return _run(params).to_json()
+
+
+@bp.get("/api/doc/<path:doc_id>")
+def api_document(doc_id: str):
+    """One article as JSON; ?q= adds highlighted title_html and body_html."""
+    q = request.args.get("q", "")[: current_app.config["MAX_QUERY_LENGTH"]] or None
+    return _get_document(doc_id, q).to_json()
+
+
+@bp.get("/healthz")
+def healthz():
+    """Is there an index, how many documents, which schema version (503 without an index)."""
+    status = search.index_status(_index_dir())
+    body = {"ok": bool(status.get("exists")), "index": bool(status.get("exists")),
+            "documents": status.get("documents", 0),
+            "schema_version": status.get("schema_version"), "updated": status.get("updated")}
+    return body, 200 if body["ok"] else 503
+
+
+@bp.get("/opensearch.xml")
+def opensearch():
+    """OpenSearch description, so a browser can add this engine to its search bar."""
+    base = url_for("web.index", _external=True)
+    xml = render_template("opensearch.xml", html_template=base + "?q={searchTerms}",
+                          json_template=url_for("web.api_search", _external=True)
+                          + "?q={searchTerms}", icon=url_for("static", filename="favicon.svg",
+                                                             _external=True))
+    return Response(xml, mimetype="application/opensearchdescription+xml")
+
+
+# --- template helpers -------------------------------------------------------------------------
+
+@bp.app_template_global()
+def search_url(params: SearchParams, **changes) -> str:
+    """A link to the search page for `params` with `changes` (a filter change resets the page)."""
+    if any(k in changes for k in ("lang", "source", "year", "sort", "q")):
+        changes.setdefault("page", 1)
+    return url_for("web.index", **params.to_args(**changes))
+
+
+@bp.app_template_filter("text_dir")
+def text_dir(lang: str | None) -> str:
+    """The `dir` attribute for text in `lang`."""
+    return "rtl" if (lang or "").lower() in RTL_LANGS else "auto"
+
+
+@bp.app_template_filter("lang_name")
+def lang_name(lang: str | None) -> str:
+    """A language code as a name people read."""
+    return LANG_NAMES.get((lang or "").lower(), lang or "unknown")
+
+
+@bp.app_template_filter("nice_date")
+def nice_date(value: str | None) -> str:
+    """An ISO date as '26 Jan 2021'."""
+    if not value:
+        return ""
+    try:
+        day = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return f"{day.day} {day:%b %Y}"
+
+
+@bp.app_template_filter("safe_url")
+def safe_url(url: str | None) -> str | None:
+    """The URL if it is http(s), else None (no javascript: or data: links from articles)."""
+    if url and urlsplit(url.strip()).scheme.lower() in ("http", "https"):
+        return url.strip()
+    return None
+
+
+@bp.app_template_filter("code_spans")
+def code_spans(message: str) -> Markup:
+    """Escape a message and show its `backticked` parts as code."""
+    return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", str(escape(message))))
