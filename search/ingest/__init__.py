@@ -1,9 +1,8 @@
-"""Files to Articles: walk folders, pick a reader by suffix, turn every failure into a Skipped.
-
-Formats: plain text (.txt, and any other suffix whose content is text), JSON (.json, one
-object or a list), JSON Lines (.jsonl/.ndjson, streamed) and HTML (.html/.htm); each may
-also be gzipped (.jsonl.gz).
-"""
+"""Files to Articles: walk folders, pick a reader by suffix, turn every failure into a Skipped."""
+# Formats: plain text (.txt, and any other suffix whose content is text), JSON (.json, one
+# object or a list), JSON Lines (.jsonl/.ndjson, streamed) and HTML (.html/.htm); each may
+# also be gzipped (.jsonl.gz). Readers raise IngestError for a whole file; here it becomes
+# a Skipped.
 from __future__ import annotations
 
 import errno
@@ -63,10 +62,8 @@ def read_file(path: PathArg) -> Iterator[Article | Skipped]:
 
 
 def parse_file(path: PathArg) -> list[Article]:
-    """One file's articles; raises IngestError if it cannot be read or holds no article.
-
-    Bad records among good ones are left out here; read_articles reports them.
-    """
+    """One file's articles; raises IngestError if it cannot be read or holds no article."""
+    # Bad records among good ones (a JSONL line) are left out here; read_articles reports them.
     articles: list[Article] = []
     problems: list[Skipped] = []
     for item in read_file(path):
@@ -154,7 +151,8 @@ def _read_bytes(path: str, gzipped: bool, form: str) -> bytes:
         else:
             data = stream.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
-        raise IngestError(f"file too large when decompressed (over {format_size(MAX_FILE_BYTES)} limit)")
+        raise IngestError("file too large when decompressed "
+                          f"(over {format_size(MAX_FILE_BYTES)} limit)")
     return data
 
 
@@ -163,10 +161,11 @@ def _os_reason(error: OSError) -> str:
     if isinstance(error, PermissionError):
         return "permission denied"
     if isinstance(error, FileNotFoundError):
-        name = error.filename if isinstance(error.filename, str) else ""
-        if name and os.path.islink(name):
+        name = error.filename
+        try:
             return f"broken symbolic link (points to {os.readlink(name)})"
-        return "no such file or directory"
+        except (OSError, TypeError, ValueError):  # not a link, or gone meanwhile
+            return "no such file or directory"
     if error.errno == errno.ELOOP:
         return "symbolic link loop"
     if isinstance(error, gzip.BadGzipFile):

@@ -1,11 +1,9 @@
-"""Scraped-page furniture (comment forms, related links, share buttons), English and Arabic.
-
-The rule: a page's furniture sits at its end and starts with a line that is, as a whole,
-a marker ("Related News", "اترك تعليقاً"). From the earliest such marker, if every later
-line is a marker or short (related headlines, form labels), the run is cut. "Read also"
-link lines are dropped wherever they stand. Sentences that merely mention "comment" stay,
-because markers must match a whole line.
-"""
+"""Scraped-page furniture (comment forms, related links, share buttons), English and Arabic."""
+# The rule: a page's furniture sits at its end and starts with a line that is, as a whole,
+# a marker ("Related News", "اترك تعليقاً"). From the earliest such marker, if every later
+# line is a marker or short (related headlines, form labels), the run is cut. "Read also"
+# link lines are dropped wherever they stand. Sentences that merely mention "comment" stay,
+# because markers must match a whole line.
 from __future__ import annotations
 
 import re

@@ -115,7 +115,8 @@ def _guess(data: bytes) -> str:
 def _checked(text: str) -> str:
     # Valid UTF-8 can still be a binary format (control bytes everywhere).
     sample = text[:100_000]
-    controls = sum(1 for c in sample if unicodedata.category(c) == "Cc" and c not in _ALLOWED_CONTROLS)
+    controls = sum(1 for c in sample
+                   if unicodedata.category(c) == "Cc" and c not in _ALLOWED_CONTROLS)
     if "\x00" in sample or controls > max(2, len(sample) // 100):
         raise IngestError(BINARY)
     return text
@@ -125,7 +126,8 @@ def _texty_share(text: str) -> float:
     sample = text[:20_000]
     if not sample:
         return 0.0
-    good = sum(1 for c in sample if c in _ALLOWED_CONTROLS or unicodedata.category(c)[0] in "LMNPSZ")
+    good = sum(1 for c in sample
+               if c in _ALLOWED_CONTROLS or unicodedata.category(c)[0] in "LMNPSZ")
     return good / len(sample)
 
 

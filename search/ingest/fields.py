@@ -23,18 +23,21 @@ _RFC2822 = re.compile(
 
 _EN_MONTHS = ("january", "february", "march", "april", "may", "june", "july",
               "august", "september", "october", "november", "december")
-MONTHS: dict[str, int] = {name: i for i, name in enumerate(_EN_MONTHS, 1)}
-MONTHS.update({name[:3]: i for i, name in enumerate(_EN_MONTHS, 1)})
-MONTHS["sept"] = 9
-for _i, _names in enumerate((
-    "يناير كانون الثاني", "فبراير شباط", "مارس آذار", "أبريل ابريل إبريل نيسان", "مايو أيار",
-    "يونيو يونيه حزيران", "يوليو يوليه تموز", "أغسطس اغسطس آب", "سبتمبر أيلول",
-    "أكتوبر اكتوبر تشرين الأول", "نوفمبر تشرين الثاني", "ديسمبر كانون الأول"), 1):
-    for _name in re.findall(r"كانون ال\w+|تشرين ال\w+|\S+", _names):
-        MONTHS[_name] = _i
+# Egyptian/Gulf names, then the Levantine ones (two of them two words long).
+_AR_MONTHS = ("يناير|كانون الثاني", "فبراير|شباط", "مارس|آذار", "أبريل|ابريل|إبريل|نيسان",
+              "مايو|أيار", "يونيو|يونيه|حزيران", "يوليو|يوليه|تموز", "أغسطس|اغسطس|آب",
+              "سبتمبر|أيلول", "أكتوبر|اكتوبر|تشرين الأول", "نوفمبر|تشرين الثاني",
+              "ديسمبر|كانون الأول")
+MONTHS: dict[str, int] = {
+    **{name: number for number, name in enumerate(_EN_MONTHS, 1)},
+    **{name[:3]: number for number, name in enumerate(_EN_MONTHS, 1)},
+    "sept": 9,
+    **{name: number for number, names in enumerate(_AR_MONTHS, 1) for name in names.split("|")},
+}
 _MONTH = "|".join(sorted(map(re.escape, MONTHS), key=len, reverse=True))
 _DAY_MONTH_YEAR = re.compile(
-    rf"(?<!\d)(\d{{1,2}})(?:st|nd|rd|th)?[\s-]+(?:of\s+)?({_MONTH})\.?,?[\s-]+(\d{{4}})(?!\d)", re.I)
+    rf"(?<!\d)(\d{{1,2}})(?:st|nd|rd|th)?[\s-]+(?:of\s+)?({_MONTH})\.?,?[\s-]+(\d{{4}})(?!\d)",
+    re.I)
 _MONTH_DAY_YEAR = re.compile(
     rf"(?<!\w)({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})(?!\d)", re.I)
 _NUMERIC_DATE = re.compile(
@@ -107,16 +110,23 @@ def derive_title(body: str) -> str:
     first = one_line(split_dateline(first)[1])
     sentence = _SENTENCE_END.split(first, maxsplit=1)[0]
     if sentence != first and len(sentence) <= TITLE_CHARS and len(sentence.split()) >= 3:
-        return sentence.rstrip(".")
+        return _without_full_stop(sentence)
     words = first.split()
     if len(words) <= TITLE_WORDS and len(first) <= TITLE_CHARS:
-        return first
+        return _without_full_stop(first)
     kept: list[str] = []
     for word in words[:TITLE_WORDS]:
         if kept and len(" ".join(kept + [word])) > TITLE_CHARS:
             break
         kept.append(word[:TITLE_CHARS])
     return " ".join(kept).rstrip(",;:–—-_ ") + "…"
+
+
+def _without_full_stop(title: str) -> str:
+    # Headlines carry no full stop; an ellipsis or "U.S." style ending stays.
+    if title.endswith(".") and not title.endswith("..") and title[:-1].strip():
+        return title[:-1]
+    return title
 
 
 def split_dateline(line: str) -> tuple[str, str]:
@@ -161,11 +171,9 @@ def record_id(url: str, title: str, body: str) -> str:
 
 
 def parse_date(value: object) -> datetime | None:
-    """A naive datetime from ISO 8601, RFC 2822, "26 January 2021 - 21:36" or epoch seconds.
-
-    Dates with a zone are converted to UTC; dates without one are kept as written.
-    Anything unreadable gives None.
-    """
+    """A naive datetime from ISO 8601, RFC 2822, "26 January 2021 - 21:36" or epoch seconds."""
+    # Zoned dates become naive UTC; zoneless ones stay as written (the publisher's clock).
+    # Anything unreadable is None: a bad date never costs the article.
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, (int, float)):

@@ -7,7 +7,7 @@ from datetime import datetime
 from search.errors import IngestError
 from search.ingest.boilerplate import strip_boilerplate
 from search.ingest.fields import (
-    dateline_agency, derive_title, join_paragraphs, one_line, parse_date, split_dateline,
+    MONTHS, dateline_agency, derive_title, join_paragraphs, one_line, parse_date, split_dateline,
     split_lines, truncate_body,
 )
 from search.model import Article
@@ -31,6 +31,12 @@ _FIELD_KINDS = {
                 "author", "byline", "الكاتب"),
 }
 _KIND_OF_KEY = {key: kind for kind, keys in _FIELD_KINDS.items() for key in keys}
+_DATE_WORDS = frozenset(word for month in MONTHS for word in month.split()) | {
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "mon", "tue",
+    "wed", "thu", "fri", "sat", "sun", "am", "pm", "gmt", "utc", "at", "of", "st", "nd", "rd", "th",
+    "الاثنين", "الإثنين", "الثلاثاء", "الأربعاء", "الاربعاء", "الخميس", "الجمعة", "السبت", "الأحد",
+    "الاحد", "هـ", "م", "ص", "مساء", "صباحا", "الساعة",
+}
 _SENTENCE_INSIDE = re.compile(r"[.!?؟]\s+\S")
 # "By Staff, Agencies", "بقلم: فلان": who wrote it, not what it says.
 _BYLINE_EN = re.compile(r"(?:written |reporting |reported )?by\s*:?\s+(?P<names>.{2,60})", re.I)
@@ -54,7 +60,8 @@ def parse_text(text: str, article_id: str, path: str = "") -> Article:
         body = title  # a one-line file: the line is both title and text
     if not title:
         title = derive_title(body)
-    source = str(meta.get("source", "")) or dateline_agency(split_dateline(body.split("\n", 1)[0])[0])
+    dateline = split_dateline(body.split("\n", 1)[0])[0]
+    source = str(meta.get("source", "")) or dateline_agency(dateline)
     date = meta.get("date")
     return Article(
         id=article_id, title=title, body=body,
@@ -93,10 +100,18 @@ def _read_field(line: str, meta: dict[str, object], allow_domain: bool) -> bool:
         elif kind != "ignored" and value:
             meta.setdefault(kind, value)
         return True
-    if len(line) <= 40 and len(line.split()) <= 6 and parse_date(line) is not None:
-        meta.setdefault("date", parse_date(line))  # a bare "26 January 2021" line
+    if _is_date_line(line):
+        meta.setdefault("date", parse_date(line))  # a bare "Tuesday, 26 January 2021" line
         return True
     return _is_byline(line)
+
+
+def _is_date_line(line: str) -> bool:
+    """Whether a line is only a date ("Tuesday, 26 January 2021 - 21:36"), not a headline."""
+    if len(line) > 60:
+        return False
+    words = re.findall(r"[^\W\d_]+", line.lower())
+    return all(word in _DATE_WORDS for word in words) and parse_date(line) is not None
 
 
 def _is_paragraph(line: str) -> bool:

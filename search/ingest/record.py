@@ -75,7 +75,8 @@ def read_json(text: str, path: str) -> Iterator[Article | Skipped]:
 def read_jsonl(stream: BinaryIO, path: str) -> Iterator[Article | Skipped]:
     """Articles of a JSON Lines stream, one line at a time; a bad line becomes a Skipped."""
     head = stream.peek(4)[:4] if hasattr(stream, "peek") else b""
-    lines = _wide_lines(stream) if head.startswith(_WIDE_MARKS) or b"\x00" in head else _lines(stream)
+    wide = head.startswith(_WIDE_MARKS) or b"\x00" in head
+    lines = _wide_lines(stream) if wide else _lines(stream)
     found = False
     for number, line in lines:
         where = f"{path}:{number}"
@@ -130,7 +131,8 @@ def _wide_lines(stream: BinaryIO) -> Iterator[tuple[int, str | IngestError]]:
     """Lines of a UTF-16/32 file, which cannot be split on bytes: read whole, within the limit."""
     data = stream.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
-        raise IngestError(f"UTF-16 JSON Lines file too large (over {format_size(MAX_FILE_BYTES)} limit)")
+        raise IngestError("UTF-16 JSON Lines file too large "
+                          f"(over {format_size(MAX_FILE_BYTES)} limit)")
     yield from enumerate(decode_bytes(data).split("\n"), 1)
 
 

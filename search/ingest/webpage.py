@@ -58,8 +58,9 @@ def parse_html(text: str, article_id: str, path: str = "") -> Article:
     url = _absolute(_attr(tree.css_first('link[rel="canonical"]'), "href")) \
         or _absolute(_meta(tree, 'meta[property="og:url"]'))
     # Read title and date before dropping <header>, which often holds the <h1> and <time>.
-    title = _meta(tree, 'meta[property="og:title"]') or _text_of(tree.css_first("article h1")) \
-        or _text_of(tree.css_first("h1")) or _strip_site(_text_of(tree.css_first("title")), site)
+    heading = _text_of(tree.css_first("article h1")) or _text_of(tree.css_first("h1"))
+    title = _meta(tree, 'meta[property="og:title"]') or heading \
+        or _strip_site(_text_of(tree.css_first("title")), site)
     date = None
     for selector in DATE_SELECTORS:
         date = date or parse_date(_meta(tree, selector))
@@ -68,8 +69,8 @@ def parse_html(text: str, article_id: str, path: str = "") -> Article:
     lang = normalise_lang(_attr(tree.css_first("html"), "lang"))
     tree.strip_tags(DROP_TAGS, recursive=True)
     paragraphs = _paragraphs(_pick_container(tree))
-    while paragraphs and one_line(paragraphs[0]) == title:
-        paragraphs.pop(0)  # the <h1> again
+    while paragraphs and one_line(paragraphs[0]) in (title, heading):
+        paragraphs.pop(0)  # the headline again
     lines = [line for paragraph in paragraphs for line in paragraph.split("\n") + [""]]
     body = truncate_body(join_paragraphs(strip_boilerplate(lines)))
     if not body:
