@@ -103,6 +103,7 @@ class Document:
     body_html: str = ""  # escaped paragraphs with <mark>s for the query's words
 
     def to_json(self) -> dict[str, Any]:
-        """JSON for /api/doc/<id>."""
+        """JSON for /api/doc/<id> (without the server-side file path)."""
         d = asdict(self)
+        d.pop("path", None)
         return d

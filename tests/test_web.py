@@ -185,7 +185,8 @@ def _is_word_char(c: str) -> bool:
 
 
 @pytest.mark.parametrize("q", ["Lavrov", "لافروف", "ظريف", "أمن المعلومات", "nuclear",
-                               '"nuclear deal"', "security", "Iran Russia", "الاتفاق النووي"])
+                               '"nuclear deal"', "security", "Iran Russia",
+                               "الاتفاق النووي"])
 def test_a_mark_never_splits_a_word(client, q):
     _, body = api(client, q=q)
     assert body["results"], q
@@ -261,6 +262,12 @@ def test_facet_links_narrow_and_keep_the_query(client):
     assert f'href="{href(q=q)}"' in narrowed  # the active filter can be removed again
 
 
+def test_arabic_indic_digits_in_parameters(client):
+    _, latin = api(client, q="Zarif", year="2021", page="1")
+    _, arabic = api(client, q="Zarif", year="٢٠٢١", page="١")
+    assert latin["total"] >= 1 and arabic == {**latin, "took_ms": arabic["took_ms"]}
+
+
 def test_sort_by_date(client):
     _, body = api(client, q="Iran", sort="date")
     dates = [h["date"] for h in body["results"] if h["date"]]
@@ -305,6 +312,16 @@ def test_article_page_links_to_the_original_url_only_when_safe(hostile_client):
                    for _, a in Tags(hostile).tags)
 
 
+@pytest.mark.parametrize("doc_id", ["../../setup.cfg", "..%2F..%2Fsetup.cfg", "/etc/passwd",
+                                    "seeds/000_f4c48d42ded4b03b.txt", "x" * 5000])
+def test_article_ids_are_not_paths(client, doc_id):
+    for url in (f"/doc/{doc_id}", f"/api/doc/{doc_id}"):
+        response = client.get(url, follow_redirects=True)
+        assert response.status_code == 404, url
+        assert "[metadata]" not in response.get_data(as_text=True)
+        assert "root:" not in response.get_data(as_text=True)
+
+
 def test_unknown_article_is_a_404_page(client):
     response = client.get("/doc/no-such-article")
     assert response.status_code == 404
@@ -336,6 +353,19 @@ def test_api_document(client):
     assert {"id", "title", "body", "lang", "date", "source", "url", "title_html",
             "body_html"} <= set(body)
     assert body["id"] == hit["id"] and "<mark>Lavrov</mark>" in body["body_html"]
+    assert "path" not in body  # where the file lies on the server is not shown
+
+
+@pytest.mark.parametrize("url, shown", [
+    ("https://example.org/a?b=1", "https://example.org/a?b=1"),
+    (" http://example.org/ ", "http://example.org/"),
+    ("javascript:alert(1)", None), ("JaVaScRiPt:alert(1)", None), (" javascript:x", None),
+    ("data:text/html,<script>alert(1)</script>", None), ("vbscript:x", None),
+    ("//evil.example/x", None), ("http://[::1", None), ("", None), (None, None),
+])
+def test_only_http_urls_become_links(url, shown):
+    from web.views import safe_url
+    assert safe_url(url) == shown
 
 
 def _error_shape(response, status: int) -> dict:

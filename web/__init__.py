@@ -26,12 +26,13 @@ SECURITY_HEADERS = {
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the Flask app; `config` overrides the defaults (SEARCH_INDEX, MAX_QUERY_LENGTH, ...)."""
+    """Build the Flask app; `config` overrides the defaults (SEARCH_INDEX, MAX_QUERY_LENGTH…)."""
     app = Flask(__name__)
     app.config.from_mapping(
         SEARCH_INDEX=os.environ.get("SEARCH_INDEX") or "index",
         MAX_QUERY_LENGTH=1000,
         MAX_PAGE=1000,
+        MAX_RESULT_WINDOW=10_000,  # page * size, as the core allows
         # The app has no upload or write endpoint: any body beyond a few KB is refused (413).
         MAX_CONTENT_LENGTH=16 * 1024,
         DEBUG=False,

@@ -36,8 +36,11 @@ def main(host: str, port: int, index_dir: str, build_from: tuple[str, ...], thre
             click.echo(f"error: {err.message}", err=True)
             sys.exit(err.exit_code)
         skipped = report.skipped if isinstance(report.skipped, int) else len(report.skipped)
-        click.echo(f"Built the index in {index_dir}: {report.documents} documents, "
-                   f"{skipped} skipped, {report.seconds:.1f} s.")
+        langs = ", ".join(f"{n} {lang}" for lang, n in
+                          sorted(dict(getattr(report, "by_lang", {}) or {}).items()))
+        click.echo(f"Built the index in {index_dir}: {report.documents} documents"
+                   f"{f' ({langs})' if langs else ''}, {skipped} skipped, "
+                   f"{report.seconds:.1f} s.")
     elif not status.get("exists"):
         click.echo(f"warning: no index in {index_dir} — pages will answer 503 until you run "
                    f"`search index build seeds/ --index {index_dir}`.", err=True)

@@ -60,8 +60,11 @@ def parse_params(args: Mapping[str, str], *, max_query_length: int = 1000,
         if len(value) > MAX_FILTER_LENGTH:
             raise ParameterError(f"{name} is too long (limit {MAX_FILTER_LENGTH} characters).")
         filters[name] = value or None
-    if filters["year"] and not re.fullmatch(r"\d{4}", filters["year"]):
-        raise ParameterError(f"year must have four digits, like 2021 (got {filters['year'][:40]!r}).")
+    if filters["year"]:
+        if not re.fullmatch(r"\d{4}", filters["year"]):
+            raise ParameterError(
+                f"year must have four digits, like 2021 (got {filters['year'][:40]!r}).")
+        filters["year"] = str(int(filters["year"]))  # Arabic-Indic digits too: ٢٠٢١ → 2021
     return SearchParams(q=q, page=page, size=size, sort=sort, **filters)
 
 

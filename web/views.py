@@ -34,6 +34,11 @@ def _params() -> SearchParams:
                         max_page=current_app.config["MAX_PAGE"])
 
 
+def _raw_query() -> str:
+    """The query as typed, cut to the length limit (to show it back next to an error)."""
+    return request.args.get("q", "")[: current_app.config["MAX_QUERY_LENGTH"]]
+
+
 def _run(params: SearchParams) -> search.SearchPage:
     return search.run_search(params.q, index_dir=_index_dir(), page=params.page,
                              size=params.size, lang=params.lang, source=params.source,
@@ -48,7 +53,7 @@ def index():
     try:
         params = _params()
     except ParameterError as err:
-        return _render_search(SearchParams(q=request.args.get("q", "")[:1000]), error=err), 400
+        return _render_search(SearchParams(q=_raw_query()), error=err), 400
     if not params.q.strip():
         return _render_search(params)
     return _render_search(params, result=_run(params))
@@ -57,9 +62,9 @@ def index():
 @bp.get("/doc/<path:doc_id>")
 def document(doc_id: str):
     """One whole article, with the query's words highlighted."""
-    q = request.args.get("q", "")[: current_app.config["MAX_QUERY_LENGTH"]] or None
+    q = _raw_query() or None
     doc = _get_document(doc_id, q)
-    body = Markup(doc.body_html) if doc.body_html else _paragraphs(doc.body)
+    body = _line_paragraphs(doc.body_html) if doc.body_html else _paragraphs(doc.body)
     return render_template("doc.html", doc=doc, q=q or "", body=body)
 
 
@@ -68,12 +73,14 @@ def render_search_error(err: SearchError):
     status = err.http_status
     if isinstance(err, (IndexMissingError, SchemaVersionError)):
         index_dir = _index_dir()
-        hint = "search index build seeds/" + ("" if index_dir == "index" else f" --index {index_dir}")
+        hint = "search index build seeds/"
+        if index_dir != "index":
+            hint += f" --index {index_dir}"
         return render_template("error.html", status=status, kind=type(err).__name__,
                                message=err.message, hint=hint), status
     if request.endpoint == "web.index":
         # An unparsable query: the search page again, with the message next to the box.
-        return _render_search(SearchParams(q=request.args.get("q", "")[:1000]), error=err), status
+        return _render_search(SearchParams(q=_raw_query()), error=err), status
     return render_template("error.html", status=status, kind=type(err).__name__,
                            message=err.message, hint=None), status
 
@@ -81,12 +88,13 @@ def render_search_error(err: SearchError):
 def _render_search(params: SearchParams, result: search.SearchPage | None = None,
                    error: SearchError | None = None):
     return render_template("search.html", params=params, result=result, error=error,
+                           error_kind=type(error).__name__ if error else None,
                            examples=EXAMPLES, pages=_page_window(result) if result else [])
 
 
 def _page_window(result: search.SearchPage, width: int = 2) -> list[int | None]:
     """Page numbers around the current one, with None for a gap: [1, None, 4, 5, 6, None, 9]."""
-    last = min(result.pages, current_app.config["MAX_PAGE"])
+    last = last_page(result)
     shown = {1, last, *range(max(1, result.page - width), min(last, result.page + width) + 1)}
     window: list[int | None] = []
     for number in sorted(shown):
@@ -96,10 +104,26 @@ def _page_window(result: search.SearchPage, width: int = 2) -> list[int | None]:
     return window
 
 
+@bp.app_template_global()
+def last_page(result: search.SearchPage) -> int:
+    """The last page a link may point to (the core refuses to page past its result window)."""
+    window = current_app.config["MAX_RESULT_WINDOW"] // result.size
+    return max(1, min(result.pages, current_app.config["MAX_PAGE"], window))
+
+
 def _paragraphs(text: str) -> Markup:
     """Plain text as escaped HTML paragraphs (the core's body_html is used when it has one)."""
     paragraphs = (escape(p.strip()) for p in re.split(r"\n\s*\n", text) if p.strip())
     return Markup("\n").join(Markup("<p>%s</p>") % p for p in paragraphs)
+
+
+def _line_paragraphs(body_html: str) -> Markup:
+    """The core's <p> paragraphs, each line break made a paragraph too (scraped articles break
+    paragraphs with single newlines), unless a <mark> spans the break."""
+    parts = body_html.split("<br>")
+    if any(part.count("<mark>") != part.count("</mark>") for part in parts):
+        return Markup(body_html)
+    return Markup("</p>\n<p>".join(parts))
 
 
 def _get_document(doc_id: str, q: str | None) -> search.Document:
@@ -126,8 +150,10 @@ def api_search():
 @bp.get("/api/doc/<path:doc_id>")
 def api_document(doc_id: str):
     """One article as JSON; ?q= adds highlighted title_html and body_html."""
-    q = request.args.get("q", "")[: current_app.config["MAX_QUERY_LENGTH"]] or None
-    return _get_document(doc_id, q).to_json()
+    q = _raw_query() or None
+    doc = _get_document(doc_id, q).to_json()
+    doc.pop("path", None)  # where the file was on the server is not the client's business
+    return doc
 
 
 @bp.get("/healthz")
@@ -188,9 +214,11 @@ def nice_date(value: str | None) -> str:
 @bp.app_template_filter("safe_url")
 def safe_url(url: str | None) -> str | None:
     """The URL if it is http(s), else None (no javascript: or data: links from articles)."""
-    if url and urlsplit(url.strip()).scheme.lower() in ("http", "https"):
-        return url.strip()
-    return None
+    try:
+        scheme = urlsplit((url or "").strip()).scheme.lower()
+    except ValueError:  # e.g. a broken IPv6 host
+        return None
+    return url.strip() if scheme in ("http", "https") else None
 
 
 @bp.app_template_filter("code_spans")
