@@ -2,16 +2,19 @@
 from __future__ import annotations
 
 from search.errors import (DocumentNotFoundError, IndexLockedError, IndexMissingError,
-                           QueryError, SchemaVersionError, SearchError, error_json)
-from search.indexer import (IndexReport, add_articles, add_paths, build_index, index_status,
-                            remove_documents)
+                           InvalidArticleError, QueryError, SchemaVersionError, SearchError,
+                           error_json)
+from search.indexer import (IndexReport, add_articles, add_paths, add_records, build_index,
+                            index_stats, index_status, optimize_index, remove_documents)
 from search.model import Article, Document, Hit, SearchPage, Skipped
 from search.query import build_query, explain_query, get_document, run_search
+from search.sync import sync_folder
 
 __all__ = [
     "Article", "Document", "Hit", "SearchPage", "Skipped", "IndexReport",
     "SearchError", "IndexMissingError", "IndexLockedError", "QueryError", "SchemaVersionError",
-    "DocumentNotFoundError", "error_json",
-    "build_index", "add_articles", "add_paths", "remove_documents", "index_status",
+    "DocumentNotFoundError", "InvalidArticleError", "error_json",
+    "build_index", "add_articles", "add_paths", "add_records", "remove_documents",
+    "sync_folder", "optimize_index", "index_status", "index_stats",
     "build_query", "explain_query", "run_search", "get_document",
 ]

@@ -80,7 +80,26 @@ def analyze(text: str, lang: str | None, as_json: bool) -> None:
 
 @main.group()
 def index() -> None:
-    """Build and maintain the index."""
+    """Build and maintain the index: build, add, sync, watch, remove, stats, optimize.
+
+    \b
+    Exit codes: 0 done; 1 error (no index, index locked past --wait, …);
+    2 bad usage or input; 3 unexpected error (a bug); 4 done, but some files or
+    records could not be read and were skipped (listed on stderr).
+    """
+
+
+WAIT_OPTION = click.option(
+    "--wait", "lock_timeout", default=30.0, show_default=True, type=click.FloatRange(0),
+    envvar="SEARCH_LOCK_TIMEOUT", show_envvar=True, metavar="SECONDS",
+    help="How long to wait for another writer of the index to finish before giving up.")
+COMMIT_OPTION = click.option(
+    "--commit-every", default=1000, show_default=True, type=click.IntRange(1), metavar="N",
+    help="Commit every N articles: a crash loses at most one batch, searches see progress.")
+VERBOSE_OPTION = click.option("-v", "--verbose", is_flag=True,
+                              help="Print a line on stderr at each commit.")
+JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+PARTIAL = 4  # exit code: the run completed, but some files or records were skipped
 
 
 def _progress(enabled: bool):
@@ -88,67 +107,199 @@ def _progress(enabled: bool):
     if not enabled:
         return None, lambda: None
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-    bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed} articles"),
-                   TimeElapsedColumn(), transient=True, console=None)
+    bar = Progress(SpinnerColumn(), TextColumn("{task.description}"),
+                   TextColumn("{task.completed} articles"), TimeElapsedColumn(), transient=True,
+                   console=None)
     task = bar.add_task("indexing")
     bar.start()
     return (lambda item: bar.advance(task)), bar.stop
 
 
-def _print_report(report: "search.IndexReport", as_json: bool, verb: str) -> None:
+def _summary(report: "search.IndexReport", build: bool = False) -> str:
+    """One line: what a run did."""
+    langs = ", ".join(f"{n} {lang}" for lang, n in report.by_lang.most_common()) or "none"
+    if build:
+        parts = [f"indexed {report.documents} articles ({langs})"]
+    else:
+        parts = [f"{report.added} added, {report.updated} updated ({langs})",
+                 f"{report.unchanged} unchanged", f"{report.removed} removed"]
+    if report.duplicates:
+        parts.append(f"{len(report.duplicates)} duplicates")
+    parts.append(f"{len(report.skipped)} skipped")
+    return "; ".join(parts) + f" in {report.seconds:.1f} s"
+
+
+def _print_report(report: "search.IndexReport", as_json: bool, build: bool = False) -> None:
+    """The summary (or JSON) on stdout, what was not indexed on stderr; exit 4 if skipped."""
+    if report.recovered:
+        click.echo(f"note: the previous writer, {report.recovered}, stopped without finishing; "
+                   "its leftovers were cleared (the index was as of its last commit).", err=True)
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False))
-        return
-    langs = ", ".join(f"{n} {lang}" for lang, n in report.by_lang.most_common()) or "none"
-    parts = [f"{verb} {report.documents} articles ({langs})"]
-    if report.unchanged:
-        parts.append(f"{report.unchanged} unchanged")
-    if report.removed:
-        parts.append(f"{report.removed} removed")
-    parts.append(f"{len(report.skipped)} skipped")
-    click.echo(f"{'; '.join(parts)} in {report.seconds:.1f} s → {report.index_dir}")
-    for s in report.skipped:
-        click.echo(f"  skipped {s.path}: {s.reason}", err=True)
+    else:
+        click.echo(f"{_summary(report, build)} → {report.index_dir}")
+        for s in report.duplicates:
+            click.echo(f"  duplicate {s.path}: {s.reason}", err=True)
+        for s in report.skipped:
+            click.echo(f"  skipped {s.path}: {s.reason}", err=True)
+    if report.skipped:
+        sys.exit(PARTIAL)
+
+
+def _commit_line(report: "search.IndexReport") -> None:
+    click.echo(f"committed: {report.added} added, {report.updated} updated, "
+               f"{report.removed} removed so far", err=True)
 
 
 @index.command("build")
 @click.argument("sources", nargs=-1, type=click.Path())
 @INDEX_OPTION
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@WAIT_OPTION
+@JSON_OPTION
 @handle_errors
-def index_build(sources: tuple[str, ...], index_dir: str, as_json: bool) -> None:
-    """Rebuild the index from SOURCES (files, folders, JSONL; default seeds/), swapped in atomically."""
+def index_build(sources: tuple[str, ...], index_dir: str, lock_timeout: float,
+                as_json: bool) -> None:
+    """Rebuild the index from SOURCES (files, folders, JSONL; default seeds/).
+
+    The new index is written to a fresh directory and swapped in atomically when complete:
+    searches go on answering from the old one until then.
+    """
     progress, stop = _progress(sys.stderr.isatty() and not as_json)
     try:
-        report = search.build_index(list(sources) or ["seeds"], index_dir, progress=progress)
+        report = search.build_index(list(sources) or ["seeds"], index_dir, progress=progress,
+                                    lock_timeout=lock_timeout)
     finally:
         stop()
-    _print_report(report, as_json, "indexed")
+    _print_report(report, as_json, build=True)
 
 
 @index.command("add")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @INDEX_OPTION
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@WAIT_OPTION
+@COMMIT_OPTION
+@VERBOSE_OPTION
+@JSON_OPTION
 @handle_errors
-def index_add(paths: tuple[str, ...], index_dir: str, as_json: bool) -> None:
-    """Add new and changed articles from PATHS; unchanged ones are skipped."""
-    progress, stop = _progress(sys.stderr.isatty() and not as_json)
+def index_add(paths: tuple[str, ...], index_dir: str, lock_timeout: float, commit_every: int,
+              verbose: bool, as_json: bool) -> None:
+    """Add new and changed articles from PATHS (files, folders, JSON Lines).
+
+    Unchanged articles are skipped, and so are duplicates: the same text or URL as an article
+    of another id.
+    """
+    progress, stop = _progress(sys.stderr.isatty() and not as_json and not verbose)
     try:
-        report = search.add_paths(list(paths), index_dir, progress=progress)
+        report = search.add_paths(list(paths), index_dir, progress=progress,
+                                  lock_timeout=lock_timeout, commit_every=commit_every,
+                                  on_commit=_commit_line if verbose else None)
     finally:
         stop()
-    _print_report(report, as_json, "added or updated")
+    _print_report(report, as_json)
+
+
+@index.command("sync")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@INDEX_OPTION
+@WAIT_OPTION
+@COMMIT_OPTION
+@VERBOSE_OPTION
+@JSON_OPTION
+@handle_errors
+def index_sync(folder: str, index_dir: str, lock_timeout: float, commit_every: int,
+               verbose: bool, as_json: bool) -> None:
+    """Make the index match FOLDER: add new files, re-index changed ones, remove the articles
+    of files that are gone (only those read from FOLDER)."""
+    progress, stop = _progress(sys.stderr.isatty() and not as_json and not verbose)
+    try:
+        report = search.sync_folder(folder, index_dir, progress=progress,
+                                    lock_timeout=lock_timeout, commit_every=commit_every,
+                                    on_commit=_commit_line if verbose else None)
+    finally:
+        stop()
+    _print_report(report, as_json)
+
+
+@index.command("watch")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@INDEX_OPTION
+@WAIT_OPTION
+@click.option("--settle", default=0.5, show_default=True, type=click.FloatRange(0.05),
+              metavar="SECONDS", help="Where closing a file is not reported, how long its "
+              "size must stay the same before it is read.")
+@click.option("--no-sync", is_flag=True, help="Do not sync FOLDER first (changes made while "
+              "nothing watched are then missed).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per batch.")
+@handle_errors
+def index_watch(folder: str, index_dir: str, lock_timeout: float, settle: float,
+                no_sync: bool, as_json: bool) -> None:
+    """Keep the index in step with FOLDER until Ctrl-C or SIGTERM.
+
+    Syncs FOLDER, then indexes files as they are completed (closed, moved into place, or of
+    stable size), removed or renamed, in batches: one line per batch. A stop lets the current
+    batch finish, so nothing is half-written.
+    """
+    import signal
+    import threading
+    import time
+    from search.watch import watch_folder
+
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: object) -> None:
+        if stop.is_set() and signum == signal.SIGINT:
+            raise KeyboardInterrupt  # a second Ctrl-C: stop now, the batch is cancelled
+        stop.set()
+        click.echo("stopping after the current batch (Ctrl-C again to stop now)", err=True)
+
+    def batch_line(report: "search.IndexReport") -> None:
+        if not (report.files or report.removed or report.skipped or report.duplicates):
+            return  # e.g. a temporary file came and went
+        if as_json:
+            click.echo(json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                                   **report.to_json()}, ensure_ascii=False))
+            return
+        files = f"{report.files} file{'s' if report.files != 1 else ''}"
+        click.echo(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {files}: {_summary(report)}")
+        for s in report.duplicates:
+            click.echo(f"  duplicate {s.path}: {s.reason}", err=True)
+        for s in report.skipped:
+            click.echo(f"  skipped {s.path}: {s.reason}", err=True)
+
+    said: set[str] = set()
+
+    def waiting(error: SearchError) -> None:
+        if error.message not in said:  # once per holder, not at every retry
+            said.add(error.message)
+            click.echo(f"waiting: {error.message}", err=True)
+
+    previous = {s: signal.signal(s, request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        click.echo(f"watching {folder} → {index_dir} (Ctrl-C to stop)", err=True)
+        watch_folder(folder, index_dir, on_batch=batch_line, stop=stop, settle=settle,
+                     lock_timeout=lock_timeout, initial_sync=not no_sync, on_wait=waiting)
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    click.echo("stopped", err=True)
 
 
 @index.command("remove")
 @click.argument("ids", nargs=-1, required=True)
 @INDEX_OPTION
+@WAIT_OPTION
+@JSON_OPTION
 @handle_errors
-def index_remove(ids: tuple[str, ...], index_dir: str) -> None:
-    """Remove articles by id."""
-    report = search.remove_documents(list(ids), index_dir)
+def index_remove(ids: tuple[str, ...], index_dir: str, lock_timeout: float,
+                 as_json: bool) -> None:
+    """Remove articles by id (ids not in the index are listed, and are no error)."""
+    report = search.remove_documents(list(ids), index_dir, lock_timeout=lock_timeout)
+    if as_json:
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False))
+        return
     click.echo(f"removed {report.removed} of {len(ids)} articles")
+    if report.missing:
+        click.echo(f"  not in the index: {', '.join(report.missing)}", err=True)
 
 
 @index.command("stats")
@@ -156,17 +307,8 @@ def index_remove(ids: tuple[str, ...], index_dir: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @handle_errors
 def index_stats(index_dir: str, as_json: bool) -> None:
-    """Documents, languages, sources, size and version of the index."""
-    from search.indexer import count_by
-    status = search.index_status(index_dir)
-    if not status["exists"]:
-        raise search.IndexMissingError(index_dir)
-    if "error" in status:
-        raise SearchError(status["error"])
-    stats = {"documents": status["documents"], "by_lang": count_by(index_dir, "lang"),
-             "by_source": count_by(index_dir, "source"), "segments": status["segments"],
-             "size_bytes": status["size_bytes"], "updated": status["updated"],
-             "schema_version": status["schema_version"]}
+    """Documents per language and source, segments, size, last update, schema version."""
+    stats = search.index_stats(index_dir)
     if as_json:
         click.echo(json.dumps(stats, ensure_ascii=False))
         return
@@ -176,6 +318,23 @@ def index_stats(index_dir: str, as_json: bool) -> None:
     for name in ("by_lang", "by_source"):
         top = Counter(stats[name]).most_common(10)
         click.echo(f"  {name[3:]}: " + (", ".join(f"{k} {v}" for k, v in top) or "-"))
+
+
+@index.command("optimize")
+@INDEX_OPTION
+@WAIT_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@handle_errors
+def index_optimize(index_dir: str, lock_timeout: float, as_json: bool) -> None:
+    """Merge the index's segments into one and drop deleted articles (faster, smaller)."""
+    result = search.optimize_index(index_dir, lock_timeout=lock_timeout)
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    plural = "s" if result["segments_before"] != 1 else ""
+    click.echo(f"optimized {index_dir}: {result['segments_before']} segment{plural} → "
+               f"{result['segments']}, {result['size_bytes_before'] / 1e6:.1f} MB → "
+               f"{result['size_bytes'] / 1e6:.1f} MB in {result['seconds']:.1f} s")
 
 
 @main.command(context_settings={"ignore_unknown_options": True})
@@ -222,6 +381,35 @@ def query(text: str, index_dir: str, size: int, page: int, lang: str | None,
 def explain(text: str) -> None:
     """Print the parsed query TEXT would run, without running it."""
     click.echo(search.explain_query(text))
+
+
+@main.command("eval")
+@click.option("--corpus", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="JSON Lines articles: id, title, body, lang.")
+@click.option("--queries", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="Questions, one `qid<TAB>text` a line.")
+@click.option("--qrels", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="Relevance labels, TREC format `qid 0 docid rel`.")
+@click.option("--run", "run_file", default=None, type=click.Path(dir_okay=False),
+              help="Also write the ranking as a TREC run file.")
+@click.option("--limit", default=None, type=click.IntRange(1, None),
+              help="Only the first N queries.")
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
+@handle_errors
+def eval_(corpus: str, queries: str, qrels: str, run_file: str | None, limit: int | None,
+          as_json: bool) -> None:
+    """Index CORPUS in a temporary index, run QUERIES as questions, score them against QRELS."""
+    from search.evaluate import evaluate_files, write_run
+    report = evaluate_files(corpus, queries, qrels, limit=limit)
+    if run_file:
+        write_run(report.run, run_file)
+    if as_json:
+        click.echo(json.dumps(report.to_json()))
+        return
+    m = report.metrics
+    click.echo(f"{report.queries} queries, {report.no_hit} with no hit (scored 0)")
+    for key in ("mrr@10", "ndcg@10", "recall@1", "recall@10", "recall@100"):
+        click.echo(f"  {key:<11} {m[key]:.4f}")
 
 
 if __name__ == "__main__":

@@ -43,6 +43,15 @@ class IndexLockedError(SearchError):
 
     http_status = 503
 
+    def __init__(self, index_dir: str, holder: str, waited: float) -> None:
+        super().__init__(
+            f"The index in {index_dir} is being written by {holder or 'another process'}; "
+            f"gave up after {waited:g} s — try again when it has finished, or wait longer "
+            f"with --wait SECONDS (env SEARCH_LOCK_TIMEOUT)."
+        )
+        self.index_dir = index_dir
+        self.holder = holder
+
 
 class QueryError(SearchError):
     """The query cannot be understood."""
@@ -63,6 +72,19 @@ class DocumentNotFoundError(SearchError):
 
 class IngestError(SearchError):
     """A file could not be read as articles (the message says why)."""
+
+
+class InvalidArticleError(SearchError):
+    """Articles sent to the index (not read from files) are malformed; nothing was written."""
+
+    exit_code = 2
+    http_status = 400
+
+    def __init__(self, problems: list[str]) -> None:
+        shown = "; ".join(problems[:10]) + (f"; … and {len(problems) - 10} more"
+                                            if len(problems) > 10 else "")
+        super().__init__(f"Invalid articles, none was added: {shown}")
+        self.problems = problems
 
 
 def error_json(err: SearchError) -> dict:

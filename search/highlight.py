@@ -108,7 +108,7 @@ def make_snippet(text: str, matches: MatchSet, lang: str, budget: int = SNIPPET_
     chosen, used = [], 0
     for _, i, s, e, first in scored:
         room = budget - used if chosen else budget
-        if room < MIN_FRAGMENT_CHARS:
+        if chosen and room < MIN_FRAGMENT_CHARS:  # the best sentence is shown, however small
             break
         lo, hi = _clip(text, s, e, first, room)
         chosen.append((i, lo, hi))

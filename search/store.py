@@ -1,7 +1,8 @@
 """Where an index lives on disk: generations behind a ``current`` link, a lock, metadata.
 
 ``index/current`` points at ``index/gen-…/``, a complete Whoosh index. A rebuild writes a new
-generation and swaps the link atomically, so readers answer from the old one until then.
+generation and swaps the link atomically, so readers answer from the old one until then;
+``index/previous`` keeps the one before alive for readers still holding it.
 """
 from __future__ import annotations
 
@@ -22,20 +23,23 @@ from search.errors import IndexLockedError, IndexMissingError, SchemaVersionErro
 from search.schema import SCHEMA_VERSION, build_schema
 
 CURRENT = "current"
+PREVIOUS = "previous"  # the generation readers may still be answering from after a swap
 META = "search-meta.json"
 LOCK = "write.lock"
-KEEP_OLD_GENERATIONS = 1  # the one readers may still be answering from
+WHOOSH_TEMP = ("MAIN.tmp", "_MAIN_*.toc.*", META + ".tmp")  # what a killed writer leaves
 
 
 def live_dir(index_dir: str | os.PathLike) -> Path | None:
     """The generation directory ``current`` points at, or None when there is no index."""
-    link = Path(index_dir) / CURRENT
+    path = _link_target(Path(index_dir), CURRENT)
+    return path if path is not None and (path / META).exists() else None
+
+
+def _link_target(root: Path, name: str) -> Path | None:
     try:
-        target = os.readlink(link)
+        return root / os.readlink(root / name)
     except OSError:
         return None
-    path = (Path(index_dir) / target)
-    return path if (path / META).exists() else None
 
 
 def read_meta(gen_dir: Path) -> dict:
@@ -87,46 +91,98 @@ def new_generation(index_dir: str | os.PathLike) -> Path:
 def swap_in(index_dir: str | os.PathLike, gen: Path) -> None:
     """Make ``gen`` the live generation atomically, then remove generations nobody needs."""
     root = Path(index_dir)
-    tmp = root / f".{CURRENT}.{os.getpid()}"
+    old = _link_target(root, CURRENT)
+    if old is not None and old.exists() and old.name != gen.name:
+        _replace_link(root, PREVIOUS, old)
+    _replace_link(root, CURRENT, gen)  # rename(2) is atomic: readers see old or new, never none
+    clean_generations(root)
+
+
+def _replace_link(root: Path, name: str, target: Path) -> None:
+    tmp = root / f".{name}.{os.getpid()}"
     if tmp.is_symlink() or tmp.exists():
         tmp.unlink()
-    os.symlink(gen.name, tmp)
-    os.replace(tmp, root / CURRENT)  # rename(2) is atomic: readers see old or new, never none
-    prune_generations(root, keep=gen)
+    os.symlink(target.name, tmp)
+    os.replace(tmp, root / name)
 
 
-def prune_generations(root: Path, keep: Path) -> None:
-    """Delete all generations but ``keep`` and the newest few older ones."""
-    gens = sorted((p for p in root.glob("gen-*") if p.is_dir() and p != keep),
-                  key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in gens[KEEP_OLD_GENERATIONS:]:
-        shutil.rmtree(old, ignore_errors=True)
+def clean_generations(root: Path) -> None:
+    """Delete generations neither live nor previous: old ones, and those of interrupted builds.
+
+    Call it only while holding the write lock: a build in progress is not live yet either.
+    """
+    keep = {p.name for p in (_link_target(root, CURRENT), _link_target(root, PREVIOUS)) if p}
+    for path in root.glob("gen-*"):
+        if path.is_dir() and path.name not in keep:
+            shutil.rmtree(path, ignore_errors=True)
+    for tmp in root.glob(".*.*"):  # half-made links of an interrupted swap
+        if tmp.is_symlink():
+            tmp.unlink(missing_ok=True)
+
+
+def clean_leftovers(index_dir: str | os.PathLike) -> list[str]:
+    """Remove what a killed writer left behind (call while holding the write lock).
+
+    Whoosh commits by renaming a new table of contents into place, so a killed writer leaves
+    only unreferenced files: its temporary folder, a half-written TOC, unfinished segments (which
+    Whoosh's next commit deletes) and, with `build`, a generation that never went live.
+    """
+    root = Path(index_dir)
+    removed: list[str] = []
+    gen = live_dir(root)
+    for pattern in WHOOSH_TEMP if gen is not None else ():
+        for path in gen.glob(pattern):
+            removed.append(path.name)
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+    before = {p.name for p in root.glob("gen-*")}
+    clean_generations(root)
+    removed += sorted(before - {p.name for p in root.glob("gen-*")})
+    return removed
+
+
+def size_on_disk(gen_dir: Path) -> int:
+    """Bytes of the files of a generation."""
+    return sum(f.stat().st_size for f in Path(gen_dir).iterdir() if f.is_file())
 
 
 @contextmanager
 def write_lock(index_dir: str | os.PathLike, timeout: float = 30.0,
-               what: str = "an indexer") -> Iterator[None]:
-    """One writer at a time: an flock the kernel releases if the holder dies (no stale locks)."""
+               what: str = "an indexer") -> Iterator[str | None]:
+    """One writer at a time: an flock, which the kernel releases when its holder dies.
+
+    Yields who held the lock last if that writer died holding it (its note was never cleared),
+    else None. A second writer polls for ``timeout`` seconds, then raises IndexLockedError
+    naming the holder.
+    """
     root = Path(index_dir)
     root.mkdir(parents=True, exist_ok=True)
-    fd = os.open(root / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(root / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    locked = False
     try:
         deadline = time.monotonic() + timeout
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                locked = True
                 break
             except OSError as e:
                 if e.errno not in (errno.EAGAIN, errno.EACCES):
                     raise
                 if time.monotonic() >= deadline:
-                    holder = os.pread(fd, 512, 0).decode("utf-8", "replace").strip()
-                    raise IndexLockedError(
-                        f"The index in {index_dir} is being written by {holder or 'another process'}; "
-                        f"gave up after {timeout:g} s — try again when it has finished.") from None
-                time.sleep(0.1)
+                    raise IndexLockedError(index_dir, _read_note(fd), timeout) from None
+                time.sleep(0.05)
+        interrupted = _read_note(fd) or None  # a holder that finished clears its note
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{what} (pid {os.getpid()}, since {now_iso()})".encode(), 0)
-        yield
+        yield interrupted
     finally:
+        if locked:
+            os.ftruncate(fd, 0)
         os.close(fd)  # closing releases the flock
+
+
+def _read_note(fd: int) -> str:
+    return os.pread(fd, 512, 0).decode("utf-8", "replace").strip()

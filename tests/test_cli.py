@@ -16,7 +16,9 @@ def test_analyze_json_offsets_point_into_text():
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert set(data) == {"lang", "tokens"}
-    assert [t["text"] for t in data["tokens"]] == ["شدد", "لافروف", "lavrov", "talk"]
+    # لافروف's stem has no ل: the light stemmer removes a bare ل (لعام → عام) unless the word is
+    # known to start with it; every form of the name (ولافروف, للافروف) gets the same stem
+    assert [t["text"] for t in data["tokens"]] == ["شدد", "افروف", "lavrov", "talk"]
     assert [text[t["start"]:t["end"]] for t in data["tokens"]] == ["شَدَّدَ", "لافروف", "Lavrov’s", "talks"]
 
 
@@ -52,8 +54,9 @@ def test_explain():
     assert out.returncode == 0 and 'body:"nuclear deal"' in out.stdout and "NOT" in out.stdout
 
 
-COMMANDS = [("analyze",), ("index", "build"), ("index", "add"), ("index", "remove"),
-            ("index", "stats"), ("query",), ("explain",)]
+COMMANDS = [("analyze",), ("index", "build"), ("index", "add"), ("index", "sync"),
+            ("index", "watch"), ("index", "remove"), ("index", "stats"), ("index", "optimize"),
+            ("query",), ("explain",)]
 
 
 @pytest.mark.parametrize("cmd", COMMANDS, ids=" ".join)

@@ -33,8 +33,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         MAX_QUERY_LENGTH=1000,
         MAX_PAGE=1000,
         MAX_RESULT_WINDOW=10_000,  # page * size, as the core allows
-        # The app has no upload or write endpoint: any body beyond a few KB is refused (413).
+        # Only the intake (POST /api/articles) takes a body, up to INTAKE_MAX_BYTES; any other
+        # body beyond a few KB is refused (413).
         MAX_CONTENT_LENGTH=16 * 1024,
+        SEARCH_ADMIN_TOKEN=os.environ.get("SEARCH_ADMIN_TOKEN") or None,
+        INTAKE_MAX_BYTES=5 * 1024 * 1024,
+        INTAKE_LOCK_SECONDS=5.0,
         DEBUG=False,
         PROPAGATE_EXCEPTIONS=False,
     )

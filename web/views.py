@@ -1,11 +1,12 @@
 """The one blueprint: the search page, the article page, the JSON API and the small extras."""
 from __future__ import annotations
 
+import hmac
 import re
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, Response, current_app, render_template, request,
+from flask import (Blueprint, Response, abort, current_app, render_template, request,
                    url_for)
 from markupsafe import Markup, escape
 
@@ -154,6 +155,28 @@ def api_document(doc_id: str):
     doc = _get_document(doc_id, q).to_json()
     doc.pop("path", None)  # where the file was on the server is not the client's business
     return doc
+
+
+@bp.post("/api/articles")
+def api_add_articles():
+    """HTTP intake for pipelines: a JSON article or a list; needs SEARCH_ADMIN_TOKEN as bearer."""
+    token = current_app.config.get("SEARCH_ADMIN_TOKEN")
+    if not token:
+        abort(404)  # not configured: the endpoint does not exist
+    auth = request.headers.get("Authorization", "")
+    given = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
+    if not hmac.compare_digest(given.encode("utf-8"), token.encode("utf-8")):
+        body = {"error": {"status": 401, "type": "Unauthorized",
+                          "message": "A valid admin token is needed: Authorization: Bearer TOKEN."}}
+        return body, 401, {"WWW-Authenticate": "Bearer"}
+    request.max_content_length = current_app.config["INTAKE_MAX_BYTES"]
+    records = request.get_json(silent=True)
+    if records is None:
+        raise ParameterError("The body must be JSON: one article object or a list of them "
+                             "(Content-Type: application/json).")
+    report = search.add_records(records, _index_dir(),
+                                lock_timeout=current_app.config["INTAKE_LOCK_SECONDS"])
+    return report.to_json(), 201 if report.added else 200
 
 
 @bp.get("/healthz")

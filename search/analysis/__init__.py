@@ -1,7 +1,7 @@
 """Language-aware analysis: Arabic and English (and Russian) by each token's script."""
 from __future__ import annotations
 
-from search.analysis.chain import analyze_word
+from search.analysis.chain import analyze_word, question_words
 from search.analysis.language import detect_language
 from search.analysis.normalize import fold_arabic_letters, fold_latin, normalize_arabic
 from search.analysis.script import word_script
@@ -10,7 +10,7 @@ from search.analysis.tokenize import iter_words
 
 __all__ = ["analyze_word", "analyze_text", "detect_language", "fold_arabic_letters",
            "fold_latin", "normalize_arabic", "stem_arabic", "stem_latin", "word_script",
-           "iter_words"]
+           "iter_words", "question_words"]
 
 
 def analyze_text(text: str, lang: str = "en", kind: int = 1) -> list[tuple[str, int, int]]:

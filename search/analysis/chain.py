@@ -8,7 +8,9 @@ from search.analysis import stopword
 from search.analysis.normalize import (fold_arabic_letters, fold_cyrillic, fold_digits,
                                        fold_latin, normalize_arabic)
 from search.analysis.script import ARABIC, CYRILLIC, LATIN, word_script
-from search.analysis.stem import LATIN_LANGUAGES, stem_arabic, stem_cyrillic, stem_latin
+from search.analysis.stem import (LATIN_LANGUAGES, stem_arabic, stem_cyrillic, stem_latin,
+                                  strip_proclitics)
+from search.analysis.tokenize import iter_words
 
 Terms = tuple[str, str]  # (exact form, stem)
 _cache: dict[tuple[str, str], Terms | None] = {}
@@ -19,9 +21,10 @@ def _arabic_terms(word: str) -> Terms | None:
     folded = fold_arabic_letters(word)  # keeps ى and ة for the stop check and the stemmer
     if folded in stopword.ARABIC or not folded:
         return None
-    # ة → ه only after stemming: before it, snowball keeps the feminine ending of definite
-    # forms (الأمريكية → امريكيه but أمريكي → امريك) and one noun gets two stems
-    return normalize_arabic(folded), stem_arabic(folded.replace("\u0649", "\u064A"))
+    folded = folded.replace("\u0649", "\u064A")
+    # The exact form keeps suffixes but not proclitics: والمدير is the word مدير, as much as
+    # المدير is; with them, an exact match would mostly reward the same conjunction.
+    return normalize_arabic(strip_proclitics(folded)), stem_arabic(folded)
 
 
 def _latin_terms(word: str, lang: str) -> Terms | None:
@@ -36,6 +39,19 @@ def _cyrillic_terms(word: str) -> Terms | None:
     if exact in stopword.RUSSIAN:
         return None
     return exact, stem_cyrillic(exact)
+
+
+def question_words(text: str) -> list[str]:
+    """The words of a natural-language question, without those that only frame it (how *many*)."""
+    words, previous = [], ""
+    for word, _, _ in iter_words(text):
+        key = fold_arabic_letters(word.casefold())
+        if key in stopword.QUESTION_FRAMES.get(previous, ()):
+            previous = ""
+            continue
+        words.append(word)
+        previous = key
+    return words
 
 
 def analyze_word(word: str, lang: str = "en") -> Terms | None:

@@ -15,7 +15,8 @@ from collections.abc import Iterable, Iterator
 from search.errors import IngestError
 from search.ingest.encoding import decode_bytes, looks_binary
 from search.ingest.fields import (
-    MAX_BODY_CHARS, MAX_FILE_BYTES, derive_title, file_article_id, format_size, parse_date,
+    MAX_BODY_CHARS, MAX_FILE_BYTES, MAX_HTML_BYTES, derive_title, file_article_id, format_size,
+    parse_date,
 )
 from search.ingest.plaintext import parse_text
 from search.ingest.record import MAX_LINE_BYTES, article_from_record, read_json, read_jsonl
@@ -23,7 +24,7 @@ from search.ingest.webpage import decode_html, parse_html
 from search.model import Article, Skipped
 
 __all__ = [
-    "MAX_BODY_CHARS", "MAX_FILE_BYTES", "MAX_LINE_BYTES", "SUPPORTED_SUFFIXES",
+    "MAX_BODY_CHARS", "MAX_FILE_BYTES", "MAX_HTML_BYTES", "MAX_LINE_BYTES", "SUPPORTED_SUFFIXES",
     "article_from_record", "decode_bytes", "derive_title", "parse_date", "parse_file",
     "read_articles", "read_file",
 ]
@@ -33,6 +34,7 @@ _FORMATS = {".txt": "text", ".json": "json", ".jsonl": "jsonl", ".ndjson": "json
 # Each also gzipped (read through gzip, streaming for JSON Lines).
 SUPPORTED_SUFFIXES = tuple(_FORMATS) + tuple(f"{suffix}.gz" for suffix in _FORMATS)
 _SNIFF_BYTES = 8192
+MAX_LISTED_PER_FILE = 100  # bad records or lines of one file reported one by one
 _SPECIAL = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"),
             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
 
@@ -50,7 +52,7 @@ def read_file(path: PathArg) -> Iterator[Article | Skipped]:
     """Articles of one file, and a Skipped for the file or each record that cannot be read."""
     name = os.fsdecode(os.fspath(path))
     try:
-        yield from _parse(name)
+        yield from _capped(_parse(name), name)
     except IngestError as error:
         yield Skipped(name, error.message)
     except OSError as error:
@@ -59,6 +61,21 @@ def read_file(path: PathArg) -> Iterator[Article | Skipped]:
         yield Skipped(name, "gzip data is truncated or corrupt")
     except (MemoryError, RecursionError) as error:
         yield Skipped(name, f"too large or too deeply nested to read ({type(error).__name__})")
+
+
+def _capped(items: Iterator[Article | Skipped], path: str) -> Iterator[Article | Skipped]:
+    """The articles, the first bad records one by one, then a count of the rest: a file of a
+    million bad lines must not make a million-line report (or hold it in memory)."""
+    hidden = listed = 0
+    for item in items:
+        if isinstance(item, Skipped):
+            if listed >= MAX_LISTED_PER_FILE:
+                hidden += 1
+                continue
+            listed += 1
+        yield item
+    if hidden:
+        yield Skipped(path, f"{hidden} more bad records or lines, not listed")
 
 
 def parse_file(path: PathArg) -> list[Article]:
@@ -114,10 +131,11 @@ def _parse(path: str) -> Iterator[Article | Skipped]:
         return
     if info.st_size == 0:
         raise IngestError("empty file")
-    if info.st_size > MAX_FILE_BYTES:
+    limit = MAX_HTML_BYTES if form == "html" else MAX_FILE_BYTES
+    if info.st_size > limit:
         raise IngestError(f"file too large ({format_size(info.st_size)} > "
-                          f"{format_size(MAX_FILE_BYTES)} limit)")
-    data = _read_bytes(path, gzipped, form)
+                          f"{format_size(limit)} limit)")
+    data = _read_bytes(path, gzipped, form, limit)
     if not data.strip():
         raise IngestError("empty file")
     if form == "html":
@@ -139,7 +157,7 @@ def _parse(path: str) -> Iterator[Article | Skipped]:
         yield parse_text(text, file_article_id(path), path)
 
 
-def _read_bytes(path: str, gzipped: bool, form: str) -> bytes:
+def _read_bytes(path: str, gzipped: bool, form: str, limit: int = MAX_FILE_BYTES) -> bytes:
     """The file's bytes, decompressed, never more than the limit (a small gzip can be huge)."""
     with (gzip.open(path, "rb") if gzipped else open(path, "rb")) as stream:
         if form == "other":
@@ -147,12 +165,12 @@ def _read_bytes(path: str, gzipped: bool, form: str) -> bytes:
             if looks_binary(head):
                 suffix = os.path.splitext(path)[1].lower()
                 raise IngestError(f"unsupported or binary file ({suffix or 'no suffix'})")
-            data = head + stream.read(MAX_FILE_BYTES + 1 - len(head))
+            data = head + stream.read(limit + 1 - len(head))
         else:
-            data = stream.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
+            data = stream.read(limit + 1)
+    if len(data) > limit:
         raise IngestError("file too large when decompressed "
-                          f"(over {format_size(MAX_FILE_BYTES)} limit)")
+                          f"(over {format_size(limit)} limit)")
     return data
 
 

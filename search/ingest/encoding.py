@@ -30,15 +30,19 @@ def decode_bytes(data: bytes) -> str:
             try:
                 return _checked(data[len(bom):].decode(encoding))
             except UnicodeDecodeError:
-                raise IngestError(f"{NOT_TEXT} (bad bytes after a {encoding} byte-order mark)")
+                damaged = (_decode_damaged_utf8(data[len(bom):], declared=True)
+                           if encoding == "utf-8" else None)
+                if damaged is None:
+                    raise IngestError(f"{NOT_TEXT} (bad bytes after a {encoding} byte-order mark)")
+                return _checked(damaged)
     if b"\x00" in data:
         return _checked(_decode_utf16_without_bom(data))
     try:
         return _checked(data.decode("utf-8"))
     except UnicodeDecodeError:
         pass
-    for single_byte in (_decode_cp1256_arabic, _decode_cp1252_latin):
-        text = single_byte(data)
+    for attempt in (_decode_damaged_utf8, _decode_cp1256_arabic, _decode_cp1252_latin):
+        text = attempt(data)
         if text is not None:
             return _checked(text)
     return _checked(_guess(data))
@@ -77,6 +81,17 @@ def _decode_utf16_without_bom(data: bytes) -> str:
     if "\x00" in text or _texty_share(text) < 0.95:
         raise IngestError(BINARY)
     return text
+
+
+def _decode_damaged_utf8(data: bytes, declared: bool = False) -> str | None:
+    # UTF-8 with a few bad bytes (a corrupted or cut download) stays UTF-8, the bad bytes
+    # becoming U+FFFD: read in a single-byte code page, all its Arabic would be garbage.
+    # Legacy-encoded text almost never holds valid multi-byte UTF-8 sequences by chance;
+    # after a UTF-8 byte-order mark, a bad byte in a hundred characters is damage too.
+    text = data.decode("utf-8", "replace")
+    bad = text.count("\ufffd") - data.count("\ufffd".encode())
+    good = len(text) - len(text.encode("ascii", "ignore")) - text.count("\ufffd")
+    return text if good >= 10 * bad or declared and bad * 100 <= len(text) else None
 
 
 def _decode_cp1256_arabic(data: bytes) -> str | None:

@@ -8,6 +8,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import PurePath
 
 MAX_FILE_BYTES = 50 * 1024 * 1024  # text, HTML and JSON files are read whole; JSONL streams
+MAX_HTML_BYTES = 10 * 1024 * 1024  # a page's parsed tree takes ~15 times its size in memory
 MAX_BODY_CHARS = 2_000_000
 TITLE_WORDS = 12
 TITLE_CHARS = 100

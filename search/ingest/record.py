@@ -8,7 +8,7 @@ from typing import BinaryIO
 
 from search.errors import IngestError
 from search.ingest.boilerplate import strip_boilerplate
-from search.ingest.encoding import decode_bytes
+from search.ingest.encoding import decode_bytes, looks_binary
 from search.ingest.fields import (
     MAX_FILE_BYTES, derive_title, format_size, join_paragraphs, normalise_lang, one_line,
     parse_date, record_id, split_lines, truncate_body,
@@ -74,8 +74,10 @@ def read_json(text: str, path: str) -> Iterator[Article | Skipped]:
 
 def read_jsonl(stream: BinaryIO, path: str) -> Iterator[Article | Skipped]:
     """Articles of a JSON Lines stream, one line at a time; a bad line becomes a Skipped."""
-    head = stream.peek(4)[:4] if hasattr(stream, "peek") else b""
-    wide = head.startswith(_WIDE_MARKS) or b"\x00" in head
+    head = stream.peek(8192)[:8192] if hasattr(stream, "peek") else b""
+    if looks_binary(head):  # else every "line" of an image would be listed as a bad line
+        raise IngestError("binary file")
+    wide = head.startswith(_WIDE_MARKS) or b"\x00" in head[:4]
     lines = _wide_lines(stream) if wide else _lines(stream)
     found = False
     for number, line in lines:

@@ -1,0 +1,123 @@
+"""The real server (`python -m web`, waitress, as `make run`) under a bounded loopback load.
+
+Starts the server on a free 127.0.0.1 port over the cached product index, warms it, then runs
+--clients threads (keep-alive http.client connections) for --seconds: every client loops over
+the query sets, four /api/search requests then one HTML results page. Reports requests/s,
+latency percentiles, errors, and the server's RSS. Stops the server by itself.
+
+    python bench/web.py [--limit N] [--json FILE] [--clients 20] [--seconds 30]
+"""
+from __future__ import annotations
+
+import http.client
+import itertools
+import threading
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+from common import (HOST, base_parser, cached_index, get, latency_figures, limit_label,
+                    load_queries, machine, memory_mb, parse_args, print_table, running_server,
+                    write_json)
+
+COLUMNS = ["system", "endpoint", "requests", "rps", "p50_ms", "p95_ms", "p99_ms", "max_ms",
+           "errors"]
+def search_paths(queries: list[dict]) -> list[tuple[str, str]]:
+    """(endpoint, path) pairs: four API requests, then one HTML page, over all queries."""
+    out = []
+    for i, q in enumerate(queries):
+        endpoint = "page" if i % 5 == 4 else "api"
+        prefix = "/?q=" if endpoint == "page" else "/api/search?q="
+        out.append((endpoint, prefix + quote(q["query"])))
+    return out
+
+
+def load(port: int, paths: list[tuple[str, str]], clients: int, seconds: float) -> list[tuple]:
+    """(endpoint, ms, ok, what) of every request made by ``clients`` threads for ``seconds``."""
+    counter = itertools.count()
+    results: list[tuple] = []
+    deadline = time.perf_counter() + seconds
+
+    def client() -> None:
+        conn = http.client.HTTPConnection(HOST, port, timeout=30)
+        mine = []
+        while time.perf_counter() < deadline:
+            endpoint, path = paths[next(counter) % len(paths)]
+            t0 = time.perf_counter()
+            try:
+                conn.request("GET", path)
+                resp = conn.getresponse()
+                resp.read()
+                ok, what = resp.status == 200, str(resp.status)
+                if resp.getheader("Connection", "").lower() == "close":
+                    conn.close()
+            except (OSError, http.client.HTTPException) as e:
+                ok, what = False, type(e).__name__
+                conn.close()
+                conn = http.client.HTTPConnection(HOST, port, timeout=30)
+            mine.append((endpoint, (time.perf_counter() - t0) * 1000, ok, what))
+        conn.close()
+        results.extend(mine)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def main() -> None:
+    p = base_parser(__doc__.split("\n")[0])
+    p.add_argument("--clients", type=int, default=20)
+    p.add_argument("--seconds", type=float, default=30.0)
+    p.add_argument("--threads", type=int, default=None,
+                   help="server worker threads (default: the server's own default)")
+    p.add_argument("--index", type=Path, default=None,
+                   help="serve this index instead of the cached product index")
+    args = parse_args(p)
+
+    index_dir = args.index or cached_index("product", args.limit, workdir=args.workdir,
+                                           fresh=args.fresh)[0]
+    paths = search_paths(load_queries())
+    with running_server(index_dir, args.threads) as (port, proc):
+        rss_start = memory_mb(proc.pid)
+        for endpoint, path in paths[:40]:  # warm: searcher opened, templates compiled
+            get(port, path)
+        print(f"server on {HOST}:{port} (pid {proc.pid}, {rss_start:.0f} MB), "
+              f"{args.clients} clients for {args.seconds:g} s …", flush=True)
+        peak = [0.0]
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.wait(0.25):
+                peak[0] = max(peak[0], memory_mb(proc.pid))
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        t0 = time.perf_counter()
+        results = load(port, paths, args.clients, args.seconds)
+        elapsed = time.perf_counter() - t0
+        done.set()
+        sampler.join()
+        hwm = memory_mb(proc.pid, "VmHWM")
+
+    rows = []
+    for endpoint in ("api", "page", "all"):
+        sel = [r for r in results if endpoint in ("all", r[0])]
+        errors = [r for r in sel if not r[2]]
+        rows.append({"system": "product", "endpoint": endpoint, "requests": len(sel),
+                     "rps": len(sel) / elapsed, **latency_figures([r[1] for r in sel]),
+                     "errors": len(errors), "clients": args.clients, "seconds": elapsed,
+                     "error_kinds": sorted({r[3] for r in errors})})
+    rows[-1].update(server_rss_mb=peak[0], server_hwm_mb=hwm)
+    print_table(f"Web: {args.clients} clients for {elapsed:.0f} s on "
+                f"{limit_label(args.limit)} articles of each corpus", rows, COLUMNS)
+    print(f"server RSS: {peak[0]:.0f} MB peak sampled, VmHWM {hwm:.0f} MB "
+          "(target: zero errors, p99 < 250 ms, RSS < 400 MB)")
+    if rows[-1]["errors"]:
+        print(f"errors: {rows[-1]['error_kinds']}")
+    write_json(args.json_path, rows, machine=machine())
+
+
+if __name__ == "__main__":
+    main()

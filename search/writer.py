@@ -1,0 +1,292 @@
+"""The writer: one session's changes to an index, committed in batches (a killed writer loses
+at most one batch, readers see progress), with unchanged articles and duplicates left out."""
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections import Counter
+from contextlib import suppress
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+from whoosh import query as Q
+from whoosh.index import LockError
+
+from search.analysis import detect_language
+from search.errors import IndexLockedError
+from search.model import Article, Skipped
+
+WRITER_LIMIT_MB = 256
+COMMIT_EVERY = 1000  # articles per commit in a long run: what a crash can lose at most
+COMMIT_SECONDS = 5.0  # and how long readers wait, at most, to see progress
+
+
+@dataclass
+class IndexReport:
+    """What an indexing run did."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    by_lang: Counter = field(default_factory=Counter)
+    skipped: list[Skipped] = field(default_factory=list)  # unreadable files and records
+    duplicates: list[Skipped] = field(default_factory=list)  # same text or URL as another id
+    missing: list[str] = field(default_factory=list)  # ids asked to remove that were not there
+    commits: int = 0
+    files: int = 0
+    recovered: str | None = None  # the writer that died holding the lock, if one did
+    seconds: float = 0.0
+    index_dir: str = ""
+
+    @property
+    def documents(self) -> int:
+        """Articles written (added or updated)."""
+        return self.added + self.updated
+
+    def to_json(self) -> dict:
+        """A JSON summary for the CLI and the API."""
+        return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
+                "removed": self.removed, "by_lang": dict(self.by_lang),
+                "skipped": [_skip_json(s) for s in self.skipped],
+                "duplicates": [_skip_json(s) for s in self.duplicates],
+                "missing": self.missing, "commits": self.commits, "files": self.files,
+                "recovered": self.recovered, "seconds": round(self.seconds, 3),
+                "index_dir": self.index_dir}
+
+
+def _skip_json(skipped: Skipped) -> dict:
+    """A skipped file for JSON: an undecodable file name's bytes shown as \\udcXX escapes."""
+    return {"path": skipped.path.encode("utf-8", "backslashreplace").decode("utf-8"),
+            "reason": skipped.reason}
+
+
+def fingerprint(article: Article) -> str:
+    """``<text>-<record>-<file>`` digests: the text finds the same story under another id; the
+    whole finds an unchanged article (same text, metadata and file)."""
+    text = " ".join(f"{article.title} {article.body}".split()).casefold()
+    record = "\x1f".join([article.title, article.body, article.source, article.url,
+                          article.lang, article.date.isoformat() if article.date else ""])
+    return f"{_sha1(text)[:16]}-{_sha1(record)[:16]}-{_sha1(article.path)[:8]}"
+
+
+def _sha1(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _utf8(text: str) -> str:
+    """Text Whoosh can encode: lone surrogates (from JSON "\\ud800") become U+FFFD."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def article_fields(article: Article, digest: str = "") -> dict:
+    """The Whoosh document of an article (language detected here when not given)."""
+    title, body = _utf8(article.title), _utf8(article.body)
+    lang = article.lang or detect_language(title + "\n" + body)
+    article.lang = lang
+    doc = {
+        "id": _utf8(article.id),
+        "title": (lang, title), "_stored_title": title,
+        "title_exact": (lang, title),
+        "body": (lang, body), "_stored_body": body,
+        "body_exact": (lang, body),
+        "lang": lang,
+        "source": _utf8(article.source) or None,
+        "url": _utf8(article.url) or None,
+        "path": article.path or None,
+        "hash": digest or fingerprint(article),
+    }
+    if article.date is not None:
+        doc["date"] = article.date
+        doc["year"] = str(article.date.year)
+    return doc
+
+
+Progress = Callable[[Article | Skipped], None]
+
+
+class IndexSession:
+    """One writer's changes to an index, committed every ``commit_every`` articles or
+    ``commit_seconds``; duplicates are checked against the last commit plus this batch."""
+
+    def __init__(self, ix, report: IndexReport, *, commit_every: int | None = COMMIT_EVERY,
+                 commit_seconds: float | None = COMMIT_SECONDS,
+                 on_commit: Callable[[], None] | None = None) -> None:
+        self.ix, self.report = ix, report
+        self.commit_every, self.commit_seconds = commit_every, commit_seconds
+        self.on_commit = on_commit
+        self._searcher = ix.searcher()
+        self._writer = None
+        self._started = 0.0
+        self._seen: dict[str, str] = {}  # id -> content digest, of every article read so far
+        self._reset_batch()
+
+    def _reset_batch(self) -> None:
+        self._batch: dict[str, str] = {}  # id -> file, of articles written since the commit
+        self._texts: dict[str, str] = {}  # text digest -> id, in this batch
+        self._urls: dict[str, str] = {}  # lowercased URL -> id, in this batch
+        self._gone: set[str] = set()  # ids deleted since the last commit
+        self._changes = 0
+
+    # -- what the index holds ----------------------------------------------------------------
+
+    def _committed(self, fieldname: str, text: str) -> Iterator[dict]:
+        """Stored fields of committed, undeleted documents with ``text`` in ``fieldname``."""
+        for docnum in self._searcher.docs_for_query(Q.Term(fieldname, text)):
+            stored = self._searcher.stored_fields(docnum)
+            if stored["id"] not in self._gone:
+                yield stored
+
+    def indexed(self, doc_id: str) -> dict | None:
+        """The stored fields of an article as last committed (None if absent or deleted)."""
+        return next(self._committed("id", doc_id), None)
+
+    def _owner(self, kind: str, key: str, doc_id: str) -> str | None:
+        """Another id that already has this text digest or URL (this batch, then the index)."""
+        mine = self._texts if kind == "text" else self._urls
+        if mine.get(key, doc_id) != doc_id:
+            return mine[key]
+        if kind == "text":
+            terms = [t.decode("utf-8") for t in
+                     self._searcher.reader().expand_prefix("hash", key + "-")]
+        else:
+            terms = [key]
+        for term in terms:
+            for stored in self._committed("hash" if kind == "text" else "url", term):
+                # an id rewritten in this batch no longer has its committed text or URL
+                if stored["id"] != doc_id and stored["id"] not in self._batch:
+                    return stored["id"]
+        return None
+
+    def indexed_paths(self, under: str) -> list[str]:
+        """Paths of indexed files inside the folder ``under`` (some may have only deleted docs)."""
+        prefix = under.rstrip(os.sep) + os.sep
+        return [t.decode("utf-8") for t in self._searcher.reader().expand_prefix("path", prefix)]
+
+    def ids_from(self, path: str) -> set[str]:
+        """Ids of the committed articles read from ``path``."""
+        return {stored["id"] for stored in self._committed("path", path)}
+
+    # -- changes -----------------------------------------------------------------------------
+
+    def add(self, item: Article | Skipped) -> None:
+        """Add a new article, update a changed one, skip an unchanged one or a duplicate."""
+        report = self.report
+        if isinstance(item, Skipped):
+            report.skipped.append(item)
+            return
+        if item.path and item.path != _utf8(item.path):
+            report.skipped.append(Skipped(item.path, "the file name is not valid UTF-8; rename it"))
+            return
+        digest = fingerprint(item)
+        content = digest.rsplit("-", 1)[0]
+        if self._seen.get(item.id) == content:  # read already in this run, from another file:
+            report.unchanged += 1               # the first file keeps it (no ping-pong)
+            return
+        self._seen[item.id] = content
+        if item.id in self._batch:  # changed within one run: commit the first version
+            self.commit()
+        old = self.indexed(item.id)
+        if old is not None and old.get("hash") == digest:
+            report.unchanged += 1
+            return
+        text, url = digest.split("-")[0], item.url.strip().lower()
+        twin = self._owner("text", text, item.id)
+        reason = f"same text as article {twin!r}" if twin else None
+        if not twin and url and (twin := self._owner("url", url, item.id)):
+            reason = f"same URL as article {twin!r}"
+        if twin:
+            report.duplicates.append(Skipped(item.path or item.id,
+                                             f"article {item.id!r} not indexed: {reason}"))
+            return
+        doc = article_fields(item, digest)
+        if old is None:  # new, or deleted earlier in this batch (a file moved)
+            self._open().add_document(**doc)
+            report.added += 1
+        else:
+            self._open().update_document(**doc)
+            report.updated += 1
+        report.by_lang[item.lang] += 1
+        self._batch[item.id] = item.path
+        self._texts[text] = item.id
+        if url:
+            self._urls[url] = item.id
+        self._changed()
+
+    def remove(self, doc_id: str) -> bool:
+        """Delete an article by id; False when there is none."""
+        if doc_id in self._batch:
+            self.commit()
+        if self.indexed(doc_id) is None:
+            return False
+        self._seen.pop(doc_id, None)
+        self._open().delete_by_term("id", doc_id)
+        self._gone.add(doc_id)
+        self.report.removed += 1
+        self._changed()
+        return True
+
+    def remove_path(self, path: str, tree: bool = False) -> int:
+        """Delete the articles read from the file ``path`` (or from anywhere under it)."""
+        paths = {path, *(self.indexed_paths(path) if tree else ())}
+        if any(p in paths for p in self._batch.values()):
+            self.commit()
+        return sum(self.remove(doc_id) for p in paths for doc_id in sorted(self.ids_from(p)))
+
+    def _open(self):
+        if self._writer is None:
+            try:
+                self._writer = self.ix.writer(limitmb=WRITER_LIMIT_MB)
+            except LockError:
+                raise IndexLockedError(str(self.ix.storage.folder),
+                                       "a Whoosh writer outside `search` (MAIN_WRITELOCK)",
+                                       0) from None
+            self._started = time.monotonic()
+        return self._writer
+
+    def _changed(self) -> None:
+        self._changes += 1
+        if (self.commit_every and self._changes >= self.commit_every) or (
+                self.commit_seconds and time.monotonic() - self._started >= self.commit_seconds):
+            self.commit()
+
+    def commit(self) -> None:
+        """Make the batch durable and visible to readers."""
+        if self._writer is None:
+            return
+        writer, self._writer = self._writer, None
+        try:
+            writer.commit()
+        except BaseException:
+            if not writer.is_closed:  # release Whoosh's lock: a watcher goes on after this
+                with suppress(Exception):
+                    writer.cancel()
+            raise
+        self.report.commits += 1
+        # reopen, not refresh(): whoosh-reloaded's refresh fails on an empty index and keeps
+        # segments a merge removed
+        self._searcher.close()
+        self._searcher = self.ix.searcher()
+        self._reset_batch()
+        if self.on_commit:
+            self.on_commit()
+
+    def cancel(self) -> None:
+        """Drop the uncommitted batch; the index stays as of the last commit."""
+        if self._writer is not None:
+            self._writer.cancel()
+            self._writer = None
+        self._reset_batch()
+
+    def close(self) -> None:
+        """Release the searcher."""
+        self._searcher.close()
+
+
+__all__ = ["IndexReport", "IndexSession", "Progress", "article_fields", "fingerprint",
+           "COMMIT_EVERY", "COMMIT_SECONDS"]
