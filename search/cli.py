@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 import html
 import json
+import os
 import re
 import sys
 from collections import Counter
@@ -36,6 +37,9 @@ def handle_errors(fn: Callable) -> Callable:
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
+        except BrokenPipeError:  # `search query X | head -1`: the reader has had enough
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(0)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except Exception as e:  # a bug: say so in one line, keep the traceback out of sight
@@ -129,6 +133,20 @@ def _summary(report: "search.IndexReport", build: bool = False) -> str:
     return "; ".join(parts) + f" in {report.seconds:.1f} s"
 
 
+def printable(text: str) -> str:
+    """One printable line: undecodable bytes and line breaks in file names shown escaped."""
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text.replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _echo_problems(report: "search.IndexReport") -> None:
+    """Duplicates and skipped files, one line each, on stderr."""
+    for s in report.duplicates:
+        click.echo(f"  duplicate {printable(s.path)}: {printable(s.reason)}", err=True)
+    for s in report.skipped:
+        click.echo(f"  skipped {printable(s.path)}: {printable(s.reason)}", err=True)
+
+
 def _print_report(report: "search.IndexReport", as_json: bool, build: bool = False) -> None:
     """The summary (or JSON) on stdout, what was not indexed on stderr; exit 4 if skipped."""
     if report.recovered:
@@ -138,10 +156,7 @@ def _print_report(report: "search.IndexReport", as_json: bool, build: bool = Fal
         click.echo(json.dumps(report.to_json(), ensure_ascii=False))
     else:
         click.echo(f"{_summary(report, build)} → {report.index_dir}")
-        for s in report.duplicates:
-            click.echo(f"  duplicate {s.path}: {s.reason}", err=True)
-        for s in report.skipped:
-            click.echo(f"  skipped {s.path}: {s.reason}", err=True)
+        _echo_problems(report)
     if report.skipped:
         sys.exit(PARTIAL)
 
@@ -261,10 +276,7 @@ def index_watch(folder: str, index_dir: str, lock_timeout: float, settle: float,
             return
         files = f"{report.files} file{'s' if report.files != 1 else ''}"
         click.echo(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {files}: {_summary(report)}")
-        for s in report.duplicates:
-            click.echo(f"  duplicate {s.path}: {s.reason}", err=True)
-        for s in report.skipped:
-            click.echo(f"  skipped {s.path}: {s.reason}", err=True)
+        _echo_problems(report)
 
     said: set[str] = set()
 

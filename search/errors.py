@@ -53,6 +53,16 @@ class IndexLockedError(SearchError):
         self.holder = holder
 
 
+class NothingIndexedError(SearchError):
+    """A build found no article to index; the live index was left as it was."""
+
+    def __init__(self, sources: list[str], index_dir: str, skipped: int) -> None:
+        where = ", ".join(sources) or "(no source)"
+        why = f"{skipped} files or records could not be read" if skipped else "no article files"
+        super().__init__(f"Nothing to index in {where} ({why}); the index in {index_dir} "
+                         "was left as it was.")
+
+
 class QueryError(SearchError):
     """The query cannot be understood."""
 

@@ -12,7 +12,7 @@ import tempfile
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from search.errors import IngestError, QueryError
+from search.errors import IngestError, QueryError, SearchError
 from search.indexer import add_articles
 from search.ingest import article_from_record
 from search.model import Article
@@ -115,7 +115,11 @@ def run_queries(queries: dict[str, str], index_dir: str, depth: int = DEPTH) -> 
 
 def score_run(run: Run, qrels: dict[str, dict[str, int]]) -> dict[str, float]:
     """The metrics of MEASURES, averaged over every query of ``qrels`` (no hit = 0)."""
-    import ir_measures
+    try:
+        import ir_measures
+    except ImportError:
+        raise SearchError("`search eval` needs ir_measures: pip install ir-measures "
+                          "(or the project's test extras, pip install -e '.[test]').") from None
 
     measures = {key: ir_measures.parse_measure(name) for key, name in MEASURES.items()}
     scored = [ir_measures.ScoredDoc(qid, doc, score)
@@ -126,7 +130,7 @@ def score_run(run: Run, qrels: dict[str, dict[str, int]]) -> dict[str, float]:
     by_measure = {m: key for key, m in measures.items()}
     for metric in ir_measures.iter_calc(list(measures.values()), labels, scored):
         sums[by_measure[metric.measure]] += metric.value
-    # iter_calc leaves out queries with no hit at all: dividing by all queries counts them as 0
+    # a backend may leave out a query with no hit: dividing by all queries counts it as 0
     return {key: total / len(qrels) if qrels else 0.0 for key, total in sums.items()}
 
 
@@ -139,18 +143,17 @@ def write_run(run: Run, path: str, tag: str = RUN_TAG) -> None:
 
 
 def evaluate(articles: Iterable[Article], queries: dict[str, str],
-             qrels: dict[str, dict[str, int]], depth: int = DEPTH,
-             index_dir: str | None = None) -> EvalReport:
-    """Index ``articles`` in a temporary index (or ``index_dir``), run and score the queries.
+             qrels: dict[str, dict[str, int]], depth: int = DEPTH) -> EvalReport:
+    """Index ``articles`` in a temporary index, run the queries and score them.
 
     Only queries with relevance labels are run and scored.
     """
     queries = {qid: text for qid, text in queries.items() if qid in qrels}
     qrels = {qid: qrels[qid] for qid in queries}
     with tempfile.TemporaryDirectory(prefix="search-eval-") as tmp:
-        where = index_dir or os.path.join(tmp, "index")
-        add_articles(articles, where)
-        run = run_queries(queries, where, depth)
+        index_dir = os.path.join(tmp, "index")
+        add_articles(articles, index_dir)
+        run = run_queries(queries, index_dir, depth)
     return EvalReport(queries=len(queries), no_hit=sum(1 for r in run.values() if not r),
                       metrics=score_run(run, qrels), run=run)
 

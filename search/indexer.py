@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from typing import Callable, Iterable, Iterator
 
 from search import store
-from search.errors import IndexMissingError, IngestError, InvalidArticleError
+from search.errors import IndexMissingError, IngestError, InvalidArticleError, NothingIndexedError
 from search.ingest import article_from_record, read_articles
 from search.model import Article, Skipped
 from search.schema import SCHEMA_VERSION
@@ -76,10 +76,13 @@ def build_index(sources: Iterable[str], index_dir: str, progress: Progress | Non
         ix = store.whoosh_index.open_dir(str(gen))
         session = IndexSession(ix, report, commit_every=None, commit_seconds=None)
         try:
-            for item in read_articles(resolve_paths(sources)):
+            for item in read_articles(resolve_paths(sources), exclude=[index_dir]):
                 if progress:
                     progress(item)
                 session.add(item)
+            if not report.added:
+                # a typo in a path must not replace a good index with an empty one
+                raise NothingIndexedError(list(sources), index_dir, len(report.skipped))
             session.commit()
         except BaseException:
             session.cancel()
@@ -112,7 +115,7 @@ def add_paths(paths: Iterable[str], index_dir: str, progress: Progress | None = 
               lock_timeout: float = 30.0, commit_every: int | None = COMMIT_EVERY,
               on_commit: Callable[[IndexReport], None] | None = None) -> IndexReport:
     """Read files/folders (JSON Lines, JSON, text, HTML) and add their articles to the index."""
-    return add_articles(read_articles(resolve_paths(paths)), index_dir, progress,
+    return add_articles(read_articles(resolve_paths(paths), exclude=[index_dir]), index_dir, progress,
                         lock_timeout, commit_every, on_commit)
 
 

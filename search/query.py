@@ -156,8 +156,14 @@ def _expand(q: Q.Query, words: list[str]) -> Q.Query:
         terms = analyze_word(word) if word else None
         if terms is None:
             return Q.NullQuery
-        return Q.Or([Q.FuzzyTerm(t[1], terms[0], maxdist=min(q.maxdist, 2),
+        # as many edits as letters would match any short word ("2~2" matched 15,000 articles)
+        maxdist = max(0, min(q.maxdist, 2, len(terms[0]) - 1))
+        return Q.Or([Q.FuzzyTerm(t[1], terms[0], maxdist=maxdist,
                                  prefixlength=max(q.prefixlength, 1)) for t in targets])
+    if isinstance(q, Q.FuzzyTerm):
+        # id:x~9 builds an automaton exponential in the distance before any budget can stop it
+        raise QueryError("Fuzzy matching (word~) works on the words of titles and articles, "
+                         f"not on {field}:.")
     if isinstance(q, (Q.Prefix, Q.Wildcard, Q.Every)) and targets:
         text = q.text + "*" if isinstance(q, Q.Prefix) else getattr(q, "text", "*")
         pattern = _exact_pattern(text)

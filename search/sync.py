@@ -13,9 +13,10 @@ from search.ingest import read_file
 from search.model import Skipped
 
 
-def list_files(top: str) -> list[str]:
-    """Files under ``top`` in name order, as `search index add` reads them (no hidden names)."""
-    found, seen = [], set()
+def list_files(top: str, exclude: Iterable[str] = ()) -> list[str]:
+    """Files under ``top`` in name order, as `search index add` reads them (no hidden names);
+    folders in ``exclude`` (an index inside the folder) are left out."""
+    found, seen = [], {os.path.realpath(p) for p in exclude}
     for folder, dirs, files in os.walk(top, followlinks=True):
         real = os.path.realpath(folder)
         if real in seen:  # a symbolic link loop
@@ -60,7 +61,7 @@ def sync_folder(folder: str, index_dir: str, progress: Progress | None = None,
     root = resolve_paths([folder])[0]
     if not os.path.isdir(root):
         raise IngestError(f"{folder} is not a folder.")
-    files = list_files(root)
+    files = list_files(root, exclude=[index_dir])
     report = IndexReport()
     with writing(index_dir, "`search index sync`", report, lock_timeout=lock_timeout,
                  commit_every=commit_every, on_commit=on_commit) as session:

@@ -13,6 +13,7 @@ import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
+from whoosh.reading import IndexReader
 
 import search
 from search import query as search_query
@@ -87,6 +88,17 @@ def check_outcome(outcome: object, seconds: float) -> None:
 @given(text=hostile_queries, mode=st.sampled_from(["all", "all", "any"]))
 def test_any_query_answers_or_raises_query_error(seed_index, text, mode):
     check_outcome(*searched(text, seed_index, mode=mode))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=hostile_queries)
+def test_article_page_with_any_query(seed_index, text):
+    try:
+        doc = search.get_document(ARABIC_ID, index_dir=seed_index, query=text)
+    except QueryError:
+        return  # the web shows the article unmarked then
+    json.dumps(doc.to_json(), ensure_ascii=False).encode("utf-8")
+    assert not re.search(r"[<>]", re.sub(r"</?(mark|p|br)>", "", doc.body_html))
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -201,6 +213,15 @@ def test_regressions(seed_index, text, expected, detail):
             assert {h.id for h in outcome.results} == detail
 
 
+@pytest.mark.parametrize("text, maxdist", [
+    ("Lavrof~", 1), ("Lavrof~2", 2), ("Lavrof~9", 2), ("oil~2", 2), ("ab~2", 1), ("2~2", 0),
+    ("x~9", 0),  # as many edits as letters would match every short word
+])
+def test_fuzzy_distance_is_bounded(text, maxdist):
+    leaves = [q for q in search.build_query(text).query.leaves() if hasattr(q, "maxdist")]
+    assert leaves and {q.maxdist for q in leaves} == {maxdist}
+
+
 @pytest.mark.parametrize("options, detail", [
     ({"page": 0}, "page must be 1 or more"),
     ({"page": -1}, "page must be 1 or more"),
@@ -310,6 +331,23 @@ def test_scan_and_time_limits(wide_index, monkeypatch):
     monkeypatch.setattr(search_query, "EXPANSION_SECONDS", 0.0)
     with pytest.raises(QueryError, match="take too long"):
         search.run_search("coab* coka*", index_dir=wide_index)
+
+
+def test_fuzzy_words_and_suggestions_never_scan_a_multi_segment_index(tmp_path, monkeypatch):
+    index_dir = str(tmp_path / "ix")
+    for batch in range(3):  # three commits: three segments, read through a MultiReader
+        search.add_articles([search.Article(id=f"s{batch}", title=f"Batch {batch}",
+                                            body=f"The zanzibarite{batch} report.", lang="en")],
+                            index_dir, commit_every=None)
+    assert len(search_query._searcher(index_dir).reader().leaf_readers()) == 3
+
+    def linear_scan(*args, **kwargs):  # Whoosh's fallback: the distance to every word
+        raise AssertionError("terms_within scanned the whole multi-segment word list")
+
+    monkeypatch.setattr(IndexReader, "terms_within", linear_scan)
+    assert search.run_search("zanzibarite1~", index_dir=index_dir).total == 3
+    suggestion = search.run_search("zanzibarit", index_dir=index_dir).suggestion
+    assert suggestion and suggestion.startswith("zanzibarite")
 
 
 # --- the real CLI -------------------------------------------------------------------------------

@@ -41,9 +41,13 @@ _SPECIAL = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"),
 PathArg = str | os.PathLike
 
 
-def read_articles(paths: Iterable[PathArg]) -> Iterator[Article | Skipped]:
-    """Articles from files and folders (walked in sorted order); a Skipped for each failure."""
-    seen: set[str] = set()  # real paths already read: symlink loops and repeats end here
+def read_articles(paths: Iterable[PathArg], exclude: Iterable[PathArg] = ()) -> Iterator[Article | Skipped]:
+    """Articles from files and folders (walked in sorted order); a Skipped for each failure.
+
+    Folders in ``exclude`` (the index itself, when it lies inside a source folder) are not read.
+    """
+    # real paths already read: symlink loops, repeats and excluded folders end here
+    seen: set[str] = {os.path.realpath(os.fspath(p)) for p in exclude}
     for given in paths:
         yield from _walk(os.fsdecode(os.fspath(given)), seen)
 
