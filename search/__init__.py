@@ -7,7 +7,8 @@ from search.errors import (DocumentNotFoundError, IndexLockedError, IndexMissing
 from search.indexer import (IndexReport, add_articles, add_paths, add_records, build_index,
                             index_stats, index_status, optimize_index, remove_documents)
 from search.model import Article, Document, Hit, SearchPage, Skipped
-from search.query import build_query, explain_query, get_document, run_search
+from search.query import build_query, explain_query
+from search.searcher import get_document, run_search
 from search.sync import sync_folder
 
 __all__ = [

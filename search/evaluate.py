@@ -16,7 +16,7 @@ from search.errors import IngestError, QueryError, SearchError
 from search.indexer import add_articles
 from search.ingest import article_from_record
 from search.model import Article
-from search.query import rank_documents
+from search.searcher import rank_documents
 
 DEPTH = 100  # documents retrieved per query
 RUN_TAG = "newsearch"

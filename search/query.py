@@ -1,44 +1,30 @@
-"""Queries: parse the syntax people know, expand it over the fields, run it, highlight it.
+"""Building queries: parse the syntax people know and expand it over the index fields.
 
-Building a query (``build_query``) is separate from running it (``run_search``), so it can be
-shown (``explain_query``) and tested.
+Building a query (``build_query``) is separate from running it (``search.searcher``), so it can
+be shown (``explain_query``) and tested without an index.
 """
 from __future__ import annotations
 
-import copy
-import math
 import re
-import threading
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from itertools import islice
 
 from whoosh import query as Q
-from whoosh import sorting
 from whoosh.analysis import IDAnalyzer, Token
 from whoosh.fields import DATETIME, ID, TEXT, Schema
 from whoosh.qparser import FuzzyTermPlugin, GtLtPlugin, OperatorsPlugin, QueryParser
 from whoosh.qparser.common import QueryParserError
 from whoosh.qparser.dateparse import DateParseError, DateParserPlugin
 from whoosh.qparser.syntax import AndGroup
-from whoosh.scoring import BM25F
-from whoosh.spelling import ReaderCorrector
 
-from search import store
 from search.analysis import analyze_word, iter_words, question_words
 from search.analysis.adapter import ScriptTokenizer
-from search.errors import DocumentNotFoundError, QueryError
-from search.highlight import MatchSet, make_snippet, mark_paragraphs, mark_text
-from search.model import Document, Hit, SearchPage
+from search.errors import QueryError
+from search.expansion import cut_text, limit_expansions
 
 MAX_QUERY_CHARS = 1000
 MAX_RESULT_WINDOW = 10_000  # page * size, as Elasticsearch's index.max_result_window
-MAX_EXPANSION = 256  # terms a prefix/wildcard/fuzzy word may expand to
-MAX_SCAN = 50_000  # index terms a wildcard or fuzzy word may look through to find them
-EXPANSION_SECONDS = 0.75  # time all the *, ? and ~ words of one query may take to expand
-SUGGEST_SECONDS = 0.3  # time "did you mean" may spend looking for words close to the query's
 # Each field is scored on its own (Whoosh sums per-field BM25), so a word found in the stem
 # and the exact field already counts about twice: the exact fields only break ties between
 # forms, and the title weighs as much as the body (a word in both already scores twice).
@@ -50,24 +36,6 @@ SORTS = ("relevance", "date")
 # "any": a natural-language question read as plain words, all-words matches ranked first
 MODES = ("all", "any")
 ALL_WORDS_BONUS = 1000.0  # added to an all-words match: above any some-words score
-
-
-class _BM25(BM25F):
-    """Whoosh's per-field BM25 with the idf of Robertson and Spärck Jones (Lucene's too).
-
-    Whoosh's own idf, log(N / (n + 1)) + 1, never falls below 1: a word found in every
-    article still adds a full term's score, so common words outvote rare ones in long questions.
-    """
-
-    def idf(self, searcher, fieldname: str, text: str) -> float:
-        parent = searcher.get_parent()
-        n, total = parent.doc_frequency(fieldname, text), parent.doc_count_all()
-        return math.log(1 + (total - n + 0.5) / (n + 0.5))
-
-
-def weighting() -> BM25F:
-    """The ranking function of every searcher: BM25 with Anserini's k1 0.9, b 0.4."""
-    return _BM25(B=0.4, K1=0.9)
 
 
 class _QueryTokenizer(ScriptTokenizer):
@@ -168,7 +136,7 @@ def _expand(q: Q.Query, words: list[str]) -> Q.Query:
         text = q.text + "*" if isinstance(q, Q.Prefix) else getattr(q, "text", "*")
         pattern = _exact_pattern(text)
         if len(re.split(r"[*?]", pattern)[0]) < 2:  # else it would look through every word
-            raise QueryError(f"“{_cut(text)}” is too short to expand: give at least two "
+            raise QueryError(f"“{cut_text(text)}” is too short to expand: give at least two "
                              "letters before * or ?.")
         return Q.Or([Q.Wildcard(t[1], pattern) for t in targets])  # normalize: Prefix if a*
     if isinstance(q, Q.TermRange) and targets:
@@ -178,109 +146,6 @@ def _expand(q: Q.Query, words: list[str]) -> Q.Query:
     if q.is_leaf():
         return q
     return q.apply(lambda sub: _expand(sub, words))
-
-
-class _Budget:
-    """The time all the multi-term words of one query share to expand, from the first one."""
-
-    def __init__(self) -> None:
-        self.deadline: float | None = None
-
-    def check(self, what: str) -> None:
-        now = time.monotonic()
-        if self.deadline is None:
-            self.deadline = now + EXPANSION_SECONDS
-        elif now > self.deadline:
-            raise QueryError(f"The words with *, ? or ~ (“{_cut(what)}”…) take too long to "
-                             "look up; use fewer of them, or more letters in each.")
-
-
-class _Scanned:
-    """A reader whose term listings give up with a QueryError after MAX_SCAN terms or when
-    the query's time to expand is up, and whose fuzzy lookups go segment by segment."""
-
-    def __init__(self, reader, what: str = "", budget: _Budget | None = None) -> None:
-        self._reader, self._what, self._budget = reader, what, budget or _Budget()
-
-    def __getattr__(self, name: str):
-        return getattr(self._reader, name)
-
-    def _counted(self, terms):
-        for n, term in enumerate(terms):
-            if n >= MAX_SCAN:
-                raise QueryError(f"“{_cut(self._what)}” would look through too many words; "
-                                 "give more letters before * or ?.")
-            if n % 256 == 0:
-                self._budget.check(self._what)
-            yield term
-
-    def expand_prefix(self, fieldname, prefix):
-        return self._counted(self._reader.expand_prefix(fieldname, prefix))
-
-    def lexicon(self, fieldname):
-        return self._counted(self._reader.lexicon(fieldname))
-
-    def terms_from(self, fieldname, prefix):
-        return self._counted(self._reader.terms_from(fieldname, prefix))
-
-    def terms_within(self, fieldname, text, maxdist, prefix=0):
-        # a segment skips through its word list with a DFA; Whoosh's multi-segment reader
-        # would compute the distance to every word with the prefix instead (seconds)
-        return {word for leaf, _ in self._reader.leaf_readers()
-                for word in leaf.terms_within(fieldname, text, maxdist, prefix)}
-
-
-class _Bounded:
-    """Mixin: expand to at most MAX_EXPANSION terms or raise QueryError (Whoosh has no cap);
-    each segment's expansion is kept, so the some-words fallback does not redo it."""
-
-    _budget: _Budget
-    _expanded: dict
-
-    def _btexts(self, ixreader):
-        key = (id(ixreader), self.fieldname)
-        if key in self._expanded:
-            return self._expanded[key]
-        what = getattr(self, "text", None) or f"{self.fieldname}:[…]"
-        self._budget.check(what)
-        found = []
-        for term in super()._btexts(_Scanned(ixreader, what, self._budget)):
-            found.append(term)
-            if len(found) > MAX_EXPANSION:
-                raise QueryError(f"“{_cut(what)}” matches more than {MAX_EXPANSION} words; "
-                                 "give more letters to narrow it.")
-            self._budget.check(what)
-        self._expanded[key] = found
-        return found
-
-
-class _BoundedEvery(Q.Every):
-    """``field:*``: refused when the field has more than MAX_EXPANSION values (``id:*``)."""
-
-    def matcher(self, searcher, context=None):
-        if self.fieldname not in (None, "", "*"):
-            values = islice(searcher.reader().lexicon(self.fieldname), MAX_EXPANSION + 1)
-            if sum(1 for _ in values) > MAX_EXPANSION:
-                raise QueryError(f"“{self.fieldname}:*” matches more than {MAX_EXPANSION} "
-                                 "values; give some letters before the *.")
-        return super().matcher(searcher, context)
-
-
-_BOUNDED = {kind: type(f"Bounded{kind.__name__}", (_Bounded, kind), {})
-            for kind in (Q.Prefix, Q.Wildcard, Q.FuzzyTerm, Q.TermRange)}
-_BOUNDED[Q.Every] = _BoundedEvery
-
-
-def _limit_expansions(q: Q.Query, budget: _Budget | None = None) -> Q.Query:
-    """Bound multi-term queries so ``ab*`` cannot expand to the whole vocabulary."""
-    budget = budget or _Budget()
-    kind = type(q)
-    if kind in _BOUNDED:
-        bounded = copy.copy(q)
-        bounded.__class__, bounded.constantscore = _BOUNDED[kind], True
-        bounded._budget, bounded._expanded = budget, {}
-        return bounded
-    return q if q.is_leaf() else q.apply(lambda sub: _limit_expansions(sub, budget))
 
 
 def _filters(lang: str | None, source: str | None, year: str | None) -> Q.Query | None:
@@ -348,9 +213,9 @@ def build_query(text: str, *, lang: str | None = None, source: str | None = None
         bad_date = next((leaf.error for leaf in parsed.leaves() if getattr(leaf, "error", None)),
                         None)
         if bad_date:
-            raise QueryError(f"“{_cut(bad_date)}” is not a date: write date:2021, "
+            raise QueryError(f"“{cut_text(bad_date)}” is not a date: write date:2021, "
                              "date:2021-01 or date:[2021-01-01 TO 2021-04-30].")
-        q = _limit_expansions(_expand(parsed, words).normalize())
+        q = limit_expansions(_expand(parsed, words).normalize())
         fallback = _some_words(q)
     except QueryError:
         raise
@@ -370,11 +235,6 @@ def clean_text(text: str) -> str:
     """Text that encodes as UTF-8: lone surrogates (a bad byte in argv, "\\ud800" in JSON)
     become U+FFFD, NUL a space."""
     return _SURROGATE.sub("\ufffd", text).replace("\x00", " ")
-
-
-def _cut(text: str, limit: int = 40) -> str:
-    """A piece of the query short enough to quote in a message."""
-    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _check_not_empty(q: Q.Query) -> None:
@@ -420,161 +280,3 @@ def explain_query(text: str, **filters: str | None) -> str:
     if plan.filter is not None:
         lines.append(f"filter:   {plan.filter}")
     return "\n".join(lines)
-
-
-# ---- running ----------------------------------------------------------------------------
-
-_local = threading.local()
-
-
-def _searcher(index_dir: str):
-    """This thread's searcher on the live generation, reopened when the index changed."""
-    cache = getattr(_local, "searchers", None)
-    if cache is None:
-        cache = _local.searchers = {}
-    key = str(index_dir)
-    entry = cache.get(key)
-    gen = store.live_dir(index_dir)
-    if entry is not None and gen == entry[0] and entry[1].up_to_date():
-        return entry[1]
-    # Reopen rather than Searcher.refresh(): whoosh-reloaded 2.7.5's refresh keeps segments a
-    # merge removed and reuses segment readers blind to new deletions (duplicate, deleted hits).
-    gen, ix = store.open_live(index_dir)
-    searcher = ix.searcher(weighting=weighting())
-    if entry is not None:
-        entry[1].close()
-    cache[key] = (gen, searcher)
-    return searcher
-
-
-def _matches(hit) -> MatchSet:
-    stems, exact = set(), set()
-    for fieldname, term in hit.matched_terms():
-        if fieldname not in FIELD_BOOSTS:
-            continue  # dates, languages: not words of the text
-        text = term.decode("utf-8") if isinstance(term, bytes) else term
-        (exact if fieldname.endswith("_exact") else stems).add(text)
-    return MatchSet(frozenset(stems), frozenset(exact))
-
-
-def _hit(stored: dict, score: float, matches: MatchSet) -> Hit:
-    lang = stored.get("lang", "")
-    title = stored.get("title", "")
-    date = stored.get("date")
-    return Hit(id=stored["id"], title=title,
-               snippet=make_snippet(stored.get("body", ""), matches, lang),
-               lang=lang, date=date.isoformat() if date else None,
-               source=stored.get("source") or "", url=stored.get("url") or "",
-               score=round(float(score), 4),
-               title_html=mark_text(title, matches.spans(title, lang)),
-               path=stored.get("path") or "")
-
-
-def _facets(results) -> dict[str, dict[str, int]]:
-    out = {}
-    for name in FACETS:
-        counts = results.groups(name) if name in results.facet_names() else {}
-        out[name] = dict(sorted(((str(k), v) for k, v in counts.items() if k),
-                                key=lambda kv: (-kv[1], kv[0])))
-    return out
-
-
-def run_search(query: str, *, index_dir: str, page: int = 1, size: int = 10,
-               lang: str | None = None, source: str | None = None, year: str | None = None,
-               sort: str = "relevance", mode: str = "all") -> SearchPage:
-    """Run a query and return one page of highlighted, faceted results."""
-    t0 = time.perf_counter()
-    if sort not in SORTS:
-        raise QueryError(f"sort must be one of {', '.join(SORTS)}.")
-    if not (isinstance(page, int) and isinstance(size, int)) or not (1 <= size <= 100) \
-            or page < 1:
-        raise QueryError("page must be 1 or more and size between 1 and 100.")
-    if page * size > MAX_RESULT_WINDOW:
-        raise QueryError(f"Results beyond the first {MAX_RESULT_WINDOW} cannot be paged to; "
-                         "narrow the query instead.")
-    lang, source, year = (clean_text(str(v)) if v else None for v in (lang, source, year))
-    plan = build_query(query, lang=lang, source=source, year=year, mode=mode)
-    searcher = _searcher(index_dir)
-    facets = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACETS}
-    kwargs = dict(limit=page * size, filter=plan.filter, groupedby=facets, terms=True)
-    if sort == "date":
-        # newest first; undated articles last (their empty year sorts below every year)
-        kwargs["sortedby"] = sorting.MultiFacet([sorting.FieldFacet("year", reverse=True),
-                                                 sorting.FieldFacet("date", reverse=True)])
-    results = searcher.search(plan.query, **kwargs)
-    fallback = False
-    if results.scored_length() == 0 and plan.fallback is not None:
-        results = searcher.search(plan.fallback, **kwargs)
-        fallback = len(results) > 0
-    hits = [_hit(h.fields(), h.score if isinstance(h.score, float) else 0.0, _matches(h))
-            for h in results[(page - 1) * size: page * size]]
-    total = len(results)
-    suggestion = suggest(plan, searcher) if total < 3 or fallback else None
-    return SearchPage(query=plan.text, total=total, page=page, size=size,
-                      took_ms=(time.perf_counter() - t0) * 1000, fallback=fallback,
-                      suggestion=suggestion, facets=_facets(results), results=hits, sort=sort,
-                      filters={k: v for k, v in
-                               (("lang", lang), ("source", source), ("year", year)) if v})
-
-
-def rank_documents(query: str, *, index_dir: str, limit: int = 100,
-                   mode: str = "any") -> list[tuple[str, float]]:
-    """(id, score) of the best ``limit`` articles, best first: ranking only, no highlighting."""
-    plan = build_query(query, mode=mode)
-    results = _searcher(index_dir).search(plan.query, limit=limit, filter=plan.filter)
-    if results.scored_length() == 0 and plan.fallback is not None:
-        results = _searcher(index_dir).search(plan.fallback, limit=limit, filter=plan.filter)
-    return [(hit["id"], float(hit.score)) for hit in results]
-
-
-def suggest(plan: Plan, searcher) -> str | None:
-    """"Did you mean": replace words no article has by the closest indexed word."""
-    text, changed = plan.text, False
-    reader = searcher.reader()
-    corrector = ReaderCorrector(_Scanned(reader), "body_exact", reader.schema["body_exact"])
-    deadline = time.monotonic() + SUGGEST_SECONDS
-    for word in dict.fromkeys(plan.words):
-        if time.monotonic() > deadline:  # a courtesy: it must not make a long query slow
-            break
-        terms = analyze_word(word)
-        if terms is None or searcher.doc_frequency("body_exact", terms[0]) > 0:
-            continue
-        if searcher.doc_frequency("title_exact", terms[0]) > 0 or len(terms[0]) < 3:
-            continue
-        options = corrector.suggest(terms[0], limit=1, maxdist=2, prefix=1)
-        if options and options[0] != terms[0]:
-            text = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", options[0], text)
-            changed = True
-    return text if changed else None
-
-
-def get_document(doc_id: str, *, index_dir: str, query: str | None = None) -> Document:
-    """One whole article, with the query's words marked when a query is given."""
-    searcher = _searcher(index_dir)
-    stored = searcher.document(id=doc_id)
-    if stored is None:
-        raise DocumentNotFoundError(doc_id)
-    matches = MatchSet(frozenset(), frozenset())
-    if query:
-        try:
-            plan = build_query(query)
-        except QueryError:
-            plan = None
-        if plan is not None:
-            q = Q.And([Q.Term("id", doc_id), plan.fallback or plan.query])
-            hits = searcher.search(q, limit=1, terms=True)
-            if len(hits):
-                matches = _matches(hits[0])
-    lang = stored.get("lang", "")
-    body, title = stored.get("body", ""), stored.get("title", "")
-    date = stored.get("date")
-    return Document(id=doc_id, title=title, body=body, lang=lang,
-                    date=date.isoformat() if date else None,
-                    source=stored.get("source") or "", url=stored.get("url") or "",
-                    path=stored.get("path") or "",
-                    title_html=mark_text(title, matches.spans(title, lang)),
-                    body_html=mark_paragraphs(body, matches, lang))
-
-
-__all__ = ["Plan", "build_query", "explain_query", "run_search", "rank_documents",
-           "get_document", "suggest"]

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from whoosh.reading import IndexReader
 
 import search
+from search import expansion, searcher
 from search import query as search_query
 from search.analysis import analyze_word
 from search.errors import QueryError, error_json
@@ -324,11 +325,11 @@ def test_narrow_prefix_and_fuzzy_still_answer(wide_index):
 
 
 def test_scan_and_time_limits(wide_index, monkeypatch):
-    monkeypatch.setattr(search_query, "MAX_SCAN", 100)
+    monkeypatch.setattr(expansion, "MAX_SCAN", 100)
     with pytest.raises(QueryError, match="look through too many words"):
         search.run_search("co*zz", index_dir=wide_index)  # 4,000 words start with "co"
-    monkeypatch.setattr(search_query, "MAX_SCAN", 50_000)
-    monkeypatch.setattr(search_query, "EXPANSION_SECONDS", 0.0)
+    monkeypatch.setattr(expansion, "MAX_SCAN", 50_000)
+    monkeypatch.setattr(expansion, "EXPANSION_SECONDS", 0.0)
     with pytest.raises(QueryError, match="take too long"):
         search.run_search("coab* coka*", index_dir=wide_index)
 
@@ -339,7 +340,7 @@ def test_fuzzy_words_and_suggestions_never_scan_a_multi_segment_index(tmp_path, 
         search.add_articles([search.Article(id=f"s{batch}", title=f"Batch {batch}",
                                             body=f"The zanzibarite{batch} report.", lang="en")],
                             index_dir, commit_every=None)
-    assert len(search_query._searcher(index_dir).reader().leaf_readers()) == 3
+    assert len(searcher._searcher(index_dir).reader().leaf_readers()) == 3
 
     def linear_scan(*args, **kwargs):  # Whoosh's fallback: the distance to every word
         raise AssertionError("terms_within scanned the whole multi-segment word list")

@@ -8,7 +8,8 @@ import pytest
 
 import search
 from search.analysis import analyze_word, question_words
-from search.query import build_query, rank_documents
+from search.query import build_query
+from search.searcher import rank_documents
 
 from conftest import ROOT, run_cli
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from typing import Any, Mapping
 
-from flask import Flask, render_template, request
+from flask import Flask, abort, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from search.errors import SearchError, error_json
@@ -50,9 +50,20 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from web.views import bp
 
     app.register_blueprint(bp)
+    app.before_request(_refuse_large_bodies)
     app.after_request(_add_security_headers)
     _register_error_handlers(app)
     return app
+
+
+def _refuse_large_bodies():
+    """413 for a body larger than the endpoint takes, on any method, before anything reads it
+    (a GET whose body no view reads was answered 200 after the server had buffered it)."""
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if request.endpoint == "web.api_add_articles":
+        limit = current_app.config["INTAKE_MAX_BYTES"]
+    if limit is not None and (request.content_length or 0) > limit:
+        abort(413)
 
 
 def _add_security_headers(response):

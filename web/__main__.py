@@ -47,8 +47,10 @@ def main(host: str, port: int, index_dir: str, build_from: tuple[str, ...], thre
     else:
         click.echo(f"Using the index in {index_dir} ({status.get('documents', 0)} documents).")
     app = create_app({"SEARCH_INDEX": index_dir})
+    # waitress buffers up to 1 GB of body by default before the app can refuse it (413)
     server = waitress.create_server(app, host=host, port=port, threads=threads,
-                                    ident="news-search")
+                                    ident="news-search",
+                                    max_request_body_size=app.config["INTAKE_MAX_BYTES"] + 65536)
     shown_host = f"[{host}]" if ":" in host else host
     click.echo(f"Serving on http://{shown_host}:{server.effective_port}/  (Ctrl+C to stop)")
     sys.stdout.flush()

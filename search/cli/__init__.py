@@ -1,0 +1,132 @@
+"""The `search` command: a thin shell over the `search` package (parse, call, format)."""
+from __future__ import annotations
+
+import html
+import json
+import re
+import sys
+
+import click
+
+import search
+from search.cli.common import INDEX_OPTION, handle_errors
+from search.cli.index import index
+
+_MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def render_html(fragment: str, color: bool) -> str:
+    """Snippet HTML for a terminal: <mark> as bold yellow (or [brackets]), tags dropped."""
+    def mark(m: re.Match) -> str:
+        inner = m.group(1)
+        return click.style(inner, fg="yellow", bold=True) if color else f"[{inner}]"
+    return html.unescape(_TAG.sub("", _MARK.sub(mark, fragment)))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="newsearch")
+def main() -> None:
+    """Search Arabic and English news: build an index, query it, inspect the analysis."""
+
+
+@main.command()
+@click.argument("text")
+@click.option("--lang", default=None, help="Document language for Latin words (default: detect).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@handle_errors
+def analyze(text: str, lang: str | None, as_json: bool) -> None:
+    """Show the tokens TEXT is indexed as (body field terms with offsets)."""
+    from search.analysis import analyze_text, detect_language
+    doc_lang = lang or detect_language(text)
+    stems = analyze_text(text, doc_lang, kind=1)
+    if as_json:
+        click.echo(json.dumps({"lang": doc_lang, "tokens": [
+            {"text": t, "start": s, "end": e} for t, s, e in stems]}, ensure_ascii=False))
+        return
+    exact = analyze_text(text, doc_lang, kind=0)
+    click.echo(f"language: {doc_lang}")
+    for (stem, s, e), (ex, _, _) in zip(stems, exact):
+        click.echo(f"{s:>6}-{e:<6} {text[s:e]:<20} exact={ex:<18} stem={stem}")
+
+
+main.add_command(index)
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("text")
+@INDEX_OPTION
+@click.option("--limit", "size", default=10, show_default=True, type=click.IntRange(1, 100),
+              help="Results per page.")
+@click.option("--page", default=1, show_default=True, type=click.IntRange(1, None))
+@click.option("--lang", default=None, help="Only articles in this language (ar, en, …).")
+@click.option("--source", default=None, help="Only articles from this source.")
+@click.option("--year", default=None, help="Only articles from this year.")
+@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance",
+              show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the result page as JSON.")
+@handle_errors
+def query(text: str, index_dir: str, size: int, page: int, lang: str | None,
+          source: str | None, year: str | None, sort: str, as_json: bool) -> None:
+    """Search the index for TEXT (see the README for the query syntax)."""
+    result = search.run_search(text, index_dir=index_dir, page=page, size=size, lang=lang,
+                               source=source, year=year, sort=sort)
+    if as_json:
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False))
+        return
+    color = sys.stdout.isatty()
+    first = (result.page - 1) * result.size
+    click.echo(f"{result.total} results ({result.took_ms:.0f} ms)"
+               + (f", page {result.page} of {result.pages}" if result.pages > 1 else ""))
+    if result.fallback:
+        click.echo("No article has all the words; showing articles with some of them.")
+    if result.suggestion:
+        click.echo(f"Did you mean: {result.suggestion}")
+    for n, hit in enumerate(result.results, first + 1):
+        meta = " · ".join(x for x in (hit.source, (hit.date or "")[:10], hit.lang) if x)
+        click.echo("")
+        click.echo(f"{n}. {render_html(hit.title_html or html.escape(hit.title), color)}"
+                   f"  [{hit.id}] {hit.score:.2f}")
+        click.echo(f"   {meta}")
+        click.echo(f"   {render_html(hit.snippet, color)}")
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("text")
+@handle_errors
+def explain(text: str) -> None:
+    """Print the parsed query TEXT would run, without running it."""
+    click.echo(search.explain_query(text))
+
+
+@main.command("eval")
+@click.option("--corpus", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="JSON Lines articles: id, title, body, lang.")
+@click.option("--queries", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="Questions, one `qid<TAB>text` a line.")
+@click.option("--qrels", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="Relevance labels, TREC format `qid 0 docid rel`.")
+@click.option("--run", "run_file", default=None, type=click.Path(dir_okay=False),
+              help="Also write the ranking as a TREC run file.")
+@click.option("--limit", default=None, type=click.IntRange(1, None),
+              help="Only the first N queries.")
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
+@handle_errors
+def eval_(corpus: str, queries: str, qrels: str, run_file: str | None, limit: int | None,
+          as_json: bool) -> None:
+    """Index CORPUS in a temporary index, run QUERIES as questions, score them against QRELS."""
+    from search.evaluate import evaluate_files, write_run
+    report = evaluate_files(corpus, queries, qrels, limit=limit)
+    if run_file:
+        write_run(report.run, run_file)
+    if as_json:
+        click.echo(json.dumps(report.to_json()))
+        return
+    m = report.metrics
+    click.echo(f"{report.queries} queries, {report.no_hit} with no hit (scored 0)")
+    for key in ("mrr@10", "ndcg@10", "recall@1", "recall@10", "recall@100"):
+        click.echo(f"  {key:<11} {m[key]:.4f}")
+
+
+if __name__ == "__main__":
+    main()

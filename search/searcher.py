@@ -1,0 +1,196 @@
+"""Running queries on the live index: ranking, results pages, highlights, facets, suggestions."""
+from __future__ import annotations
+
+import math
+import re
+import threading
+import time
+
+from whoosh import query as Q
+from whoosh import sorting
+from whoosh.scoring import BM25F
+from whoosh.spelling import ReaderCorrector
+
+from search import store
+from search.analysis import analyze_word
+from search.errors import DocumentNotFoundError, QueryError
+from search.expansion import ScannedReader
+from search.highlight import MatchSet, make_snippet, mark_paragraphs, mark_text
+from search.model import Document, Hit, SearchPage
+from search.query import (FACETS, FIELD_BOOSTS, MAX_RESULT_WINDOW, SORTS, Plan, build_query,
+                          clean_text)
+
+SUGGEST_SECONDS = 0.3  # time "did you mean" may spend looking for words close to the query's
+
+
+class _BM25(BM25F):
+    """Whoosh's per-field BM25 with the idf of Robertson and Spärck Jones (Lucene's too).
+
+    Whoosh's own idf, log(N / (n + 1)) + 1, never falls below 1: a word found in every
+    article still adds a full term's score, so common words outvote rare ones in long questions.
+    """
+
+    def idf(self, searcher, fieldname: str, text: str) -> float:
+        parent = searcher.get_parent()
+        n, total = parent.doc_frequency(fieldname, text), parent.doc_count_all()
+        return math.log(1 + (total - n + 0.5) / (n + 0.5))
+
+
+def weighting() -> BM25F:
+    """The ranking function of every searcher: BM25 with Anserini's k1 0.9, b 0.4."""
+    return _BM25(B=0.4, K1=0.9)
+
+
+_local = threading.local()
+
+
+def _searcher(index_dir: str):
+    """This thread's searcher on the live generation, reopened when the index changed."""
+    cache = getattr(_local, "searchers", None)
+    if cache is None:
+        cache = _local.searchers = {}
+    key = str(index_dir)
+    entry = cache.get(key)
+    gen = store.live_dir(index_dir)
+    if entry is not None and gen == entry[0] and entry[1].up_to_date():
+        return entry[1]
+    # Reopen rather than Searcher.refresh(): whoosh-reloaded 2.7.5's refresh keeps segments a
+    # merge removed and reuses segment readers blind to new deletions (duplicate, deleted hits).
+    gen, ix = store.open_live(index_dir)
+    searcher = ix.searcher(weighting=weighting())
+    if entry is not None:
+        entry[1].close()
+    cache[key] = (gen, searcher)
+    return searcher
+
+
+def _matches(hit) -> MatchSet:
+    stems, exact = set(), set()
+    for fieldname, term in hit.matched_terms():
+        if fieldname not in FIELD_BOOSTS:
+            continue  # dates, languages: not words of the text
+        text = term.decode("utf-8") if isinstance(term, bytes) else term
+        (exact if fieldname.endswith("_exact") else stems).add(text)
+    return MatchSet(frozenset(stems), frozenset(exact))
+
+
+def _hit(stored: dict, score: float, matches: MatchSet) -> Hit:
+    lang = stored.get("lang", "")
+    title = stored.get("title", "")
+    date = stored.get("date")
+    return Hit(id=stored["id"], title=title,
+               snippet=make_snippet(stored.get("body", ""), matches, lang),
+               lang=lang, date=date.isoformat() if date else None,
+               source=stored.get("source") or "", url=stored.get("url") or "",
+               score=round(float(score), 4),
+               title_html=mark_text(title, matches.spans(title, lang)),
+               path=stored.get("path") or "")
+
+
+def _facets(results) -> dict[str, dict[str, int]]:
+    out = {}
+    for name in FACETS:
+        counts = results.groups(name) if name in results.facet_names() else {}
+        out[name] = dict(sorted(((str(k), v) for k, v in counts.items() if k),
+                                key=lambda kv: (-kv[1], kv[0])))
+    return out
+
+
+def run_search(query: str, *, index_dir: str, page: int = 1, size: int = 10,
+               lang: str | None = None, source: str | None = None, year: str | None = None,
+               sort: str = "relevance", mode: str = "all") -> SearchPage:
+    """Run a query and return one page of highlighted, faceted results."""
+    t0 = time.perf_counter()
+    if sort not in SORTS:
+        raise QueryError(f"sort must be one of {', '.join(SORTS)}.")
+    if not (isinstance(page, int) and isinstance(size, int)) or not (1 <= size <= 100) \
+            or page < 1:
+        raise QueryError("page must be 1 or more and size between 1 and 100.")
+    if page * size > MAX_RESULT_WINDOW:
+        raise QueryError(f"Results beyond the first {MAX_RESULT_WINDOW} cannot be paged to; "
+                         "narrow the query instead.")
+    lang, source, year = (clean_text(str(v)) if v else None for v in (lang, source, year))
+    plan = build_query(query, lang=lang, source=source, year=year, mode=mode)
+    searcher = _searcher(index_dir)
+    facets = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACETS}
+    kwargs = dict(limit=page * size, filter=plan.filter, groupedby=facets, terms=True)
+    if sort == "date":
+        # newest first; undated articles last (their empty year sorts below every year)
+        kwargs["sortedby"] = sorting.MultiFacet([sorting.FieldFacet("year", reverse=True),
+                                                 sorting.FieldFacet("date", reverse=True)])
+    results = searcher.search(plan.query, **kwargs)
+    fallback = False
+    if results.scored_length() == 0 and plan.fallback is not None:
+        results = searcher.search(plan.fallback, **kwargs)
+        fallback = len(results) > 0
+    hits = [_hit(h.fields(), h.score if isinstance(h.score, float) else 0.0, _matches(h))
+            for h in results[(page - 1) * size: page * size]]
+    total = len(results)
+    suggestion = suggest(plan, searcher) if total < 3 or fallback else None
+    return SearchPage(query=plan.text, total=total, page=page, size=size,
+                      took_ms=(time.perf_counter() - t0) * 1000, fallback=fallback,
+                      suggestion=suggestion, facets=_facets(results), results=hits, sort=sort,
+                      filters={k: v for k, v in
+                               (("lang", lang), ("source", source), ("year", year)) if v})
+
+
+def rank_documents(query: str, *, index_dir: str, limit: int = 100,
+                   mode: str = "any") -> list[tuple[str, float]]:
+    """(id, score) of the best ``limit`` articles, best first: ranking only, no highlighting."""
+    plan = build_query(query, mode=mode)
+    results = _searcher(index_dir).search(plan.query, limit=limit, filter=plan.filter)
+    if results.scored_length() == 0 and plan.fallback is not None:
+        results = _searcher(index_dir).search(plan.fallback, limit=limit, filter=plan.filter)
+    return [(hit["id"], float(hit.score)) for hit in results]
+
+
+def suggest(plan: Plan, searcher) -> str | None:
+    """"Did you mean": replace words no article has by the closest indexed word."""
+    text, changed = plan.text, False
+    reader = searcher.reader()
+    corrector = ReaderCorrector(ScannedReader(reader), "body_exact", reader.schema["body_exact"])
+    deadline = time.monotonic() + SUGGEST_SECONDS
+    for word in dict.fromkeys(plan.words):
+        if time.monotonic() > deadline:  # a courtesy: it must not make a long query slow
+            break
+        terms = analyze_word(word)
+        if terms is None or searcher.doc_frequency("body_exact", terms[0]) > 0:
+            continue
+        if searcher.doc_frequency("title_exact", terms[0]) > 0 or len(terms[0]) < 3:
+            continue
+        options = corrector.suggest(terms[0], limit=1, maxdist=2, prefix=1)
+        if options and options[0] != terms[0]:
+            text = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", options[0], text)
+            changed = True
+    return text if changed else None
+
+
+def get_document(doc_id: str, *, index_dir: str, query: str | None = None) -> Document:
+    """One whole article, with the query's words marked when a query is given."""
+    searcher = _searcher(index_dir)
+    stored = searcher.document(id=doc_id)
+    if stored is None:
+        raise DocumentNotFoundError(doc_id)
+    matches = MatchSet(frozenset(), frozenset())
+    if query:
+        try:
+            plan = build_query(query)
+        except QueryError:
+            plan = None
+        if plan is not None:
+            q = Q.And([Q.Term("id", doc_id), plan.fallback or plan.query])
+            hits = searcher.search(q, limit=1, terms=True)
+            if len(hits):
+                matches = _matches(hits[0])
+    lang = stored.get("lang", "")
+    body, title = stored.get("body", ""), stored.get("title", "")
+    date = stored.get("date")
+    return Document(id=doc_id, title=title, body=body, lang=lang,
+                    date=date.isoformat() if date else None,
+                    source=stored.get("source") or "", url=stored.get("url") or "",
+                    path=stored.get("path") or "",
+                    title_html=mark_text(title, matches.spans(title, lang)),
+                    body_html=mark_paragraphs(body, matches, lang))
+
+
+__all__ = ["weighting", "run_search", "rank_documents", "get_document", "suggest"]
