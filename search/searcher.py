@@ -64,14 +64,38 @@ def _searcher(index_dir: str):
     return searcher
 
 
-def _matches(hit) -> MatchSet:
+def _match_set(pairs) -> MatchSet:
     stems, exact = set(), set()
-    for fieldname, term in hit.matched_terms():
+    for fieldname, term in pairs:
         if fieldname not in FIELD_BOOSTS:
             continue  # dates, languages: not words of the text
         text = term.decode("utf-8") if isinstance(term, bytes) else term
         (exact if fieldname.endswith("_exact") else stems).add(text)
     return MatchSet(frozenset(stems), frozenset(exact))
+
+
+def _matches(hit) -> MatchSet:
+    """The terms one hit matched (needs a search with terms=True)."""
+    return _match_set(hit.matched_terms())
+
+
+def _query_matches(q: Q.Query, reader) -> MatchSet:
+    """The index terms a query looks for, excluded words left out: what a page highlights.
+
+    Computed once per query; asking Whoosh for each hit's matched terms (terms=True) costs
+    work on every matching article, not just the ten shown.
+    """
+    def walk(node: Q.Query):
+        if isinstance(node, Q.Not):
+            return
+        if isinstance(node, Q.AndNot):
+            yield from walk(node.a)
+        elif node.is_leaf():
+            yield from node.existing_terms(reader, phrases=True, expand=True)
+        else:
+            for child in node.children():
+                yield from walk(child)
+    return _match_set(walk(q))
 
 
 def _hit(stored: dict, score: float, matches: MatchSet) -> Hit:
@@ -113,18 +137,22 @@ def run_search(query: str, *, index_dir: str, page: int = 1, size: int = 10,
     plan = build_query(query, lang=lang, source=source, year=year, mode=mode)
     searcher = _searcher(index_dir)
     facets = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACETS}
-    kwargs = dict(limit=page * size, filter=plan.filter, groupedby=facets, terms=True)
+    kwargs = dict(limit=page * size, filter=plan.filter, groupedby=facets)
     if sort == "date":
         # newest first; undated articles last (their empty year sorts below every year)
         kwargs["sortedby"] = sorting.MultiFacet([sorting.FieldFacet("year", reverse=True),
                                                  sorting.FieldFacet("date", reverse=True)])
-    results = searcher.search(plan.query, **kwargs)
+    ran = plan.query
+    results = searcher.search(ran, **kwargs)
     fallback = False
     if results.scored_length() == 0 and plan.fallback is not None:
-        results = searcher.search(plan.fallback, **kwargs)
+        ran = plan.fallback
+        results = searcher.search(ran, **kwargs)
         fallback = len(results) > 0
-    hits = [_hit(h.fields(), h.score if isinstance(h.score, float) else 0.0, _matches(h))
-            for h in results[(page - 1) * size: page * size]]
+    shown = results[(page - 1) * size: page * size]
+    matches = _query_matches(ran, searcher.reader()) if shown else None
+    hits = [_hit(h.fields(), h.score if isinstance(h.score, float) else 0.0, matches)
+            for h in shown]
     total = len(results)
     suggestion = suggest(plan, searcher) if total < 3 or fallback else None
     return SearchPage(query=plan.text, total=total, page=page, size=size,
