@@ -2,7 +2,7 @@
 
 Works on a copy of the cached product index (the cache stays as built). Starts the real server
 on it, warms it, then for each language: takes a corpus article, gives it a new id and a unique
-made-up word, adds it with search.add_articles (timed: the commit), and polls
+made-up word (and url), adds it with search.add_articles (timed: the commit), and polls
 /api/search?q=WORD every 10 ms until the new id is in the results (timed from the add's start).
 
     python bench/incremental.py [--limit N] [--json FILE] [--repeat 2]
@@ -31,14 +31,15 @@ def unique_word(rng: random.Random) -> str:
 def wait_visible(port: int, word: str, doc_id: str, timeout: float) -> tuple[float, int]:
     """Poll the API until ``doc_id`` is a result for ``word``: (perf_counter when seen, polls)."""
     deadline = time.perf_counter() + timeout
-    polls = 0
+    polls, status, body = 0, 0, b""
     while time.perf_counter() < deadline:
         polls += 1
         status, body = get(port, "/api/search?q=" + quote(word))
         if status == 200 and any(r["id"] == doc_id for r in json.loads(body)["results"]):
             return time.perf_counter(), polls
         time.sleep(0.01)
-    raise BenchError(f"{doc_id} not searchable through the server after {timeout:g} s")
+    raise BenchError(f"{doc_id} not searchable through the server after {timeout:g} s; "
+                     f"last answer {status}: {body[:300].decode(errors='replace')}")
 
 
 def main() -> None:
@@ -63,14 +64,16 @@ def main() -> None:
                     word = unique_word(rng)
                     base = rng.choice(pool)
                     article = dataclasses.replace(base, id=f"bench-{word}",
+                                                  url=f"https://bench.invalid/{word}",
                                                   title=f"{base.title} {word}",
                                                   body=f"{base.body}\n{word}")
                     t0 = time.perf_counter()
                     report = search.add_articles([article], str(work))
                     t1 = time.perf_counter()
-                    seen, polls = wait_visible(port, word, article.id, args.timeout)
                     if report.added != 1:
-                        raise BenchError(f"add_articles added {report.added}, not 1")
+                        raise BenchError(f"add_articles added {report.added}, not 1: "
+                                         f"{report.to_json()}")
+                    seen, polls = wait_visible(port, word, article.id, args.timeout)
                     rows.append({"system": "product", "lang": lang, "docs": info.get("docs"),
                                  "commit_s": t1 - t0, "visible_s": seen - t0,
                                  "after_commit_s": seen - t1, "polls": polls})

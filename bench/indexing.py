@@ -80,9 +80,11 @@ def main() -> None:
             if other in by:
                 ratios[f"product/{other}"] = by["product"]["seconds"] / by[other]["seconds"]
     for name, value in ratios.items():
-        print(f"time ratio {name}: {value:.2f}  ({1 / value:.2f}× {'faster' if value < 1 else 'as fast'})")
+        speed = "faster" if value < 1 else "as fast"
+        print(f"time ratio {name}: {value:.2f}  ({1 / value:.2f}× {speed})")
     if ratios:
-        print("targets: product/whoosh-procs2 ≤ 1.0, product/whoosh-single ≤ 0.56 (1.8× faster)")
+        print("targets: product/whoosh-procs2 ≤ 1.0, "
+              "product/whoosh-single ≤ 0.56 (1.8× faster)")
     write_json(args.json_path, rows, ratios=ratios, machine=machine())
 
 

@@ -1,8 +1,8 @@
 """Query latency: the product (snippets, highlights, facets) against plain Whoosh.
 
-Both query sets (600 queries: 1–3 keywords and quoted 2–3-word phrases from real titles), top 10,
-warm: one untimed pass, then --rounds timed passes; each query runs on both systems back to back
-in random order, so load from elsewhere hits both alike.
+Both query sets (600 queries: 1–3 keywords and quoted 2–3-word phrases from real titles),
+top 10, warm: one untimed pass, then --rounds timed passes; each query runs on both systems
+back to back in random order, so load from elsewhere hits both alike.
   product        search.run_search(q, size=10): parse, expand, BM25F, facets, snippets, <mark>s
   whoosh-single  its own index (see indexing.py); MultifieldParser over title and body with
                  AND between words (as the product), searcher.search(q, limit=10), stored

@@ -42,13 +42,15 @@ def main() -> None:
     p.add_argument("--out", type=Path, default=None,
                    help="results folder (default: WORKDIR/results-LIMIT-TIME)")
     p.add_argument("--seconds", type=float, default=30.0, help="web load duration")
+    p.add_argument("--levels", default=None, help="scaling levels (default: scaling.py's)")
     args = parse_args(p)
 
     chosen = [s for s in args.only.split(",") if s and s not in args.skip.split(",")]
     unknown = set(chosen) - set(SCRIPTS)
     if unknown:
         p.error(f"unknown scripts: {', '.join(sorted(unknown))}")
-    out = args.out or args.workdir / f"results-{limit_label(args.limit)}-{time.strftime('%Y%m%d-%H%M%S')}"
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    out = args.out or args.workdir / f"results-{limit_label(args.limit)}-{stamp}"
     out.mkdir(parents=True, exist_ok=True)
     common = ["--workdir", str(args.workdir)]
     if args.limit:
@@ -57,7 +59,8 @@ def main() -> None:
         common += ["--product-src", args.product_src]
     extra = {"web": ["--seconds", str(args.seconds)],
              "queries": ["--fresh"] if args.fresh else [],
-             "scaling": ["--fresh"] if args.fresh else []}
+             "scaling": (["--fresh"] if args.fresh else [])
+             + (["--levels", args.levels] if args.levels else [])}
     failed = [name for name in SCRIPTS if name in chosen
               and run(name, common + extra.get(name, []), out) != 0]
 

@@ -59,7 +59,8 @@ def main() -> None:
             p95 = {r["kind"]: r["p95_ms"] for r in warm["rows"] if r["lang"] == "all"}
             rows.append({"system": system, "level": limit_label(limit, copies),
                          "docs": info["docs"], "seconds": info["seconds"],
-                         "mb_per_s": mb / info["seconds"], "docs_per_s": info["docs"] / info["seconds"],
+                         "mb_per_s": mb / info["seconds"],
+                         "docs_per_s": info["docs"] / info["seconds"],
                          "index_mb": info["index_mb"], "peak_rss_mb": info["peak_rss_mb"],
                          "keyword_p95_ms": p95["keyword"], "phrase_p95_ms": p95["phrase"],
                          "text_mb": mb, "query_rows": warm["rows"]})

@@ -3,7 +3,8 @@
 Starts the server on a free 127.0.0.1 port over the cached product index, warms it, then runs
 --clients threads (keep-alive http.client connections) for --seconds: every client loops over
 the query sets, four /api/search requests then one HTML results page. Reports requests/s,
-latency percentiles, errors, and the server's RSS. Stops the server by itself.
+latency percentiles, errors (5xx, timeouts, broken connections; 4xx answers are counted
+apart), and the server's RSS. Stops the server by itself.
 
     python bench/web.py [--limit N] [--json FILE] [--clients 20] [--seconds 30]
 """
@@ -21,7 +22,7 @@ from common import (HOST, base_parser, cached_index, get, latency_figures, limit
                     write_json)
 
 COLUMNS = ["system", "endpoint", "requests", "rps", "p50_ms", "p95_ms", "p99_ms", "max_ms",
-           "errors"]
+           "errors", "status_4xx"]
 def search_paths(queries: list[dict]) -> list[tuple[str, str]]:
     """(endpoint, path) pairs: four API requests, then one HTML page, over all queries."""
     out = []
@@ -48,7 +49,9 @@ def load(port: int, paths: list[tuple[str, str]], clients: int, seconds: float) 
                 conn.request("GET", path)
                 resp = conn.getresponse()
                 resp.read()
-                ok, what = resp.status == 200, str(resp.status)
+                # a 4xx is the product's answer to a query it refuses (only stop words):
+                # counted apart; an error is a 5xx, a timeout or a broken connection
+                ok, what = resp.status < 500, str(resp.status)
                 if resp.getheader("Connection", "").lower() == "close":
                     conn.close()
             except (OSError, http.client.HTTPException) as e:
@@ -107,7 +110,8 @@ def main() -> None:
         errors = [r for r in sel if not r[2]]
         rows.append({"system": "product", "endpoint": endpoint, "requests": len(sel),
                      "rps": len(sel) / elapsed, **latency_figures([r[1] for r in sel]),
-                     "errors": len(errors), "clients": args.clients, "seconds": elapsed,
+                     "errors": len(errors), "status_4xx": sum(r[3].startswith("4") for r in sel),
+                     "clients": args.clients, "seconds": elapsed,
                      "error_kinds": sorted({r[3] for r in errors})})
     rows[-1].update(server_rss_mb=peak[0], server_hwm_mb=hwm)
     print_table(f"Web: {args.clients} clients for {elapsed:.0f} s on "

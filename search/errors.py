@@ -38,6 +38,17 @@ class SchemaVersionError(SearchError):
         )
 
 
+class IndexDamagedError(SearchError):
+    """The index's files cannot be read (truncated, overwritten, from another machine)."""
+
+    http_status = 503
+
+    def __init__(self, index_dir: str, cause: BaseException) -> None:
+        super().__init__(f"The index in {index_dir} is damaged: its files cannot be read — "
+                         "rebuild it with `search index build`.")
+        self.cause = cause  # for logs; not shown to people (it says nothing they can act on)
+
+
 class IndexLockedError(SearchError):
     """Another writer holds the index lock."""
 

@@ -10,7 +10,8 @@ from contextlib import contextmanager
 from typing import Callable, Iterable, Iterator
 
 from search import store
-from search.errors import IndexMissingError, IngestError, InvalidArticleError, NothingIndexedError
+from search.errors import (IndexMissingError, IngestError, InvalidArticleError,
+                           NothingIndexedError, SearchError)
 from search.ingest import article_from_record, read_articles
 from search.model import Article, Skipped
 from search.schema import SCHEMA_VERSION
@@ -197,19 +198,18 @@ def index_status(index_dir: str) -> dict:
               "index_dir": str(index_dir)}
     try:
         gen, ix = store.open_live(index_dir)
+        meta = store.read_meta(gen)
+        with store.damage_guard(index_dir), ix.searcher() as s:
+            status.update(exists=True, documents=s.doc_count(), schema_version=SCHEMA_VERSION,
+                          updated=meta.get("updated"), segments=len(ix._segments()),
+                          size_bytes=store.size_on_disk(gen))
     except IndexMissingError:
         return status
-    except Exception as e:  # schema mismatch or damage: report it, don't raise
+    except SearchError as e:  # schema mismatch or damage: report it, don't raise
         gen = store.live_dir(index_dir)
         meta = store.read_meta(gen) if gen else {}
         status.update(exists=True, schema_version=meta.get("schema_version"),
-                      updated=meta.get("updated"), error=str(e))
-        return status
-    meta = store.read_meta(gen)
-    with ix.searcher() as s:
-        status.update(exists=True, documents=s.doc_count(), schema_version=SCHEMA_VERSION,
-                      updated=meta.get("updated"), segments=len(ix._segments()),
-                      size_bytes=store.size_on_disk(gen))
+                      updated=meta.get("updated"), error=e.message)
     return status
 
 

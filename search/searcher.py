@@ -57,7 +57,8 @@ def _searcher(index_dir: str):
     # Reopen rather than Searcher.refresh(): whoosh-reloaded 2.7.5's refresh keeps segments a
     # merge removed and reuses segment readers blind to new deletions (duplicate, deleted hits).
     gen, ix = store.open_live(index_dir)
-    searcher = ix.searcher(weighting=weighting())
+    with store.damage_guard(index_dir):
+        searcher = ix.searcher(weighting=weighting())
     if entry is not None:
         entry[1].close()
     cache[key] = (gen, searcher)
@@ -143,12 +144,13 @@ def run_search(query: str, *, index_dir: str, page: int = 1, size: int = 10,
         kwargs["sortedby"] = sorting.MultiFacet([sorting.FieldFacet("year", reverse=True),
                                                  sorting.FieldFacet("date", reverse=True)])
     ran = plan.query
-    results = searcher.search(ran, **kwargs)
-    fallback = False
-    if results.scored_length() == 0 and plan.fallback is not None:
-        ran = plan.fallback
+    with store.damage_guard(index_dir):
         results = searcher.search(ran, **kwargs)
-        fallback = len(results) > 0
+        fallback = False
+        if results.scored_length() == 0 and plan.fallback is not None:
+            ran = plan.fallback
+            results = searcher.search(ran, **kwargs)
+            fallback = len(results) > 0
     shown = results[(page - 1) * size: page * size]
     matches = _query_matches(ran, searcher.reader()) if shown else None
     hits = [_hit(h.fields(), h.score if isinstance(h.score, float) else 0.0, matches)

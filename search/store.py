@@ -10,8 +10,11 @@ import errno
 import fcntl
 import json
 import os
+import pickle
 import shutil
+import struct
 import time
+import zlib
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,7 +22,8 @@ from typing import Iterator
 
 from whoosh import index as whoosh_index
 
-from search.errors import IndexLockedError, IndexMissingError, SchemaVersionError
+from search.errors import (IndexDamagedError, IndexLockedError, IndexMissingError,
+                           SchemaVersionError)
 from search.schema import SCHEMA_VERSION, build_schema
 
 CURRENT = "current"
@@ -69,12 +73,29 @@ def now_iso() -> str:
 def open_live(index_dir: str | os.PathLike) -> tuple[Path, "whoosh_index.Index"]:
     """Open the live generation; raise IndexMissingError or SchemaVersionError."""
     gen = live_dir(index_dir)
-    if gen is None or not whoosh_index.exists_in(str(gen)):
+    if gen is None:
         raise IndexMissingError(str(index_dir))
     found = read_meta(gen).get("schema_version")
     if found != SCHEMA_VERSION:
         raise SchemaVersionError(str(index_dir), found, SCHEMA_VERSION)
-    return gen, whoosh_index.open_dir(str(gen))
+    with damage_guard(index_dir):
+        if not whoosh_index.exists_in(str(gen)):
+            raise IndexMissingError(str(index_dir))
+        return gen, whoosh_index.open_dir(str(gen))
+
+
+# What Whoosh raises when its files are truncated or garbage (it has no error class of its own)
+DAMAGE = (EOFError, OSError, struct.error, zlib.error, pickle.UnpicklingError,
+          whoosh_index.IndexError)
+
+
+@contextmanager
+def damage_guard(index_dir: str | os.PathLike) -> Iterator[None]:
+    """Turn Whoosh's low-level read errors into IndexDamagedError (a clear 503, not a 500)."""
+    try:
+        yield
+    except DAMAGE as e:
+        raise IndexDamagedError(str(index_dir), e) from e
 
 
 def new_generation(index_dir: str | os.PathLike) -> Path:

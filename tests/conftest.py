@@ -5,7 +5,9 @@ import os
 import shutil
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -77,3 +79,84 @@ def web_hostile_index(tmp_path_factory, web_hostile_dir) -> str:
     index_dir = tmp_path_factory.mktemp("web-hostile-index")
     search.build_index([web_hostile_dir], str(index_dir))
     return str(index_dir)
+
+
+# ---- a real server and a real browser (test_browser.py, test_web_security.py, test_load.py) ---
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def unavailable(reason: str):
+    """Fail under CI (the browser tests must run there), skip on a developer's machine."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now (the kernel's pick)."""
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def web_server(index_dir: str, *args: str, log: Path, env: dict | None = None,
+               timeout: float = 60.0) -> Iterator[str]:
+    """`python -m web` on a free 127.0.0.1 port (as `make run`) until the block ends; yields
+    its base URL once /healthz answers 200. Its output goes to `log`."""
+    import time
+    import urllib.request
+    port = free_port()
+    full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    if "SEARCH_INDEX" not in (env or {}):
+        full_env.pop("SEARCH_INDEX", None)
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "web", "--host", "127.0.0.1", "--port", str(port),
+             "--index", str(index_dir), *args],
+            cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"the server exited with {proc.returncode}:\n{log.read_text()}")
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"the server did not answer in {timeout:g} s:\n{log.read_text()}")
+            time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium (Debian's, through Playwright; nothing is downloaded)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as err:
+        unavailable(f"playwright is not installed: {err}")
+    if not os.access(CHROMIUM, os.X_OK):
+        unavailable(f"{CHROMIUM} is missing: apt-get install chromium (or `make browser`)")
+    with sync_playwright() as playwright:
+        try:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        except Exception as err:  # a broken install: say why
+            unavailable(f"chromium does not start: {err}")
+        yield browser
+        browser.close()

@@ -5,93 +5,29 @@ downloaded. Without them the tests skip locally and fail under CI=true.
 """
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from conftest import web_server
+
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
 
-def unavailable(reason: str):
-    """Fail under CI (the browser tests must run there), skip on a developer's machine."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, web_hostile_dir):
     """The real server, as `make run` starts it: builds its index from seeds/ and more."""
-    port = free_port()
     index_dir = tmp_path_factory.mktemp("browser") / "index"
     log = tmp_path_factory.mktemp("browser-log") / "server.log"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    env.pop("SEARCH_INDEX", None)
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "web", "--host", "127.0.0.1", "--port", str(port),
-             "--index", str(index_dir), "--build-from", "seeds", "--build-from", web_hostile_dir],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"the server exited with {proc.returncode}:\n{log.read_text()}")
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"the server did not answer in 60 s:\n{log.read_text()}")
-            time.sleep(0.1)
+    with web_server(str(index_dir), "--build-from", "seeds", "--build-from", web_hostile_dir,
+                    log=log) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
     output = log.read_text()
     assert "Built the index" in output and "Serving on http://127.0.0.1:" in output
     assert "Traceback" not in output, output
-
-
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as err:
-        unavailable(f"playwright is not installed: {err}")
-    if not os.access(CHROMIUM, os.X_OK):
-        unavailable(f"{CHROMIUM} is missing: apt-get install chromium (or `make browser`)")
-    with sync_playwright() as playwright:
-        try:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        except Exception as err:  # a broken install: say why
-            unavailable(f"chromium does not start: {err}")
-        yield browser
-        browser.close()
 
 
 @pytest.fixture()

@@ -171,3 +171,17 @@ def test_json_shape(seed_index):
     assert set(data["facets"]) == {"lang", "source", "year"}
     assert set(data["results"][0]) == {"id", "title", "snippet", "lang", "date", "source",
                                        "url", "score"}
+
+
+def test_damaged_index_is_a_clear_error(tmp_path):
+    from search import store
+    from search.errors import IndexDamagedError
+    index_dir = str(tmp_path / "ix")
+    search.build_index(["seeds"], index_dir)
+    for f in store.live_dir(index_dir).iterdir():
+        if f.suffix != ".json":
+            f.write_bytes(b"\x6b" * 64)  # overwritten with garbage
+    with pytest.raises(IndexDamagedError, match="rebuild it"):
+        search.run_search("Iran", index_dir=index_dir)
+    status = search.index_status(index_dir)
+    assert status["exists"] and "damaged" in status["error"]

@@ -11,8 +11,8 @@ from flask import (Blueprint, Response, abort, current_app, render_template, req
 from markupsafe import Markup, escape
 
 import search
-from search.errors import (DocumentNotFoundError, IndexMissingError, QueryError,
-                           SchemaVersionError, SearchError)
+from search.errors import (DocumentNotFoundError, IndexDamagedError, IndexMissingError,
+                           QueryError, SchemaVersionError, SearchError)
 from web.params import ParameterError, SearchParams, parse_params
 
 bp = Blueprint("web", __name__)
@@ -72,14 +72,14 @@ def document(doc_id: str):
 def render_search_error(err: SearchError):
     """An error from the core shown as a page (called by the app's error handler)."""
     status = err.http_status
-    if isinstance(err, (IndexMissingError, SchemaVersionError)):
+    if isinstance(err, (IndexMissingError, SchemaVersionError, IndexDamagedError)):
         index_dir = _index_dir()
         hint = "search index build seeds/"
         if index_dir != "index":
             hint += f" --index {index_dir}"
         return render_template("error.html", status=status, kind=type(err).__name__,
                                message=err.message, hint=hint), status
-    if request.endpoint == "web.index":
+    if request.endpoint == "web.index" and isinstance(err, QueryError):
         # An unparsable query: the search page again, with the message next to the box.
         return _render_search(SearchParams(q=_raw_query()), error=err), status
     return render_template("error.html", status=status, kind=type(err).__name__,
@@ -186,9 +186,13 @@ def api_add_articles():
 def healthz():
     """Is there an index, how many documents, which schema version (503 without an index)."""
     status = search.index_status(_index_dir())
-    body = {"ok": bool(status.get("exists")), "index": bool(status.get("exists")),
+    # an index that is there but cannot be opened (damaged, another schema) is not ok either
+    damaged = bool(status.get("error"))
+    body = {"ok": bool(status.get("exists")) and not damaged, "index": bool(status.get("exists")),
             "documents": status.get("documents", 0),
             "schema_version": status.get("schema_version"), "updated": status.get("updated")}
+    if damaged:
+        body["error"] = "The index cannot be read — rebuild it with `search index build`."
     return body, 200 if body["ok"] else 503
 
 
