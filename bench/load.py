@@ -47,6 +47,9 @@ from pathlib import Path
 from typing import Iterator
 from urllib.parse import quote
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/ is a folder of scripts
+from common import percentile  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[1]
 NEWS = REPO.parent / "shared" / "data" / "news"
 HOST = "127.0.0.1"  # loopback only: there is no option to listen or connect elsewhere
@@ -418,17 +421,6 @@ def run_clients(server: Server, plan: list[Request], clients: int,
 
 
 # ---- figures ------------------------------------------------------------------------------------
-
-def percentile(values: list[float], p: float) -> float:
-    """Linear-interpolated percentile of unsorted values (numpy's default)."""
-    if not values:
-        return float("nan")
-    v = sorted(values)
-    k = (len(v) - 1) * p / 100
-    lo = int(k)
-    hi = min(lo + 1, len(v) - 1)
-    return v[lo] + (v[hi] - v[lo]) * (k - lo)
-
 
 def figures(samples: list[Sample], elapsed: float) -> dict:
     """Requests, requests/s, latency percentiles and errors by kind of a set of samples."""

@@ -117,6 +117,18 @@ def index_build(sources: tuple[str, ...], index_dir: str, lock_timeout: float,
     _print_report(report, as_json, build=True)
 
 
+def _write(write, target, index_dir: str, lock_timeout: float, commit_every: int,
+           verbose: bool, as_json: bool) -> None:
+    """Run an incremental writer (add, sync) with a progress bar or commit lines, then report."""
+    progress, stop = _progress(sys.stderr.isatty() and not as_json and not verbose)
+    try:
+        report = write(target, index_dir, progress=progress, lock_timeout=lock_timeout,
+                       commit_every=commit_every, on_commit=_commit_line if verbose else None)
+    finally:
+        stop()
+    _print_report(report, as_json)
+
+
 @index.command("add")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @INDEX_OPTION
@@ -132,14 +144,8 @@ def index_add(paths: tuple[str, ...], index_dir: str, lock_timeout: float, commi
     Unchanged articles are skipped, and so are duplicates: the same text or URL as an article
     of another id.
     """
-    progress, stop = _progress(sys.stderr.isatty() and not as_json and not verbose)
-    try:
-        report = search.add_paths(list(paths), index_dir, progress=progress,
-                                  lock_timeout=lock_timeout, commit_every=commit_every,
-                                  on_commit=_commit_line if verbose else None)
-    finally:
-        stop()
-    _print_report(report, as_json)
+    _write(search.add_paths, list(paths), index_dir, lock_timeout, commit_every, verbose,
+           as_json)
 
 
 @index.command("sync")
@@ -154,14 +160,7 @@ def index_sync(folder: str, index_dir: str, lock_timeout: float, commit_every: i
                verbose: bool, as_json: bool) -> None:
     """Make the index match FOLDER: add new files, re-index changed ones, remove the articles
     of files that are gone (only those read from FOLDER)."""
-    progress, stop = _progress(sys.stderr.isatty() and not as_json and not verbose)
-    try:
-        report = search.sync_folder(folder, index_dir, progress=progress,
-                                    lock_timeout=lock_timeout, commit_every=commit_every,
-                                    on_commit=_commit_line if verbose else None)
-    finally:
-        stop()
-    _print_report(report, as_json)
+    _write(search.sync_folder, folder, index_dir, lock_timeout, commit_every, verbose, as_json)
 
 
 @index.command("watch")
