@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 INDEX ?= index
 
-.PHONY: run test install install-test browser bench clean
+.PHONY: run test install install-test browser bench bench-speed clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -37,8 +37,12 @@ run: install
 test: install-test browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Benchmarks print tables; they are not tests. bench-speed takes about an hour on the full corpora.
 bench: install-test
 	$(BIN)/python bench/relevance.py
+
+bench-speed: install-test
+	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -32,6 +32,7 @@ WRITER_LIMIT_MB = 256  # the product's writer budget; the baselines get the same
 DEFAULT_WORKDIR = Path(os.environ.get("BENCH_WORKDIR") or
                        Path(tempfile.gettempdir()) / "newsearch-bench")
 BASELINE_VERSION = 1  # bump when build_whoosh changes what it writes
+SLICE_VERSION = "2"  # bump when corpus_files changes what it writes
 # Modules of search/ that only read an index: editing them keeps cached indexes valid.
 READ_SIDE = frozenset({"query.py", "searcher.py", "expansion.py", "highlight.py", "evaluate.py",
                        "cli", "cli.py", "__main__.py"})
@@ -120,7 +121,8 @@ def corpus_files(limit: int | None = None, copies: int = 1,
         return sources
     out_dir = workdir / "corpus" / limit_label(limit, copies)
     outs = [out_dir / p.name for p in sources]
-    if (out_dir / "done").exists():
+    done = out_dir / "done"
+    if done.exists() and done.read_text() == SLICE_VERSION:
         return outs
     out_dir.mkdir(parents=True, exist_ok=True)
     for src, dst in zip(sources, outs):
@@ -133,7 +135,7 @@ def corpus_files(limit: int | None = None, copies: int = 1,
                         rec = {**rec, "id": f"{rec['id']}~{k}", "body": f"{rec['body']}\n[{k}]",
                                "url": f"{rec.get('url') or 'urn:bench:' + rec['id']}#copy{k}"}
                     f.write(json.dumps(rec, ensure_ascii=False) + "\n")
-    (out_dir / "done").touch()
+    done.write_text(SLICE_VERSION)
     return outs
 
 
@@ -225,7 +227,7 @@ def build(system: str, files: list[Path], index_dir: Path, multisegment: bool = 
 
 
 def fingerprint(system: str) -> str:
-    """Changes whenever the code that writes this system's index changes."""
+    """Changes whenever the code that writes this system's index (or its input) changes."""
     if system == "product":
         h = hashlib.sha1()
         root = PRODUCT_ROOT / "search"
@@ -233,9 +235,9 @@ def fingerprint(system: str) -> str:
             rel = path.relative_to(root)
             if rel.name not in READ_SIDE and rel.parts[0] not in READ_SIDE:
                 h.update(str(rel).encode() + b"\0" + path.read_bytes())
-        return "product-" + h.hexdigest()[:12]
+        return f"product-{h.hexdigest()[:12]}-{SLICE_VERSION}"
     import whoosh
-    return f"whoosh-{whoosh.versionstring()}-{BASELINE_VERSION}"
+    return f"whoosh-{whoosh.versionstring()}-{BASELINE_VERSION}-{SLICE_VERSION}"
 
 
 def dir_mb(path: Path) -> float:

@@ -47,9 +47,6 @@ from pathlib import Path
 from typing import Iterator
 from urllib.parse import quote
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/ is a folder of scripts
-from common import percentile  # noqa: E402
-
 REPO = Path(__file__).resolve().parents[1]
 NEWS = REPO.parent / "shared" / "data" / "news"
 HOST = "127.0.0.1"  # loopback only: there is no option to listen or connect elsewhere
@@ -422,6 +419,21 @@ def run_clients(server: Server, plan: list[Request], clients: int,
 
 # ---- figures ------------------------------------------------------------------------------------
 
+def percentile(values: list[float], p: float) -> float:
+    """Linear-interpolated percentile of unsorted values (numpy's default).
+
+    Kept here rather than imported from bench/common.py: load.py is imported by a test, and
+    putting bench/ on sys.path would let bench/web.py hide the web package.
+    """
+    if not values:
+        return float("nan")
+    v = sorted(values)
+    k = (len(v) - 1) * p / 100
+    lo = int(k)
+    hi = min(lo + 1, len(v) - 1)
+    return v[lo] + (v[hi] - v[lo]) * (k - lo)
+
+
 def figures(samples: list[Sample], elapsed: float) -> dict:
     """Requests, requests/s, latency percentiles and errors by kind of a set of samples."""
     ms = [s.ms for s in samples]
@@ -488,6 +500,8 @@ def run(opts: Options, log=print) -> dict:
                 found = {h["id"] for h in json.loads(body)["results"]} if status == 200 else set()
                 fresh = found == set(last["ids"])
         server_log = (tmp / "server.log").read_text(errors="replace")
+        if os.environ.get("LOAD_KEEP_LOG"):
+            shutil.copy(tmp / "server.log", os.environ["LOAD_KEEP_LOG"])
         summary = {
             "clients": clients, "seconds": elapsed, "queries": len(queries),
             "limit": opts.limit, "indexer": opts.indexer,
