@@ -34,7 +34,6 @@ import random
 import secrets
 import shutil
 import signal
-import socket
 import string
 import subprocess
 import sys
@@ -46,6 +45,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 from urllib.parse import quote
+
+
+def _load_common():
+    """bench/common.py by file path: putting bench/ on sys.path would let bench/web.py hide the
+    web package from a test that imports this file."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("bench_common", Path(__file__).with_name("common.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+common = _load_common()
+percentile, free_port = common.percentile, common.free_port
 
 REPO = Path(__file__).resolve().parents[1]
 NEWS = REPO.parent / "shared" / "data" / "news"
@@ -123,13 +136,6 @@ def build_index(sources: list[Path], index_dir: Path) -> dict:
 
 # ---- the server ---------------------------------------------------------------------------------
 
-def free_port() -> int:
-    """A loopback port nobody listens on right now (the kernel's pick)."""
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
 @dataclass
 class Server:
     """A running `python -m web`: where it listens, its process, its log."""
@@ -140,13 +146,7 @@ class Server:
 
     def get(self, path: str, timeout: float = 30.0) -> tuple[int, bytes]:
         """One GET on a fresh connection."""
-        conn = http.client.HTTPConnection(HOST, self.port, timeout=timeout)
-        try:
-            conn.request("GET", path)
-            resp = conn.getresponse()
-            return resp.status, resp.read()
-        finally:
-            conn.close()
+        return common.get(self.port, path, timeout)
 
 
 @contextmanager
@@ -418,21 +418,6 @@ def run_clients(server: Server, plan: list[Request], clients: int,
 
 
 # ---- figures ------------------------------------------------------------------------------------
-
-def percentile(values: list[float], p: float) -> float:
-    """Linear-interpolated percentile of unsorted values (numpy's default).
-
-    Kept here rather than imported from bench/common.py: load.py is imported by a test, and
-    putting bench/ on sys.path would let bench/web.py hide the web package.
-    """
-    if not values:
-        return float("nan")
-    v = sorted(values)
-    k = (len(v) - 1) * p / 100
-    lo = int(k)
-    hi = min(lo + 1, len(v) - 1)
-    return v[lo] + (v[hi] - v[lo]) * (k - lo)
-
 
 def figures(samples: list[Sample], elapsed: float) -> dict:
     """Requests, requests/s, latency percentiles and errors by kind of a set of samples."""

@@ -35,8 +35,8 @@ def seeds_copy(tmp_path) -> Path:
 def run_cli(*args: str, env: dict | None = None, input: str | None = None,
             timeout: float = 120) -> subprocess.CompletedProcess:
     """The real CLI in a subprocess (`python -m search ...`)."""
-    full_env = {**os.environ, "PYTHONIOENCODING": "utf-8", **(env or {})}
-    full_env.pop("SEARCH_INDEX", None) if env is None or "SEARCH_INDEX" not in env else None
+    full_env = {k: v for k, v in os.environ.items() if k != "SEARCH_INDEX"}  # only as given
+    full_env.update(PYTHONIOENCODING="utf-8", **(env or {}))
     return subprocess.run([sys.executable, "-m", "search", *args], cwd=ROOT, env=full_env,
                           input=input, capture_output=True, text=True, timeout=timeout)
 

@@ -56,14 +56,14 @@ def question_words(text: str) -> list[str]:
 
 def analyze_word(word: str, lang: str = "en") -> Terms | None:
     """(exact, stem) for one word, or None for a stop word; ``lang`` picks the Latin stemmer."""
-    script = word_script(word)
-    if script == LATIN:
-        lang = lang if lang in LATIN_LANGUAGES else "en"  # an Arabic document's Latin words
-    key = (word, lang if script == LATIN else "")
+    key = (word, lang)  # looked up before the script check: this runs for every token
     try:
         return _cache[key]
     except KeyError:
         pass
+    script = word_script(word)
+    if script == LATIN:
+        lang = lang if lang in LATIN_LANGUAGES else "en"  # an Arabic document's Latin words
     if script == ARABIC:
         terms = _arabic_terms(word)
     elif script == LATIN:
