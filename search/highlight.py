@@ -29,10 +29,16 @@ class MatchSet:
 
     def spans(self, text: str, lang: str) -> list[tuple[int, int]]:
         """(start, end) of every matched word of ``text``."""
+        lang = lang or "en"
+        stems, exact = self.stems, self.exact
+        verdicts: dict[str, bool] = {}  # an article repeats its words: judge each form once
         out = []
         for word, start, end in iter_words(text):
-            terms = analyze_word(word, lang or "en")
-            if terms and (terms[1] in self.stems or terms[0] in self.exact):
+            hit = verdicts.get(word)
+            if hit is None:
+                terms = analyze_word(word, lang)
+                hit = verdicts[word] = bool(terms and (terms[1] in stems or terms[0] in exact))
+            if hit:
                 out.append((start, end))
         return out
 
@@ -87,9 +93,12 @@ def _clip(text: str, start: int, end: int, focus: int, budget: int) -> tuple[int
     return lo, hi
 
 
-def make_snippet(text: str, matches: MatchSet, lang: str, budget: int = SNIPPET_CHARS) -> str:
-    """The best sentences of ``text`` for these matches, as escaped HTML with <mark>s."""
-    spans = matches.spans(text, lang) if matches else []
+def make_snippet(text: str, matches: MatchSet, lang: str, budget: int = SNIPPET_CHARS,
+                 spans: list[tuple[int, int]] | None = None) -> str:
+    """The best sentences of ``text`` for these matches, as escaped HTML with <mark>s
+    (``spans``: the matched words' offsets when known already, else found here)."""
+    if spans is None:
+        spans = matches.spans(text, lang) if matches else []
     sentences = _sentences(text)
     if not sentences:
         return ""

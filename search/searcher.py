@@ -6,12 +6,13 @@ import re
 import threading
 import time
 
+import numpy as np
 from whoosh import query as Q
 from whoosh import sorting
 from whoosh.scoring import BM25F
 from whoosh.spelling import ReaderCorrector
 
-from search import store
+from search import matching, store
 from search.analysis import analyze_word
 from search.errors import DocumentNotFoundError, QueryError
 from search.expansion import ScannedReader
@@ -99,26 +100,65 @@ def _query_matches(q: Q.Query, reader) -> MatchSet:
     return _match_set(walk(q))
 
 
-def _hit(stored: dict, score: float, matches: MatchSet) -> Hit:
+def _hit(searcher, docnum: int, score: float, matches: MatchSet | None,
+         from_index: bool) -> Hit:
+    """One result: stored fields, the title marked and a snippet of the body.
+
+    The marks come from the character offsets in the index when the query's words are all
+    stems there (``from_index``), else from analysing the stored text again.
+    """
+    stored = searcher.stored_fields(docnum)
     lang = stored.get("lang", "")
-    title = stored.get("title", "")
+    title, body = stored.get("title", ""), stored.get("body", "")
+    if from_index:
+        title_spans = matching.char_spans(searcher, docnum, "title", matches.stems)
+        body_spans = matching.char_spans(searcher, docnum, "body", matches.stems)
+    else:
+        title_spans = matches.spans(title, lang) if matches else []
+        body_spans = None
     date = stored.get("date")
     return Hit(id=stored["id"], title=title,
-               snippet=make_snippet(stored.get("body", ""), matches, lang),
+               snippet=make_snippet(body, matches, lang, spans=body_spans),
                lang=lang, date=date.isoformat() if date else None,
                source=stored.get("source") or "", url=stored.get("url") or "",
                score=round(float(score), 4),
-               title_html=mark_text(title, matches.spans(title, lang)),
+               title_html=mark_text(title, title_spans),
                path=stored.get("path") or "")
 
 
-def _facets(results) -> dict[str, dict[str, int]]:
+def _offsets_suffice(matches: MatchSet) -> bool:
+    """Whether the stems' offsets mark every word the query matched: each exact form (from a
+    wildcard, say) has its stem among the stems, so no word is matched only by its form."""
+    stems_of_exact = (analyze_word(e) for e in matches.exact)
+    return bool(matches.stems) and all(t is not None and t[1] in matches.stems
+                                       for t in stems_of_exact)
+
+
+def _facets(ev, mask) -> dict[str, dict[str, int]]:
     out = {}
     for name in FACETS:
-        counts = results.groups(name) if name in results.facet_names() else {}
+        counts = ev.facet_counts(mask, name)
         out[name] = dict(sorted(((str(k), v) for k, v in counts.items() if k),
                                 key=lambda kv: (-kv[1], kv[0])))
     return out
+
+
+def _matched(plan: Plan, ev) -> tuple[Q.Query, "matching.Matches", bool]:
+    """What ran (the query, or its some-words fallback when no article has every word), what
+    it matched, and whether the fallback ran."""
+    allowed = ev.run(plan.filter, scored=False).mask if plan.filter is not None else None
+
+    def run(q: Q.Query):
+        found = ev.run(q)
+        if allowed is not None:
+            found.mask &= allowed
+        return found
+    found = run(plan.query)
+    if not found.mask.any() and plan.fallback is not None:
+        backup = run(plan.fallback)
+        if backup.mask.any():
+            return plan.fallback, backup, True
+    return plan.query, found, False
 
 
 def run_search(query: str, *, index_dir: str, page: int = 1, size: int = 10,
@@ -137,41 +177,46 @@ def run_search(query: str, *, index_dir: str, page: int = 1, size: int = 10,
     lang, source, year = (clean_text(str(v)) if v else None for v in (lang, source, year))
     plan = build_query(query, lang=lang, source=source, year=year, mode=mode)
     searcher = _searcher(index_dir)
-    facets = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACETS}
-    kwargs = dict(limit=page * size, filter=plan.filter, groupedby=facets)
-    if sort == "date":
-        # newest first; undated articles last (their empty year sorts below every year)
-        kwargs["sortedby"] = sorting.MultiFacet([sorting.FieldFacet("year", reverse=True),
-                                                 sorting.FieldFacet("date", reverse=True)])
-    ran = plan.query
     with store.damage_guard(index_dir):
-        results = searcher.search(ran, **kwargs)
-        fallback = False
-        if results.scored_length() == 0 and plan.fallback is not None:
-            ran = plan.fallback
-            results = searcher.search(ran, **kwargs)
-            fallback = len(results) > 0
-    shown = results[(page - 1) * size: page * size]
-    matches = _query_matches(ran, searcher.reader()) if shown else None
-    hits = [_hit(h.fields(), h.score if isinstance(h.score, float) else 0.0, matches)
-            for h in shown]
-    total = len(results)
+        ev = matching.evaluator(searcher)
+        ran, found, fallback = _matched(plan, ev)
+        total = int(np.count_nonzero(found.mask))
+        if sort == "date":
+            shown = _by_date(searcher, ran, plan.filter, page, size)
+        else:
+            shown = ev.top(found, page * size)[(page - 1) * size:]
+        matches = _query_matches(ran, searcher.reader()) if shown else None
+        from_index = bool(matches) and _offsets_suffice(matches)
+        hits = [_hit(searcher, docnum, score, matches, from_index) for docnum, score in shown]
+        facets = _facets(ev, found.mask)
     suggestion = suggest(plan, searcher) if total < 3 or fallback else None
     return SearchPage(query=plan.text, total=total, page=page, size=size,
                       took_ms=(time.perf_counter() - t0) * 1000, fallback=fallback,
-                      suggestion=suggestion, facets=_facets(results), results=hits, sort=sort,
+                      suggestion=suggestion, facets=facets, results=hits, sort=sort,
                       filters={k: v for k, v in
                                (("lang", lang), ("source", source), ("year", year)) if v})
+
+
+def _by_date(searcher, q: Q.Query, filter_q: Q.Query | None, page: int,
+             size: int) -> list[tuple[int, float]]:
+    """One page of (docnum, score), newest first; undated articles last (their empty year
+    sorts below every year)."""
+    newest = sorting.MultiFacet([sorting.FieldFacet("year", reverse=True),
+                                 sorting.FieldFacet("date", reverse=True)])
+    results = searcher.search(q, limit=page * size, filter=filter_q, sortedby=newest)
+    return [(hit.docnum, hit.score if isinstance(hit.score, float) else 0.0)
+            for hit in results[(page - 1) * size: page * size]]
 
 
 def rank_documents(query: str, *, index_dir: str, limit: int = 100,
                    mode: str = "any") -> list[tuple[str, float]]:
     """(id, score) of the best ``limit`` articles, best first: ranking only, no highlighting."""
     plan = build_query(query, mode=mode)
-    results = _searcher(index_dir).search(plan.query, limit=limit, filter=plan.filter)
-    if results.scored_length() == 0 and plan.fallback is not None:
-        results = _searcher(index_dir).search(plan.fallback, limit=limit, filter=plan.filter)
-    return [(hit["id"], float(hit.score)) for hit in results]
+    searcher = _searcher(index_dir)
+    ev = matching.evaluator(searcher)
+    _, found, _ = _matched(plan, ev)
+    return [(searcher.stored_fields(docnum)["id"], score)
+            for docnum, score in ev.top(found, limit)]
 
 
 def suggest(plan: Plan, searcher) -> str | None:

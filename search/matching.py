@@ -1,0 +1,473 @@
+"""Matching and ranking on whole posting lists: numpy arrays instead of Whoosh's matcher trees.
+
+Whoosh scores a query by walking a tree of matchers one document at a time in Python, and a
+results page needs every match (the total and the facets), so a common word cost tens of
+milliseconds. Here each term's posting list is read once into arrays (cached by segment, and
+segments never change) and a query tree is evaluated as array operations: a mask of the
+matching documents and their BM25 scores, the same numbers Whoosh computes. The total, the
+facets and the top k then come from the same arrays.
+
+Query nodes without an array form here (phrases, ranges, wildcards, the coordinated some-words
+fallback) are run by Whoosh's own matchers and joined in as arrays.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import zlib
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+from whoosh import query as Q
+from whoosh.compat import loads
+from whoosh.system import _INT_SIZE
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.util.numeric import byte_to_length
+
+# a byte-encoded field length (what Whoosh stores per document) -> the length it stands for
+_LENGTH_OF_BYTE = np.array([byte_to_length(b) or 0 for b in range(256)], dtype=np.float64)
+NOT_SCORE = 1.0  # what Whoosh's InverseMatcher adds for a NOT clause inside an AND
+CACHE_MB = float(os.environ.get("SEARCH_POSTINGS_CACHE_MB", "96"))
+# no postings: docnums, weights, block index, inlined values
+_EMPTY = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32),
+          np.zeros((0, 4), dtype=np.int64), None)
+
+
+class _LRU:
+    """Arrays by key, least recently used dropped beyond a byte budget; shared by threads."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes, self.bytes = max_bytes, 0
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key, value, nbytes: int) -> None:
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = (value, nbytes)
+            self.bytes += nbytes
+            while self.bytes > self.max_bytes and len(self._items) > 1:
+                _, (_, size) = self._items.popitem(last=False)
+                self.bytes -= size
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.bytes = 0
+
+
+_CACHE = _LRU(int(CACHE_MB * 1024 * 1024))
+
+
+def _cached(key, compute, nbytes: int | None = None):
+    """The cached value of ``key``, computed (and kept) when missing."""
+    hit = _CACHE.get(key)
+    if hit is not None:
+        return hit[0]
+    value = compute()
+    if nbytes is None:
+        nbytes = sum(a.nbytes for a in value if isinstance(a, np.ndarray)) + 200
+    _CACHE.put(key, value, nbytes)
+    return value
+
+
+def _read_postings(reader, fieldname: str, btext: bytes) -> tuple:
+    """(docnums, weights, blocks, values) of one term in one segment, deleted documents
+    included. ``blocks`` (first posting, data offset, length, compression) finds one posting's
+    value later without decoding the others; ``values`` holds them when Whoosh inlined the
+    postings in the term info."""
+    m = reader._terms.matcher(fieldname, btext, reader.schema[fieldname].format)
+    if not isinstance(m, W3LeafMatcher):  # postings inlined in the term info: a short list
+        ids, weights, values = [], [], []
+        while m.is_active():
+            ids.append(m.id())
+            weights.append(m.weight())
+            values.append(m.value())
+            m.next()
+        return (np.array(ids, dtype=np.int32), np.array(weights, dtype=np.float32),
+                np.zeros((0, 4), dtype=np.int64), values)
+    ids_parts, weight_parts, blocks, count = [], [], [], 0
+    while m.is_active():
+        blocks.append((count, m._dataoffset, m._nextoffset - m._dataoffset, m._compression))
+        if m._data is None:
+            m._read_data()
+        deltas, weights = m._data[0], m._data[1]
+        ids_parts.append(np.cumsum(np.asarray(deltas, dtype=np.int32), dtype=np.int32))  # each block from 0
+        if weights is None:
+            weight_parts.append(np.ones(len(deltas), dtype=np.float32))
+        elif isinstance(weights, float):
+            weight_parts.append(np.full(len(deltas), weights, dtype=np.float32))
+        else:
+            weight_parts.append(np.asarray(weights, dtype=np.float32))
+        count += len(deltas)
+        m._next_block()
+    if not ids_parts:
+        return _EMPTY
+    return (np.concatenate(ids_parts), np.concatenate(weight_parts),
+            np.array(blocks, dtype=np.int64), None)
+
+
+def _entry(reader, fieldname: str, btext: bytes) -> tuple:
+    def read():
+        if (fieldname, btext) not in reader:
+            return _EMPTY
+        return _read_postings(reader, fieldname, btext)
+    return _cached(("p", _segment_key(reader), fieldname, btext), read)
+
+
+def postings(reader, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """A term's (docnums, weights) in one segment, cached (segments never change; deletions
+    are masked by the caller)."""
+    return _entry(reader, fieldname, btext)[:2]
+
+
+def posting_value(reader, fieldname: str, btext: bytes, docnum: int) -> bytes | None:
+    """The stored value (positions, characters) of one term in one document of a segment,
+    read from its block alone."""
+    ids, _, blocks, inline = _entry(reader, fieldname, btext)
+    i = int(np.searchsorted(ids, docnum))
+    if i >= len(ids) or ids[i] != docnum:
+        return None
+    if inline is not None:
+        return inline[i]
+    block = int(np.searchsorted(blocks[:, 0], i, "right")) - 1
+    first, offset, length, compression = (int(v) for v in blocks[block])
+
+    def read():
+        data = reader._terms._postfile.get(offset, length)
+        return (loads(zlib.decompress(data) if compression else data)[2],)
+    return _cached(("v", _segment_key(reader), fieldname, btext, block), read,
+                   nbytes=4 * length)[0][i - first]
+
+
+def char_spans(searcher, docnum: int, fieldname: str, terms) -> list[tuple[int, int]]:
+    """(start, end) in the stored text of every occurrence of ``terms`` in one document's
+    field, from the character offsets kept in the index (no re-analysis of the text)."""
+    for sub, offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        if offset <= docnum < offset + reader.doc_count_all():
+            break
+    else:
+        return []
+    field = searcher.schema[fieldname]
+    spans = []
+    for term in terms:
+        value = posting_value(reader, fieldname, field.to_bytes(term), docnum - offset)
+        if value is not None:
+            spans.extend((s, e) for _, s, e in field.format.decode_characters(value))
+    return sorted(spans)
+
+
+def _read_positions(reader, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """(positions, starts) of one term in one segment: posting i's word positions are
+    positions[starts[i]:starts[i + 1]]."""
+    m = reader._terms.matcher(fieldname, btext, reader.schema[fieldname].format)
+    values = []
+    while m.is_active():
+        if isinstance(m, W3LeafMatcher):
+            m._read_values()
+            values.extend(m._values)
+            m._next_block()
+        else:
+            values.append(m.value())
+            m.next()
+    counts, deltas = [], []
+    for value in values:  # Whoosh's encoding: a count, then pickled (position delta, ...) tuples
+        codes = loads(value[_INT_SIZE:] if value.endswith(b".") else value[_INT_SIZE:] + b".")
+        counts.append(len(codes))
+        deltas.extend(code[0] if isinstance(code, tuple) else code for code in codes)
+    counts_a = np.array(counts, dtype=np.int64)
+    starts = np.zeros(len(counts_a) + 1, dtype=np.int64)
+    np.cumsum(counts_a, out=starts[1:])
+    running = np.cumsum(np.array(deltas, dtype=np.int64))
+    # positions restart from 0 in every posting: subtract the running total before it
+    base = np.repeat(np.concatenate(([0], running))[starts[:-1]], counts_a)
+    return (running - base).astype(np.int32), starts
+
+
+def positions(reader, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """A term's word positions in one segment, cached like its postings."""
+    return _cached(("w", _segment_key(reader), fieldname, btext),
+                   lambda: _read_positions(reader, fieldname, btext))
+
+
+def _segment_key(reader) -> str:
+    return reader.segment().segment_id()
+
+
+def _lengths(reader, fieldname: str) -> np.ndarray:
+    """Each document's length of a field in one segment, as Whoosh's scorer sees it."""
+    def compute():
+        n = reader.doc_count_all()
+        out = np.ones(n)  # Whoosh's default when a field has no lengths at all
+        column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+        if column is not None:
+            raw = np.frombuffer(bytes(column.load()), dtype=np.uint8)[:n]
+            out = np.zeros(n)
+            out[:len(raw)] = _LENGTH_OF_BYTE[raw]
+        return (out,)
+    return _cached(("l", _segment_key(reader), fieldname), compute)[0]
+
+
+@dataclass
+class Matches:
+    """What a query matched: a mask over document numbers, and each document's score."""
+
+    mask: np.ndarray
+    scores: np.ndarray
+
+
+class Evaluator:
+    """Evaluates queries over one searcher's documents (all its segments, deletions masked)."""
+
+    def __init__(self, searcher) -> None:
+        self.searcher = searcher
+        self.weighting = searcher.weighting
+        self.size = searcher.doc_count_all()
+        # segments with documents (an empty index has one reader of nothing)
+        self.subsearchers = [(sub, offset) for sub, offset in searcher.leaf_searchers()
+                             if sub.reader().doc_count_all()]
+        self.leaves = [(sub.reader(), offset) for sub, offset in self.subsearchers]
+        self.live = np.ones(self.size, dtype=bool)
+        for reader, offset in self.leaves:
+            deleted = reader.deleted_docs_set if reader.has_deletions() else None
+            if deleted:
+                self.live[np.fromiter(deleted, dtype=np.int64) + offset] = False
+        self._lengths: dict[str, np.ndarray] = {}
+        self._codes: dict[str, tuple[np.ndarray, list[str]]] = {}
+
+    # -- leaves ------------------------------------------------------------------------------
+
+    def _term(self, q: Q.Term, scored: bool) -> Matches:
+        field = q.fieldname
+        schema_field = self.searcher.schema[field] if field in self.searcher.schema else None
+        mask = np.zeros(self.size, dtype=bool)
+        scores = np.zeros(self.size) if scored else None
+        if schema_field is None:
+            return Matches(mask, scores)
+        try:
+            btext = schema_field.to_bytes(q.text)
+        except Exception:  # a value the field cannot hold (a word in a date field)
+            return Matches(mask, scores)
+        parts = [(postings(reader, field, btext), offset) for reader, offset in self.leaves]
+        if not any(len(ids) for (ids, _), _ in parts):
+            return Matches(mask, scores)
+        ids = np.concatenate([ids + offset for (ids, _), offset in parts])
+        mask[ids] = True
+        if scored:
+            weights = np.concatenate([w for (_, w), _ in parts]).astype(np.float64)
+            scores[ids] = self._bm25(field, q.text, ids, weights) * q.boost \
+                if schema_field.scorable else weights * q.boost
+        return Matches(mask, scores)
+
+    def _bm25(self, field: str, text: str, ids: np.ndarray, tf: np.ndarray) -> np.ndarray:
+        """Whoosh's BM25F, term by term, in the same order of operations."""
+        w = self.weighting
+        idf = w.idf(self.searcher, field, text)
+        avgfl = self.searcher.avg_field_length(field) or 1
+        b = w._field_B.get(field, w.B)
+        k1 = w.K1
+        fl = self.field_lengths(field)[ids]
+        return idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl)))
+
+    def field_lengths(self, field: str) -> np.ndarray:
+        """Every document's length of ``field`` (all segments)."""
+        if field not in self._lengths:
+            self._lengths[field] = np.concatenate(
+                [_lengths(reader, field) for reader, _ in self.leaves]) \
+                if self.leaves else np.zeros(0)
+        return self._lengths[field]
+
+    def _whoosh(self, q: Q.Query, scored: bool) -> Matches:
+        """A node run by Whoosh's own matchers, segment by segment."""
+        mask = np.zeros(self.size, dtype=bool)
+        scores = np.zeros(self.size) if scored else None
+        for sub, offset in self.subsearchers:
+            context = self.searcher.context() if scored else self.searcher.boolean_context()
+            m = q.matcher(sub, context)
+            ids, values = [], []
+            while m.is_active():
+                ids.append(m.id())
+                if scored:
+                    values.append(m.score())
+                m.next()
+            if ids:
+                where = np.array(ids, dtype=np.int64) + offset
+                mask[where] = True
+                if scored:
+                    scores[where] = values
+        return Matches(mask, scores)
+
+    # -- trees -------------------------------------------------------------------------------
+
+    def run(self, q: Q.Query, scored: bool = True) -> Matches:
+        """The documents ``q`` matches (deleted ones left out), with scores when ``scored``."""
+        found = self._eval(q, scored)
+        found.mask &= self.live
+        if scored:
+            found.scores[~found.mask] = 0.0
+        return found
+
+    def _eval(self, q: Q.Query, scored: bool) -> Matches:
+        if q is Q.NullQuery or isinstance(q, type(Q.NullQuery)):
+            return Matches(np.zeros(self.size, dtype=bool),
+                           np.zeros(self.size) if scored else None)
+        kind = type(q)
+        if kind is Q.Term:
+            return self._term(q, scored)
+        if kind is Q.Phrase and q.slop == 1 and len(q.words) > 1:
+            return self._boost(self._phrase(q, scored), q.boost, scored)
+        if kind is Q.Or and not q.scale and not q.minmatch:
+            return self._boost(self._union(q.subqueries, scored), q.boost, scored)
+        if kind is Q.And:
+            return self._boost(self._intersection(q.subqueries, scored), q.boost, scored)
+        if kind is Q.AndNot:
+            found = self._eval(q.a, scored)
+            found.mask &= ~self._eval(q.b, False).mask
+            return self._boost(found, q.boost, scored)
+        if kind is Q.ConstantScoreQuery:
+            inner = self._eval(q.child, False)
+            scores = np.where(inner.mask, q.score, 0.0) if scored else None
+            return Matches(inner.mask, scores)
+        if kind is Q.Not:
+            inner = self._eval(q.query, False)
+            mask = ~inner.mask
+            return Matches(mask, np.where(mask, NOT_SCORE, 0.0) if scored else None)
+        return self._whoosh(q, scored)
+
+    def _union(self, subqueries, scored: bool) -> Matches:
+        mask = np.zeros(self.size, dtype=bool)
+        scores = np.zeros(self.size) if scored else None
+        for sub in subqueries:
+            found = self._eval(sub, scored)
+            mask |= found.mask
+            if scored:
+                scores += np.where(found.mask, found.scores, 0.0)
+        return Matches(mask, scores)
+
+    def _intersection(self, subqueries, scored: bool) -> Matches:
+        mask = np.ones(self.size, dtype=bool)
+        scores = np.zeros(self.size) if scored else None
+        for sub in subqueries:
+            if isinstance(sub, Q.Not):
+                mask &= ~self._eval(sub.query, False).mask
+                if scored:
+                    scores += NOT_SCORE
+                continue
+            found = self._eval(sub, scored)
+            mask &= found.mask
+            if scored:
+                scores += np.where(found.mask, found.scores, 0.0)
+        return Matches(mask, scores)
+
+    def _phrase(self, q: Q.Phrase, scored: bool) -> Matches:
+        """Words side by side, in order: the documents having all of them (arrays), kept when
+        some position p of the first word has the second at p + 1, and so on. Scored as Whoosh
+        does, the sum of the words' scores."""
+        found = self._intersection([Q.Term(q.fieldname, w) for w in q.words], scored)
+        found.mask &= self.live
+        if not found.mask.any():
+            return found
+        field = self.searcher.schema[q.fieldname]
+        near = np.zeros(self.size, dtype=bool)
+        for reader, offset in self.leaves:
+            keys = None
+            for word in q.words:
+                btext = field.to_bytes(word)
+                ids, _ = postings(reader, q.fieldname, btext)
+                picked = np.flatnonzero(found.mask[ids + offset])
+                if not len(picked):  # a word this segment lacks: no phrase in it
+                    keys = picked
+                    break
+                mine = _position_keys(ids, *positions(reader, q.fieldname, btext), picked)
+                keys = mine if keys is None else np.intersect1d(keys + 1, mine,
+                                                                assume_unique=True)
+                if not len(keys):
+                    break
+            if keys is not None and len(keys):
+                near[(keys >> 32) + offset] = True
+        found.mask &= near
+        if scored:
+            found.scores[~found.mask] = 0.0
+        return found
+
+    @staticmethod
+    def _boost(found: Matches, boost: float, scored: bool) -> Matches:
+        if scored and boost != 1.0:
+            found.scores *= boost
+        return found
+
+    # -- results -----------------------------------------------------------------------------
+
+    def top(self, found: Matches, k: int) -> list[tuple[int, float]]:
+        """The ``k`` best (docnum, score), best first; ties go to the lower docnum (as Whoosh)."""
+        docnums = np.flatnonzero(found.mask)
+        if not len(docnums) or k <= 0:
+            return []
+        scores = found.scores[docnums]
+        if len(docnums) > k:
+            kth = np.partition(scores, len(scores) - k)[len(scores) - k]
+            keep = scores >= kth
+            docnums, scores = docnums[keep], scores[keep]
+        order = np.lexsort((docnums, -scores))[:k]
+        return [(int(docnums[i]), float(scores[i])) for i in order]
+
+    def facet_counts(self, mask: np.ndarray, field: str) -> dict[str, int]:
+        """How many of the masked documents have each value of ``field``."""
+        codes, names = self._facet_codes(field)
+        picked = codes[mask & (codes >= 0)]
+        counts = np.bincount(picked, minlength=len(names)) if len(picked) else []
+        return {names[i]: int(c) for i, c in enumerate(counts) if c}
+
+    def _facet_codes(self, field: str) -> tuple[np.ndarray, list[str]]:
+        if field not in self._codes:
+            codes = np.full(self.size, -1, dtype=np.int64)
+            names: list[str] = []
+            index: dict[str, int] = {}
+            schema_field = self.searcher.schema[field]
+            for reader, offset in self.leaves:
+                for btext in reader.lexicon(field):
+                    name = schema_field.from_bytes(btext)
+                    code = index.setdefault(name, len(names))
+                    if code == len(names):
+                        names.append(name)
+                    ids, _ = postings(reader, field, btext)
+                    codes[ids + offset] = code
+            self._codes[field] = (codes, names)
+        return self._codes[field]
+
+
+def _position_keys(ids: np.ndarray, pos: np.ndarray, starts: np.ndarray,
+                   picked: np.ndarray) -> np.ndarray:
+    """docnum << 32 | position, sorted, for every occurrence in the ``picked`` postings."""
+    counts = starts[picked + 1] - starts[picked]
+    total = int(counts.sum())
+    if not total:
+        return np.zeros(0, dtype=np.int64)
+    # the flat indexes of each picked posting's run of positions, without a Python loop
+    run_start = np.repeat(starts[picked], counts)
+    within = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    docs = np.repeat(ids[picked].astype(np.int64), counts)
+    keys = (docs << 32) | pos[run_start + within].astype(np.int64)
+    return np.unique(keys)
+
+
+def evaluator(searcher) -> Evaluator:
+    """The searcher's evaluator (made once per searcher: searchers are per thread)."""
+    ev = getattr(searcher, "_array_evaluator", None)
+    if ev is None:
+        ev = Evaluator(searcher)
+        searcher._array_evaluator = ev
+    return ev
+
+
+__all__ = ["Evaluator", "Matches", "char_spans", "evaluator", "positions", "posting_value", "postings"]

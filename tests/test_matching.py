@@ -1,0 +1,148 @@
+"""Array evaluation (search.matching) against Whoosh's own matchers, on a real index with
+several segments and deleted documents: the same documents, the same scores, the same order,
+and highlights from the index's character offsets equal to those from re-analysing the text."""
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import search
+from search import matching
+from search.errors import QueryError
+from search.highlight import MatchSet
+from search.model import Article
+from search.query import build_query
+from search.searcher import _offsets_suffice, _query_matches, _searcher
+
+ENGLISH = ("minister talks oil prices market bank shares trade report election court police "
+           "border water desert harbour railway festival drought wheat cotton budget "
+           "ministers talked pricing marketing").split()
+ARABIC = ("وزير محادثات النفط الأسعار السوق البنك الأسهم التجارة تقرير الانتخابات المحكمة "
+          "الشرطة الحدود المياه الصحراء الميناء القطار المهرجان الجفاف القمح الميزانية "
+          "والنفط بالسوق وزراء").split()
+QUERIES = [
+    "oil", "oil prices", '"oil prices"', '"market bank shares"', "oil OR wheat", "oil -wheat",
+    "NOT oil market", "(oil OR cotton) -drought", "title:oil", "lang:ar النفط", "lang:en oil",
+    "النفط", "السوق الأسهم", '"السوق البنك"', "pric*", "minstr~", "oil wheat cotton drought",
+    "source:wire1 oil", "date:2021 oil", "date:[2015-01-01 TO 2018-12-31] market",
+    "oil zzzunknownword", '"oil oil"', "ministers talked", "والنفط",
+]
+
+
+def _article(rnd: random.Random, n: int) -> Article:
+    words = ARABIC if n % 3 == 0 else ENGLISH
+    from datetime import datetime
+    return Article(id=f"m-{n:04}", title=" ".join(rnd.choices(words, k=5)),
+                   body="\n\n".join(" ".join(rnd.choices(words, k=rnd.randint(5, 60))) + "."
+                                    for _ in range(rnd.randint(1, 3))),
+                   source=f"wire{n % 4}", url="", lang="ar" if n % 3 == 0 else "en",
+                   date=datetime(2012 + n % 11, 1 + n % 12, 1 + n % 27), path="")
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory) -> str:
+    """600 articles written in 12 commits (several segments), 40 of them rewritten (deleted
+    documents in older segments)."""
+    rnd = random.Random(3)
+    folder = str(tmp_path_factory.mktemp("matching") / "index")
+    search.add_articles([_article(rnd, n) for n in range(600)], folder, commit_every=50)
+    search.add_articles([_article(rnd, n) for n in range(0, 400, 10)], folder,
+                        commit_every=20)
+    return folder
+
+
+def _whoosh_scores(searcher, q) -> dict[int, float]:
+    """Every live match of ``q`` and its score, from Whoosh's matchers (no collector)."""
+    reader = searcher.reader()
+    found = {}
+    for sub, offset in searcher.leaf_searchers():
+        m = q.matcher(sub, searcher.context())
+        while m.is_active():
+            if not reader.is_deleted(m.id() + offset):
+                found[m.id() + offset] = m.score()
+            m.next()
+    return found
+
+
+def _same(searcher, q) -> None:
+    expected = _whoosh_scores(searcher, q)
+    got = matching.evaluator(searcher).run(q)
+    docnums = np.flatnonzero(got.mask)
+    assert set(docnums.tolist()) == set(expected), str(q)
+    for d in docnums:
+        assert got.scores[d] == pytest.approx(expected[int(d)], rel=1e-9, abs=1e-9), str(q)
+    top = matching.evaluator(searcher).top(got, 10)
+    ranked = sorted(expected.items(), key=lambda kv: (-round(kv[1], 9), kv[0]))[:10]
+    assert [d for d, _ in top] == [d for d, _ in ranked], str(q)
+
+
+def test_the_index_has_segments_and_deletions(index_dir):
+    searcher = _searcher(index_dir)
+    assert len(searcher.leaf_searchers()) > 1
+    assert searcher.reader().has_deletions()
+
+
+@pytest.mark.parametrize("text", QUERIES)
+@pytest.mark.parametrize("mode", ["all", "any"])
+def test_arrays_match_whoosh(index_dir, text, mode):
+    plan = build_query(text, mode=mode)
+    searcher = _searcher(index_dir)
+    _same(searcher, plan.query)
+    if plan.fallback is not None:
+        _same(searcher, plan.fallback)
+    if plan.filter is not None:
+        _same(searcher, plan.filter)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(["", "-", "title:", "OR ", '"', "lang:ar ", "*"]),
+                          st.sampled_from(ENGLISH[:12] + ARABIC[:12])), min_size=1, max_size=4))
+def test_generated_queries_match_whoosh(index_dir, parts):
+    text = " ".join(f'"{w} {w}"' if op == '"' else (w[:3] + "*" if op == "*" else op + w)
+                    for op, w in parts)
+    try:
+        plan = build_query(text)
+    except QueryError:
+        return
+    _same(_searcher(index_dir), plan.query)
+
+
+@pytest.mark.parametrize("text", ["oil", '"oil prices"', "النفط السوق", "market -drought",
+                                  "ministers talked"])
+def test_page_totals_and_facets_count_every_match(index_dir, text):
+    page = search.run_search(text, index_dir=index_dir)
+    searcher = _searcher(index_dir)
+    plan = build_query(text)
+    matched = _whoosh_scores(searcher, plan.query)
+    assert page.total == len(matched) > 0
+    langs: dict[str, int] = {}
+    for docnum in matched:
+        lang = searcher.stored_fields(docnum)["lang"]
+        langs[lang] = langs.get(lang, 0) + 1
+    assert page.facets["lang"] == dict(sorted(langs.items(), key=lambda kv: (-kv[1], kv[0])))
+    assert [h.id for h in page.results] == [
+        searcher.stored_fields(d)["id"]
+        for d, _ in sorted(matched.items(), key=lambda kv: (-round(kv[1], 9), kv[0]))[:10]]
+
+
+@pytest.mark.parametrize("text", ["oil prices", "النفط", "market OR wheat", "ministers"])
+def test_offsets_in_the_index_mark_what_analysis_marks(index_dir, text):
+    searcher = _searcher(index_dir)
+    plan = build_query(text)
+    matches = _query_matches(plan.query, searcher.reader())
+    assert _offsets_suffice(matches)
+    found = matching.evaluator(searcher).run(plan.query)
+    for docnum, _ in matching.evaluator(searcher).top(found, 20):
+        stored = searcher.stored_fields(docnum)
+        for field in ("title", "body"):
+            assert matching.char_spans(searcher, docnum, field, matches.stems) == \
+                matches.spans(stored[field], stored["lang"]), (text, field, stored["id"])
+
+
+def test_a_wildcard_alone_is_marked_by_analysis():
+    only_exact = MatchSet(frozenset(), frozenset({"prices", "pricing"}))
+    assert not _offsets_suffice(only_exact)
