@@ -443,7 +443,7 @@ def get(port: int, path: str, timeout: float = 10.0) -> tuple[int, bytes]:
 
 
 @contextmanager
-def running_server(index_dir: Path, threads: int | None = None,
+def running_server(index_dir: Path, threads: int | None = None, workers: int | None = None,
                    start_timeout: float = 120.0) -> Iterator[tuple[int, subprocess.Popen]]:
     """`python -m web --host 127.0.0.1 --port P --index DIR`, up until the block ends."""
     port = free_port()
@@ -451,6 +451,8 @@ def running_server(index_dir: Path, threads: int | None = None,
            "--index", str(index_dir)]
     if threads:
         cmd += ["--threads", str(threads)]
+    if workers:
+        cmd += ["--workers", str(workers)]
     proc = subprocess.Popen(cmd, cwd=PRODUCT_ROOT, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
     try:

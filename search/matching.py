@@ -333,6 +333,8 @@ class Evaluator:
         if kind is Q.AndNot:
             found = self._eval(q.a, scored)
             found.mask &= ~self._eval(q.b, False).mask
+            if scored:
+                found.scores[~found.mask] = 0.0
             return self._boost(found, q.boost, scored)
         if kind is Q.ConstantScoreQuery:
             inner = self._eval(q.child, False)
@@ -344,6 +346,8 @@ class Evaluator:
             return Matches(mask, np.where(mask, NOT_SCORE, 0.0) if scored else None)
         return self._whoosh(q, scored)
 
+    # Every Matches keeps a score of 0 where its mask is False, so sums need no masking.
+
     def _union(self, subqueries, scored: bool) -> Matches:
         mask = np.zeros(self.size, dtype=bool)
         scores = np.zeros(self.size) if scored else None
@@ -351,7 +355,7 @@ class Evaluator:
             found = self._eval(sub, scored)
             mask |= found.mask
             if scored:
-                scores += np.where(found.mask, found.scores, 0.0)
+                scores += found.scores
         return Matches(mask, scores)
 
     def _intersection(self, subqueries, scored: bool) -> Matches:
@@ -366,7 +370,9 @@ class Evaluator:
             found = self._eval(sub, scored)
             mask &= found.mask
             if scored:
-                scores += np.where(found.mask, found.scores, 0.0)
+                scores += found.scores
+        if scored:
+            scores[~mask] = 0.0
         return Matches(mask, scores)
 
     def _phrase(self, q: Q.Phrase, scored: bool) -> Matches:

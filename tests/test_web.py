@@ -101,7 +101,7 @@ def test_python_m_web_has_help():
     out = subprocess.run([sys.executable, "-m", "web", "--help"], capture_output=True, text=True,
                          cwd=ROOT, timeout=60)
     assert out.returncode == 0, out.stderr
-    for option in ("--host", "--port", "--index", "--build-from", "--threads"):
+    for option in ("--host", "--port", "--index", "--build-from", "--threads", "--workers"):
         assert option in out.stdout
 
 

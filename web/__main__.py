@@ -1,8 +1,18 @@
-"""`python -m web`: build the index if asked and there is none, then serve with waitress."""
+"""`python -m web`: build the index if asked and there is none, then serve with waitress.
+
+Python runs one thread at a time per process, so one process uses one core however many
+threads it has: ``--workers`` forks processes that serve the same listening socket (the kernel
+hands each connection to one of them), each with its own ``--threads``.
+"""
 from __future__ import annotations
 
 import logging
+import os
+import signal
+import socket
 import sys
+import threading
+import time
 
 import click
 
@@ -22,10 +32,13 @@ from web import create_app
               type=click.Path(exists=True), help="When there is no index, build it from these "
               "files or folders first (repeatable; env SEARCH_BUILD_FROM).")
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
-              envvar="SEARCH_THREADS", help="Worker threads (env SEARCH_THREADS).")
-def main(host: str, port: int, index_dir: str, build_from: tuple[str, ...], threads: int) -> None:
+              envvar="SEARCH_THREADS", help="Worker threads per process (env SEARCH_THREADS).")
+@click.option("--workers", default=os.cpu_count() or 1, show_default="the number of CPUs",
+              type=click.IntRange(1, 64), envvar="SEARCH_WORKERS",
+              help="Server processes sharing the port (env SEARCH_WORKERS).")
+def main(host: str, port: int, index_dir: str, build_from: tuple[str, ...], threads: int,
+         workers: int) -> None:
     """Serve the search page and the JSON API on http://HOST:PORT/."""
-    import waitress
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     status = search.index_status(index_dir)
@@ -47,19 +60,88 @@ def main(host: str, port: int, index_dir: str, build_from: tuple[str, ...], thre
     else:
         click.echo(f"Using the index in {index_dir} ({status.get('documents', 0)} documents).")
     app = create_app({"SEARCH_INDEX": index_dir})
-    # waitress buffers up to 1 GB of body by default before the app can refuse it (413)
-    server = waitress.create_server(app, host=host, port=port, threads=threads,
-                                    ident="news-search",
-                                    max_request_body_size=app.config["INTAKE_MAX_BYTES"] + 65536)
-    shown_host = f"[{host}]" if ":" in host else host
-    click.echo(f"Serving on http://{shown_host}:{server.effective_port}/  (Ctrl+C to stop)")
-    sys.stdout.flush()
     try:
-        server.run()
+        listener = _listen(host, port)
+    except OSError as e:
+        click.echo(f"error: cannot listen on {host}:{port}: {e.strerror or e}", err=True)
+        sys.exit(1)
+    shown_host = f"[{host}]" if ":" in host else host
+    sys.stdout.flush()  # else the children would print the buffered lines again
+    sys.stderr.flush()
+    children = [pid for pid in (_fork_worker(listener, app, threads)
+                                for _ in range(workers - 1)) if pid]
+    click.echo(f"Serving on http://{shown_host}:{listener.getsockname()[1]}/  "
+               f"({workers} process{'es' if workers > 1 else ''} × {threads} threads; "
+               "Ctrl+C to stop)")
+    sys.stdout.flush()
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the workers too, as Ctrl+C does
+    try:
+        _serve(listener, app, threads)
     except KeyboardInterrupt:
         click.echo("Stopped.")
     finally:
+        _stop(children)
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The listening socket every worker process accepts connections from."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.create_server((host, port), family=family, backlog=1024)
+    sock.setblocking(False)
+    return sock
+
+
+def _serve(listener: socket.socket, app, threads: int) -> None:
+    """Run waitress on the shared socket in this process until interrupted."""
+    import waitress
+    # waitress buffers up to 1 GB of body by default before the app can refuse it (413)
+    server = waitress.create_server(app, sockets=[listener], threads=threads,
+                                    ident="news-search",
+                                    max_request_body_size=app.config["INTAKE_MAX_BYTES"] + 65536)
+    try:
+        server.run()
+    finally:
         server.close()
+
+
+def _fork_worker(listener: socket.socket, app, threads: int) -> int:
+    """Fork a process serving ``listener``; returns its pid (0 in the child, which never
+    returns: it serves until stopped, or until its parent is gone)."""
+    parent = os.getpid()
+    pid = os.fork()
+    if pid:
+        return pid
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+
+    def orphaned() -> None:  # a parent killed with SIGKILL cannot stop its workers itself
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+    threading.Thread(target=orphaned, daemon=True).start()
+    try:
+        _serve(listener, app, threads)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        os._exit(0)
+
+
+def _stop(children: list[int]) -> None:
+    """Stop the worker processes and reap them."""
+    for pid in children:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    for pid in children:
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
 
 
 if __name__ == "__main__":
