@@ -248,26 +248,35 @@ class Evaluator:
     # -- leaves ------------------------------------------------------------------------------
 
     def _term(self, q: Q.Term, scored: bool) -> Matches:
-        field = q.fieldname
-        schema_field = self.searcher.schema[field] if field in self.searcher.schema else None
         mask = np.zeros(self.size, dtype=bool)
         scores = np.zeros(self.size) if scored else None
+        ids, values = self._term_postings(q, scored)
+        mask[ids] = True
+        if scored:
+            scores[ids] = values
+        return Matches(mask, scores)
+
+    def _term_postings(self, q: Q.Term, scored: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        """The documents of one term (deleted ones included) and their scores: sparse."""
+        field = q.fieldname
+        schema_field = self.searcher.schema[field] if field in self.searcher.schema else None
+        none = np.zeros(0, dtype=np.int32)
         if schema_field is None:
-            return Matches(mask, scores)
+            return none, np.zeros(0)
         try:
             btext = schema_field.to_bytes(q.text)
         except Exception:  # a value the field cannot hold (a word in a date field)
-            return Matches(mask, scores)
+            return none, np.zeros(0)
         parts = [(postings(reader, field, btext), offset) for reader, offset in self.leaves]
         if not any(len(ids) for (ids, _), _ in parts):
-            return Matches(mask, scores)
+            return none, np.zeros(0)
         ids = np.concatenate([ids + offset for (ids, _), offset in parts])
-        mask[ids] = True
-        if scored:
-            weights = np.concatenate([w for (_, w), _ in parts]).astype(np.float64)
-            scores[ids] = self._bm25(field, q.text, ids, weights) * q.boost \
-                if schema_field.scorable else weights * q.boost
-        return Matches(mask, scores)
+        if not scored:
+            return ids, None
+        weights = np.concatenate([w for (_, w), _ in parts]).astype(np.float64)
+        if schema_field.scorable:
+            return ids, self._bm25(field, q.text, ids, weights) * q.boost
+        return ids, weights * q.boost
 
     def _bm25(self, field: str, text: str, ids: np.ndarray, tf: np.ndarray) -> np.ndarray:
         """Whoosh's BM25F, term by term, in the same order of operations."""
@@ -352,6 +361,12 @@ class Evaluator:
         mask = np.zeros(self.size, dtype=bool)
         scores = np.zeros(self.size) if scored else None
         for sub in subqueries:
+            if type(sub) is Q.Term:  # the common case: scattered in, no arrays of its own
+                ids, values = self._term_postings(sub, scored)
+                mask[ids] = True
+                if scored:
+                    scores[ids] += values  # a term lists each document once
+                continue
             found = self._eval(sub, scored)
             mask |= found.mask
             if scored:
