@@ -15,9 +15,9 @@ from whoosh.index import LockError
 
 from search.analysis import detect_language
 from search.errors import IndexLockedError
+from search.fastwrite import FastSegmentWriter
 from search.model import Article, Skipped
 
-WRITER_LIMIT_MB = 256
 COMMIT_EVERY = 1000  # articles per commit in a long run: what a crash can lose at most
 COMMIT_SECONDS = 5.0  # and how long readers wait, at most, to see progress
 
@@ -112,12 +112,15 @@ Progress = Callable[[Article | Skipped], None]
 
 class IndexSession:
     """One writer's changes to an index, committed every ``commit_every`` articles or
-    ``commit_seconds``; duplicates are checked against the last commit plus this batch."""
+    ``commit_seconds``; duplicates are checked against the last commit plus this batch.
+    ``open_writer(ix)`` makes each batch's Whoosh writer (a full build shares it with a helper
+    process: search.parallel)."""
 
     def __init__(self, ix, report: IndexReport, *, commit_every: int | None = COMMIT_EVERY,
                  commit_seconds: float | None = COMMIT_SECONDS,
-                 on_commit: Callable[[], None] | None = None) -> None:
-        self.ix, self.report = ix, report
+                 on_commit: Callable[[], None] | None = None,
+                 open_writer: Callable = FastSegmentWriter) -> None:
+        self.ix, self.report, self.open_writer = ix, report, open_writer
         self.commit_every, self.commit_seconds = commit_every, commit_seconds
         self.on_commit = on_commit
         self._searcher = ix.searcher()
@@ -241,7 +244,7 @@ class IndexSession:
     def _open(self):
         if self._writer is None:
             try:
-                self._writer = self.ix.writer(limitmb=WRITER_LIMIT_MB)
+                self._writer = self.open_writer(self.ix)
             except LockError:
                 raise IndexLockedError(str(self.ix.storage.folder),
                                        "a Whoosh writer outside `search` (MAIN_WRITELOCK)",

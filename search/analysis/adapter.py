@@ -73,3 +73,38 @@ def exact_analyzer() -> object:
 def stem_analyzer() -> object:
     """Normalised and stemmed terms: the main body and title fields."""
     return ScriptTokenizer() | TermFilter(STEM)
+
+
+Occurrences = dict[str, list[tuple[int, int, int]]]  # stem -> (position, start, end) of each
+# analyze_word's answers by language, then word: a build looks up every word of every text,
+# and one dict lookup costs less than a call with a (word, lang) key
+_terms_by_lang: dict[str, dict[str, tuple[str, str] | None]] = {}
+_TERMS_LIMIT = 1_000_000  # words per language; the table starts afresh beyond
+
+
+def analyze_text(text: str, lang: str = "") -> tuple[Occurrences, dict[str, int]]:
+    """A text's stems with their occurrences and its exact forms with their counts, in one
+    pass: what ``stem_analyzer`` and ``exact_analyzer`` yield, without Token objects."""
+    lang = lang or "en"
+    known = _terms_by_lang.setdefault(lang, {})
+    if len(known) > _TERMS_LIMIT:
+        known.clear()
+    stems: Occurrences = {}
+    exacts: dict[str, int] = {}
+    pos = 0
+    for word, start, end in iter_words(text):
+        try:
+            terms = known[word]
+        except KeyError:
+            terms = known[word] = analyze_word(word, lang)
+        if terms is None:  # a stop word takes no position, as in TermFilter
+            continue
+        exact, stem = terms
+        exacts[exact] = exacts.get(exact, 0) + 1
+        occurrences = stems.get(stem)
+        if occurrences is None:
+            stems[stem] = [(pos, start, end)]
+        else:
+            occurrences.append((pos, start, end))
+        pos += 1
+    return stems, exacts
