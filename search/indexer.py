@@ -12,8 +12,10 @@ from typing import Callable, Iterable, Iterator
 from search import store
 from search.errors import (IndexMissingError, IngestError, InvalidArticleError,
                            NothingIndexedError, SearchError)
+from search.fastwrite import gc_paused
 from search.ingest import article_from_record, read_articles
 from search.model import Article, Skipped
+from search.parallel import ParallelWriter
 from search.schema import SCHEMA_VERSION
 from search.writer import (COMMIT_EVERY, IndexReport, IndexSession, Progress, article_fields,
                            fingerprint)
@@ -75,16 +77,18 @@ def build_index(sources: Iterable[str], index_dir: str, progress: Progress | Non
         store.clean_leftovers(index_dir)
         gen = store.new_generation(index_dir)
         ix = store.whoosh_index.open_dir(str(gen))
-        session = IndexSession(ix, report, commit_every=None, commit_seconds=None)
+        session = IndexSession(ix, report, commit_every=None, commit_seconds=None,
+                               open_writer=ParallelWriter)
         try:
-            for item in read_articles(resolve_paths(sources), exclude=[index_dir]):
-                if progress:
-                    progress(item)
-                session.add(item)
-            if not report.added:
-                # a typo in a path must not replace a good index with an empty one
-                raise NothingIndexedError(list(sources), index_dir, len(report.skipped))
-            session.commit()
+            with gc_paused():
+                for item in read_articles(resolve_paths(sources), exclude=[index_dir]):
+                    if progress:
+                        progress(item)
+                    session.add(item)
+                if not report.added:
+                    # a typo in a path must not replace a good index with an empty one
+                    raise NothingIndexedError(list(sources), index_dir, len(report.skipped))
+                session.commit()
         except BaseException:
             session.cancel()
             session.close()
