@@ -17,10 +17,11 @@ from array import array
 from contextlib import contextmanager
 from hashlib import md5
 from pickle import dumps
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
 from whoosh.filedb.filetables import OrderedHashWriter
+from whoosh.fields import UnknownFieldError
 from whoosh.formats import Characters, Frequency
 from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.util.numeric import length_to_byte
@@ -61,9 +62,10 @@ class TermPool:
     def __init__(self) -> None:
         self.fields: dict[str, dict[bytes, list]] = {}
         self.fieldnames: set[str] = set()  # Whoosh's pool attribute (MpWriter reads it)
-        # When documents were indexed last first: how many. Document k (from 0) is then docnum
-        # backwards - 1 - k, and each term's postings are in decreasing docnum order.
-        self.backwards: int | None = None
+        # (first docnum, count) when documents were indexed last first, numbered from 0: the
+        # k-th is then docnum first + count - 1 - k, and each term's postings are in
+        # decreasing docnum order
+        self.renumber: tuple[int, int] | None = None
 
     def terms(self, fieldname: str) -> dict[bytes, list]:
         """The term -> postings map of a field."""
@@ -128,73 +130,41 @@ class LengthRecorder:
         return column + bytes(doccount - len(column))
 
 
-class FastSegmentWriter(SegmentWriter):
-    """Whoosh's SegmentWriter with in-memory postings per term and one analysis per text.
+class DocumentPostings:
+    """Adds documents' postings to a TermPool: each title and body analysed once for its stem
+    and exact fields, other fields through their own index()."""
 
-    For schemas without term vectors or separate spelling fields (ours); it ignores
-    ``limitmb``: the postings of a batch stay in memory (about 30-80 bytes each).
-    """
-
-    def __init__(self, ix: Any, **kwargs: Any) -> None:
-        super().__init__(ix, **kwargs)
-        if any(field.vector or field.separate_spelling() for _, field in self.schema.items()):
-            self.cancel()
-            raise ValueError("FastSegmentWriter writes no term vectors or spelling fields")
+    def __init__(self, schema: Any) -> None:
+        self.schema = schema
         self.pool = TermPool()
-        self.perdocwriter = LengthRecorder(self.perdocwriter)
-        self._twins = _twin_fields(self.schema)
+        self.twins = _twin_fields(schema)
 
-    def add_document(self, **fields: Any) -> None:
-        """Index one document (the same postings, lengths and stored values as Whoosh's)."""
-        self._check_state()
-        self._write_stored(fields, self._index(fields, self.docnum))
-
-    def _index(self, fields: dict, docnum: int) -> dict[str, int]:
-        """Add a document's postings to the pool as ``docnum``; its field lengths."""
+    def add(self, fields: dict, docnum: int) -> dict[str, int]:
+        """Add a document's postings as ``docnum``; its field lengths."""
         schema = self.schema
-        docboost = self._doc_boost(fields)
+        docboost = _boost(fields, "_boost", 1.0)
         fieldnames = sorted(name for name in fields if not name.startswith("_"))
-        self._check_fields(schema, fieldnames)
+        for name in fieldnames:
+            if name not in schema:
+                raise UnknownFieldError(f"No field named {name!r} in {schema}")
         lengths: dict[str, int] = {}
         analysed: dict[str, dict[str, int]] = {}  # exact field -> counts, from its stem field
         for fieldname in fieldnames:
             value, field = fields[fieldname], schema[fieldname]
             if value is None or not field.indexed:
                 continue
-            boost = self._field_boost(fields, fieldname, docboost)
-            twin = self._twins.get(fieldname)
+            boost = _boost(fields, f"_{fieldname}_boost", docboost)
+            twin = self.twins.get(fieldname)
             if fieldname in analysed:
                 lengths[fieldname] = self._add_counts(fieldname, docnum, analysed.pop(fieldname))
             elif twin and isinstance(value, tuple) and fields.get(twin) == value \
-                    and boost == self._field_boost(fields, twin, docboost) == 1.0:
+                    and boost == _boost(fields, f"_{twin}_boost", docboost) == 1.0:
                 stems, analysed[twin] = analyze_text(value[1], value[0])
                 lengths[fieldname] = self._add_occurrences(fieldname, docnum, field.format,
                                                            stems)
             else:
                 lengths[fieldname] = self._add_items(fieldname, docnum, field, value, boost)
         return lengths
-
-    def _write_stored(self, fields: dict, lengths: dict[str, int]) -> None:
-        """A document's stored values, field lengths and column values, as the next docnum."""
-        perdocwriter, schema = self.perdocwriter, self.schema
-        perdocwriter.start_doc(self.docnum)
-        try:
-            for fieldname in sorted(name for name in fields if not name.startswith("_")):
-                value, field = fields[fieldname], schema[fieldname]
-                if value is None:
-                    continue
-                stored = fields.get("_stored_%s" % fieldname, value)
-                perdocwriter.add_field(fieldname, field, stored if field.stored else None,
-                                       lengths.get(fieldname, 0))
-                if field.column_type and stored is not None:
-                    perdocwriter.add_column_value(fieldname, field.column_type,
-                                                  field.to_column_value(stored))
-        except Exception:
-            perdocwriter.cancel_doc()
-            raise
-        perdocwriter.finish_doc()
-        self._added = True
-        self.docnum += 1
 
     def _add_items(self, fieldname: str, docnum: int, field: Any, value: Any,
                    boost: float) -> int:
@@ -246,12 +216,73 @@ class FastSegmentWriter(SegmentWriter):
                 postings += (docnum, weight, value)
         return length
 
+
+class FastSegmentWriter(SegmentWriter):
+    """Whoosh's SegmentWriter with in-memory postings per term and one analysis per text.
+
+    For schemas without term vectors or separate spelling fields (ours); it ignores
+    ``limitmb``: the postings of a batch stay in memory (about 30-80 bytes each).
+    """
+
+    def __init__(self, ix: Any, **kwargs: Any) -> None:
+        super().__init__(ix, **kwargs)
+        if any(field.vector or field.separate_spelling() for _, field in self.schema.items()):
+            self.cancel()
+            raise ValueError("FastSegmentWriter writes no term vectors or spelling fields")
+        self.postings = DocumentPostings(self.schema)
+        self.pool = self.postings.pool
+        self.perdocwriter = LengthRecorder(self.perdocwriter)
+
+    def add_document(self, **fields: Any) -> None:
+        """Index one document (the same postings, lengths and stored values as Whoosh's)."""
+        self._check_state()
+        self._write_stored(fields, self.postings.add(fields, self.docnum))
+
+    def _write_stored(self, fields: dict, lengths: dict[str, int]) -> None:
+        """A document's stored values, field lengths and column values, as the next docnum."""
+        perdocwriter, schema = self.perdocwriter, self.schema
+        perdocwriter.start_doc(self.docnum)
+        try:
+            for fieldname in sorted(name for name in fields if not name.startswith("_")):
+                value, field = fields[fieldname], schema[fieldname]
+                if value is None:
+                    continue
+                stored = fields.get("_stored_%s" % fieldname, value)
+                perdocwriter.add_field(fieldname, field, stored if field.stored else None,
+                                       lengths.get(fieldname, 0))
+                if field.column_type and stored is not None:
+                    perdocwriter.add_column_value(fieldname, field.column_type,
+                                                  field.to_column_value(stored))
+        except Exception:
+            perdocwriter.cancel_doc()
+            raise
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
+
     def _flush_segment(self) -> None:
         """Write the postings, term by term in order, then close the segment's files."""
         self.perdocwriter.close()
-        write_postings(self.fieldwriter, self.schema, self.pool, self.perdocwriter,
-                       self.docnum, self.codec)
+        write_postings(self.fieldwriter, self.schema, self.encoded_fields())
         self.fieldwriter.close()
+
+    def encoded_fields(self) -> Iterator[tuple[str, list[Row]]]:
+        """The pool's fields, encoded one by one in field order."""
+        for fieldname in sorted(self.pool.fields):
+            yield fieldname, self.encode_field(fieldname)
+
+    def encode_field(self, fieldname: str) -> list[Row]:
+        """One field's posting lists from the pool (none for a field not in the schema)."""
+        if fieldname not in self.schema or fieldname not in self.pool.fields:
+            return []
+        return encode_terms(self.schema[fieldname], self.pool.fields[fieldname],
+                            self.perdocwriter.length_bytes(fieldname, self.docnum), self.codec,
+                            self.pool.renumber)
+
+
+def _boost(fields: dict, key: str, default: float) -> float:
+    """A document's or field's boost, as Whoosh's writer reads it."""
+    return float(fields[key]) if key in fields else default
 
 
 def _twin_fields(schema: Any) -> dict[str, str]:
@@ -273,32 +304,69 @@ def _twin_fields(schema: Any) -> dict[str, str]:
 # ---- postings, as W3FieldWriter and W3PostingsWriter write them -------------------------------
 # Lengths are handled as Whoosh's length bytes (0: none): length_to_byte(byte_to_length(b)) is
 # b, so the minimum and maximum bytes are the bytes of the minimum and maximum lengths.
+# A term's encoded posting list is a Row: (term, bytes, term info statistics, where its last
+# block's size is in the bytes); statistics are (total weight, doc frequency, min and max
+# length byte, max weight, first and last docnum).
+Row = tuple[bytes, bytes, tuple, int]
 
-def write_postings(fieldwriter: Any, schema: Any, pool: TermPool, lengths: LengthRecorder,
-                   doccount: int, codec: Any) -> None:
-    """Every term of the pool, fields and terms in order, into the segment's term index and
-    postings file (W3FieldWriter's files: its private attributes are Whoosh's format)."""
+
+def encode_terms(fieldobj: Any, terms: dict[bytes, list], lengths: bytes, codec: Any,
+                 renumber: tuple[int, int] | None = None) -> list[Row]:
+    """A field's posting lists, in term order (the pool's lists are emptied as they go)."""
+    block = _BlockWriter(fieldobj.format.fixed_value_size(), lengths, codec._compression,
+                         renumber)
+    rows = [(btext, *block.term(terms[btext], codec._blocklimit)) for btext in sorted(terms)]
+    terms.clear()
+    return rows
+
+
+def write_postings(fieldwriter: Any, schema: Any, fields: Iterable[tuple[str, list[Row]]]) -> None:
+    """Encoded fields, in field order, into the segment's term index and postings file
+    (W3FieldWriter's files: its private attributes are Whoosh's format)."""
     postfile = fieldwriter._postfile
-    for fieldname in sorted(pool.fields):
-        terms = pool.fields[fieldname]
-        if fieldname not in schema or not terms:
+    for fieldname, rows in fields:
+        if fieldname not in schema or not rows:
             continue
         fieldwriter.start_field(fieldname, schema[fieldname])
-        block = _BlockWriter(schema[fieldname].format.fixed_value_size(),
-                             lengths.length_bytes(fieldname, doccount), codec._compression,
-                             pool.backwards)
         fieldwriter._tindex.__class__ = _TermIndex  # same object, faster close()
         keys = _TermKeys(fieldwriter._tindex, pack_ushort(fieldwriter._fieldid))
-        offset, chunks = postfile.tell(), []
-        for btext in sorted(terms):
-            data, stats = block.term(terms[btext], codec._blocklimit)
+        offset = postfile.tell()
+        for btext, data, stats, _ in rows:
             keys.add(btext, _TERMINFO.pack(0, *stats) + pack_long(offset) + pack_int(len(data)))
             offset += len(data)
-            chunks.append(data)
-        postfile.write(b"".join(chunks))
+        postfile.write(b"".join([row[1] for row in rows]))
         keys.close()
         fieldwriter.finish_field()
-        terms.clear()  # free each field's postings as soon as they are on disk
+
+
+def join_rows(first: list[Row], then: list[Row]) -> list[Row]:
+    """The posting lists of two runs of documents, the second numbered after the first: a
+    term in both gets the first's blocks, then the second's."""
+    rows, i, j = [], 0, 0
+    while i < len(first) and j < len(then):
+        if first[i][0] < then[j][0]:
+            rows.append(first[i])
+            i += 1
+        elif then[j][0] < first[i][0]:
+            rows.append(then[j])
+            j += 1
+        else:
+            rows.append(_join(first[i], then[j]))
+            i, j = i + 1, j + 1
+    return rows + first[i:] + then[j:]
+
+
+def _join(first: Row, then: Row) -> Row:
+    """One posting list from two: the first's last block is no longer the last, the second's
+    header goes, the statistics add up."""
+    btext, data, (weight, df, minb, maxb, maxweight, minid, _), last = first
+    _, more, (weight2, df2, minb2, maxb2, maxweight2, _, maxid), last2 = then
+    (size,) = struct.unpack("!i", data[last:last + 4])
+    data = data[:last] + pack_int(-size) + data[last + 4:]
+    minb = minb2 if not minb or (minb2 and minb2 < minb) else minb
+    return (btext, data + more[len(_HEADER):],
+            (weight + weight2, df + df2, minb, max(maxb, maxb2), max(maxweight, maxweight2),
+             minid, maxid), len(data) + last2 - len(_HEADER))
 
 
 class _TermIndex(OrderedHashWriter):
@@ -349,40 +417,45 @@ class _BlockWriter:
     (ids, weights, values) with an info header, and the statistics W3TermInfo keeps."""
 
     def __init__(self, fixedsize: int | None, lengths: bytes, compression: int,
-                 backwards: int | None = None) -> None:
+                 renumber: tuple[int, int] | None = None) -> None:
         self.fixedsize, self.lengths, self.compression = fixedsize, lengths, compression
-        self.backwards = backwards
+        self.renumber = renumber  # see TermPool.renumber
 
-    def term(self, flat: list, blocklimit: int) -> tuple[bytes, tuple]:
-        """A term's postings (flat docnum, weight, value triples): its bytes and term info
-        (total weight, doc frequency, min and max length byte, max weight, first and last id)."""
+    def term(self, flat: list, blocklimit: int) -> tuple[bytes, tuple, int]:
+        """A term's postings (flat docnum, weight, value triples): its bytes, term info
+        statistics and where its last block's size is."""
         if len(flat) == 3:  # most terms
             docnum, weight, value = flat
-            if self.backwards is not None:
-                docnum = self.backwards - 1 - docnum
+            if self.renumber is not None:
+                docnum = self.renumber[0] + self.renumber[1] - 1 - docnum
             return self._single(docnum, weight, value)
-        if self.backwards is None:
+        if self.renumber is None:
             ids, weights, values = flat[0::3], flat[1::3], flat[2::3]
-        else:  # see TermPool.backwards
-            last = self.backwards - 1
+        else:
+            last = sum(self.renumber) - 1
             ids = [last - k for k in flat[-3::-3]]
             weights, values = flat[-2::-3], flat[-1::-3]
         if len(ids) <= blocklimit:
             data, info, stats = self._block(ids, weights, values)
-            return _HEADER + pack_int(-len(info) - len(data)) + info + data, stats
+            return _HEADER + pack_int(-len(info) - len(data)) + info + data, stats, len(_HEADER)
         parts, total, minb, maxb, maxweight = [_HEADER], 0.0, 0, 0, 0
+        at = len(_HEADER)
         for first in range(0, len(ids), blocklimit):
             end = first + blocklimit
             data, info, (weight, _, bmin, bmax, bweight, _, _) = self._block(
                 ids[first:end], weights[first:end], values[first:end])
             size = len(info) + len(data)
-            parts += (pack_int(-size if end >= len(ids) else size), info, data)
+            if end >= len(ids):
+                last, size = at, -size
+            parts += (pack_int(size), info, data)
+            at += 4 + abs(size)
             total += weight
             minb = bmin if not minb or (bmin and bmin < minb) else minb
             maxb, maxweight = max(maxb, bmax), max(maxweight, bweight)
-        return b"".join(parts), (total, len(ids), minb, maxb, maxweight, ids[0], ids[-1])
+        return (b"".join(parts), (total, len(ids), minb, maxb, maxweight, ids[0], ids[-1]),
+                last)
 
-    def _single(self, docnum: int, weight: float, value: bytes) -> tuple[bytes, tuple]:
+    def _single(self, docnum: int, weight: float, value: bytes) -> tuple[bytes, tuple, int]:
         """A posting list of one posting: what term() gives, by a shorter way."""
         stored = _F32.unpack(_F32.pack(weight))[0]  # Whoosh keeps 32-bit weights
         lbyte = self.lengths[docnum]
@@ -394,7 +467,7 @@ class _BlockWriter:
         maxweight = max(0, weight)
         info = dumps((1, docnum, maxweight, compression, lbyte, lbyte), 2)
         return (_HEADER + pack_int(-len(info) - len(data)) + info + data,
-                (stored, 1, lbyte, lbyte, maxweight, docnum, docnum))
+                (stored, 1, lbyte, lbyte, maxweight, docnum, docnum), len(_HEADER))
 
     def _block(self, ids: list[int], weights: list[float],
                values: list[bytes]) -> tuple[bytes, bytes, tuple]:
@@ -441,4 +514,5 @@ def _compress(data: bytes, level: int) -> bytes:
     return packer.compress(data) + packer.flush()
 
 
-__all__ = ["FastSegmentWriter", "TermPool", "LengthRecorder", "gc_paused", "write_postings"]
+__all__ = ["DocumentPostings", "FastSegmentWriter", "TermPool", "LengthRecorder", "Row",
+           "encode_terms", "gc_paused", "join_rows", "write_postings"]

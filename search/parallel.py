@@ -1,12 +1,13 @@
-"""Builds on two cores: a helper process indexes documents from the front of the queue into a
-segment of its own, from the moment there are enough of them, while this process reads the
-rest; then this process indexes from the back of the queue until the two meet, and each writes
-its segment. The helper's segment comes first, so documents keep the order they were read in
-(ties in score rank as with one writer), and neither process waits for the other, whatever
-else the machine is doing.
+"""Builds on two cores: a helper process indexes documents from the front of the queue while
+this process reads the rest; then this process indexes from the back of the queue until the
+two meet, so neither waits whatever else the machine does. The helper encodes the posting
+lists of its documents (the first ones), this process those of its own, numbered after them,
+and joins both into one segment: the index is the one a single writer would write, apart from
+where posting blocks end, so scores that depend on segments (Whoosh's coordination) agree too.
 
-The helper (``helper_main``) reads pickled batches of documents on stdin and answers with its
-pickled segment on stdout.
+The helper (``helper_main``) reads pickled batches of documents on stdin and answers on stdout
+with pickled messages: its documents' field lengths and field names, then each field's
+encoded posting lists in field order, then "done" (or "error" and a traceback).
 """
 from __future__ import annotations
 
@@ -24,8 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
+from whoosh.codec import default_codec
+from whoosh.util.numeric import length_to_byte
 
-from search.fastwrite import FastSegmentWriter
+from search.fastwrite import (DocumentPostings, FastSegmentWriter, Row, encode_terms,
+                              join_rows, write_postings)
 
 HELPER_FROM = 1000  # documents: a smaller batch is not worth a second process
 BATCH = 50  # documents per message to the helper: how finely the two share the work
@@ -66,8 +70,8 @@ class ParallelWriter(FastSegmentWriter):
 
     def commit(self, mergetype: Any = None, optimize: bool | None = None,
                merge: bool | None = None) -> None:
-        """Index what is left (from the back, while the helper goes on from the front), write
-        this process's segment while the helper writes its own, then the TOC."""
+        """Index what is left (from the back, while the helper goes on from the front), then
+        write one segment of both parts, and the TOC."""
         self._check_state()
         try:
             if self._helper is None:
@@ -75,31 +79,53 @@ class ParallelWriter(FastSegmentWriter):
                     FastSegmentWriter.add_document(self, **fields)
             else:
                 self._helper.send(self._held)
-                self._index_from_back()
+                self._index_with_helper()
             self._held = []
-            mine = self._finalize_segment() if self._added else None
-            helper_segment = self._helper.finish() if self._helper else None
+            segment = self._finalize_segment() if self._added else None
+            if self._helper is not None:
+                self._helper.wait()
         except BaseException:
             self.cancel()
             raise
-        if mine is None:
+        if segment is None:
             self._close_segment()
-        self._commit_toc(self.segments + [s for s in (helper_segment, mine) if s is not None])
+        self._commit_toc(self.segments + ([segment] if segment is not None else []))
         self._finish()
 
-    def _index_from_back(self) -> None:
+    def _index_with_helper(self) -> None:
         """Take batches from the back of the helper's queue until it is empty; then write the
-        documents' stored values in their order (their postings are renumbered when written)."""
+        stored values of the helper's documents and of this process's, in their order (the
+        postings of this process's documents are renumbered after the helper's)."""
         taken: list[tuple[dict, dict]] = []  # (fields, field lengths), last document first
         while (batch := self._helper.take_last()) is not None:
             for fields in reversed(batch):
-                taken.append((fields, self._index(fields, len(taken))))
-        self.pool.backwards = len(taken)
-        for fields, lengths in reversed(taken):
-            self._write_stored(fields, lengths)
+                taken.append((fields, self.postings.add(fields, len(taken))))
+        documents, lengths = self._helper.documents(), self._helper.lengths()
+        for fields, doc_lengths in zip(documents, lengths):
+            self._write_stored(fields, doc_lengths)
+        self.pool.renumber = (len(documents), len(taken))
+        for fields, doc_lengths in reversed(taken):
+            self._write_stored(fields, doc_lengths)
+
+    def _flush_segment(self) -> None:
+        """Write the postings: for each field, the helper's posting lists joined with this
+        process's (encoded while the helper encodes its own)."""
+        if self._helper is None:
+            super()._flush_segment()
+            return
+        self.perdocwriter.close()
+        names = sorted(set(self.pool.fields) | set(self._helper.fieldnames))
+        write_postings(self.fieldwriter, self.schema,
+                       ((name, self._joined_field(name)) for name in names))
+        self.fieldwriter.close()
+
+    def _joined_field(self, fieldname: str) -> list[Row]:
+        mine = self.encode_field(fieldname)
+        theirs = self._helper.field(fieldname) if fieldname in self._helper.fieldnames else []
+        return join_rows(theirs, mine)
 
     def cancel(self) -> None:
-        """Stop the helper (its files go with the index's temporary ones) and drop the batch."""
+        """Stop the helper and drop the batch (the index's temporary files go too)."""
         try:
             if self._helper is not None:
                 self._helper.kill()
@@ -119,7 +145,10 @@ class _Helper:
         self.proc = subprocess.Popen([sys.executable, "-c", _HELPER_MAIN, str(index_dir)],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      env={**os.environ, "PYTHONPATH": path})
+        self.fieldnames: list[str] = []  # the fields the helper has postings in
         self._queue: collections.deque[list[dict] | None] = collections.deque()
+        self._sent: list[list[dict]] = []  # the batches sent, in order
+        self._lengths: list[dict[str, int]] | None = None
         self._ready = threading.Condition()
         self._failure: BaseException | None = None
         self._feeder = threading.Thread(target=self._feed, name="search-helper-feeder",
@@ -148,16 +177,40 @@ class _Helper:
         if self._failure is not None or self.proc.poll() is not None:
             self._raise()
 
-    def finish(self) -> Any:
-        """Wait for the helper's segment (after take_last() returned None)."""
+    def documents(self) -> list[dict]:
+        """The documents the helper indexed, in order (after take_last() returned None)."""
         self._feeder.join()
+        if self._failure is not None:
+            self._raise()
+        return [fields for batch in self._sent for fields in batch]
+
+    def lengths(self) -> list[dict[str, int]]:
+        """Each of the helper's documents' field lengths, once it has indexed them all."""
+        self._lengths, self.fieldnames = self._receive("lengths")
+        if len(self._lengths) != sum(map(len, self._sent)):
+            self._raise("the helper indexed another number of documents than it was sent")
+        return self._lengths
+
+    def field(self, fieldname: str) -> list[Row]:
+        """The helper's posting lists of the next field (asked for in field order)."""
+        name, rows = self._receive("field")
+        if name != fieldname:
+            self._raise(f"the helper sent field {name!r}, expected {fieldname!r}")
+        return rows
+
+    def wait(self) -> None:
+        """Wait for the helper's end, which must be a success."""
+        self._receive("done")
+        if self.proc.wait() != 0:
+            self._raise()
+
+    def _receive(self, kind: str) -> Any:
         try:
-            status, payload = pickle.load(self.proc.stdout)
-        except (EOFError, pickle.UnpicklingError):
-            status, payload = "error", None
-        self.proc.wait()
-        if status != "ok" or self._failure is not None:
-            self._raise(payload)
+            found, payload = pickle.load(self.proc.stdout)
+        except (EOFError, OSError, pickle.UnpicklingError):
+            found, payload = "error", None
+        if found != kind:
+            self._raise(payload if found == "error" else f"unexpected {found!r} message")
         return payload
 
     def kill(self) -> None:
@@ -199,6 +252,7 @@ class _Helper:
                 return
             if batch is None:
                 return
+            self._sent.append(batch)
 
 
 # ---- the helper process -----------------------------------------------------------------------
@@ -215,26 +269,35 @@ def _die_with_parent() -> None:
 
 
 def helper_main(index_dir: str) -> int:
-    """Index the batches read on stdin into a new segment; its pickled Segment on stdout."""
+    """Index the batches read on stdin; answer on stdout (see the module's docstring)."""
     parent = os.getppid()
     _die_with_parent()
     if os.getppid() != parent:  # the parent died before the request took effect
         return 1
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    gc.disable()  # see gc_paused: this process ends with its segment
+    gc.disable()  # see fastwrite.gc_paused: this process ends with its postings
     try:
-        writer = FastSegmentWriter(whoosh_index.open_dir(index_dir), _lk=False)
+        schema = whoosh_index.open_dir(index_dir).schema
+        postings, lengths = DocumentPostings(schema), []
         while (batch := pickle.load(stdin)) is not None:
             for fields in batch:
-                writer.add_document(**fields)
-        # _finalize_segment, not commit(): the parent writes the TOC, holds the lock and
-        # removes the shared temporary folder
-        segment = writer._finalize_segment() if writer._added else None
-        pickle.dump(("ok", segment), stdout)
+                lengths.append(postings.add(fields, len(lengths)))
+        names = sorted(name for name in postings.pool.fields if name in schema)
+        _send(stdout, "lengths", (lengths, names))
+        codec = default_codec()
+        for name in names:
+            column = bytes(length_to_byte(doc.get(name, 0)) for doc in lengths)
+            _send(stdout, "field", (name, encode_terms(schema[name], postings.pool.fields[name],
+                                                       column, codec)))
+        _send(stdout, "done", None)
     except EOFError:
         return 1  # the parent closed the pipe without "finish": it gave up
     except BaseException:
-        pickle.dump(("error", traceback.format_exc()), stdout)
+        _send(stdout, "error", traceback.format_exc())
         return 1
     return 0
 
+
+def _send(stdout: Any, kind: str, payload: Any) -> None:
+    pickle.dump((kind, payload), stdout, pickle.HIGHEST_PROTOCOL)
+    stdout.flush()
