@@ -127,6 +127,26 @@ def test_fast_writer_writes_what_whoosh_writes(tmp_path: Path) -> None:
     assert fast == whoosh
 
 
+@pytest.mark.parametrize("optimize", [False, True])
+def test_fast_writer_merges_segments_as_whoosh_does(tmp_path: Path, optimize: bool) -> None:
+    docs = [article_fields(a) for a in sample_articles(60)]
+    for writer_class in (SegmentWriter, FastSegmentWriter):
+        index_dir = tmp_path / writer_class.__name__
+        index_dir.mkdir()
+        ix = whoosh_index.create_in(str(index_dir), build_schema())
+        starts = [0, *range(30, len(docs), 2)]  # tiny segments: the default policy merges
+        for first, end in zip(starts, starts[1:] + [len(docs)]):
+            writer = writer_class(ix)
+            for doc in docs[first:end]:
+                writer.add_document(**doc)
+            writer.delete_by_term("id", f"gen-{first}")
+            writer.commit(optimize=optimize and end == len(docs))
+        assert len(ix._segments()) < len(starts) / 2
+    whoosh, fast = (index_contents(tmp_path / name) for name in ("SegmentWriter",
+                                                                  "FastSegmentWriter"))
+    assert fast == whoosh
+
+
 def test_helper_builds_the_same_index(tmp_path: Path) -> None:
     docs = [article_fields(a) for a in sample_articles(600)]
     write(FastSegmentWriter, tmp_path / "one", docs)
