@@ -12,7 +12,7 @@ from typing import Callable, Iterable, Iterator
 from search import store
 from search.errors import (IndexMissingError, IngestError, InvalidArticleError,
                            NothingIndexedError, SearchError)
-from search.fastwrite import gc_paused
+from search.fastwrite import FastSegmentWriter, gc_paused
 from search.ingest import article_from_record, read_articles
 from search.model import Article, Skipped
 from search.parallel import ParallelWriter
@@ -188,7 +188,7 @@ def optimize_index(index_dir: str, lock_timeout: float = 30.0) -> dict:
         before = (len(ix._segments()), store.size_on_disk(gen))
         # one segment without deletions: nothing to merge or purge, don't rewrite it
         if before[0] > 1 or any(seg.has_deletions() for seg in ix._segments()):
-            ix.optimize()
+            FastSegmentWriter(ix).commit(optimize=True)
             store.write_meta(gen)
         after = (len(ix._segments()), store.size_on_disk(gen))
     return {"segments_before": before[0], "segments": after[0], "size_bytes_before": before[1],
