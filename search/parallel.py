@@ -284,14 +284,14 @@ def helper_main(index_dir: str) -> int:
                 lengths.append(postings.add(fields, len(lengths)))
         names = sorted(name for name in postings.pool.fields if name in schema)
         _send(stdout, "lengths", (lengths, names))
-        codec = default_codec()
+        codec = default_codec()  # the builder's writer has the default codec too
         for name in names:
             column = bytes(length_to_byte(doc.get(name, 0)) for doc in lengths)
             _send(stdout, "field", (name, encode_terms(schema[name], postings.pool.fields[name],
                                                        column, codec)))
         _send(stdout, "done", None)
     except EOFError:
-        return 1  # the parent closed the pipe without "finish": it gave up
+        return 1  # the parent closed the pipe before the end mark: it gave up
     except BaseException:
         _send(stdout, "error", traceback.format_exc())
         return 1
