@@ -502,12 +502,13 @@ def _mini_weights(weights: array) -> Any:
 
 def _compress(data: bytes, level: int) -> bytes:
     """zlib at Whoosh's level; for a small block, a window and hash table sized to it: the
-    default ones take far longer to set up (tens of µs) than the block takes to compress, and
-    any zlib stream decompresses the same."""
+    default ones take longer to set up than a small block takes to compress (and compress it
+    no better), and any zlib stream decompresses the same."""
     if len(data) > 4096:
         return zlib.compress(data, level)
     wbits = max(9, (len(data) + 262).bit_length())  # 262: zlib's lookahead margin
-    packer = zlib.compressobj(level, zlib.DEFLATED, wbits, 1)
+    memlevel = max(1, min(8, len(data).bit_length() - 6))
+    packer = zlib.compressobj(level, zlib.DEFLATED, wbits, memlevel)
     return packer.compress(data) + packer.flush()
 
 
