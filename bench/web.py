@@ -1,6 +1,8 @@
 """The real server (`python -m web`, waitress, as `make run`) under a bounded loopback load.
 
-Starts the server on a free 127.0.0.1 port over the cached product index, warms it, then runs
+Starts the server on a free 127.0.0.1 port over the cached product index, warms it (one
+untimed pass over the query set through all the clients, as queries.py's warm pass; --no-warm:
+40 requests), then runs
 --clients threads (keep-alive http.client connections) for --seconds: every client loops over
 the query sets, four /api/search requests then one HTML results page. Reports requests/s,
 latency percentiles, errors (5xx, timeouts, broken connections; 4xx answers are counted
@@ -10,6 +12,7 @@ apart), and the server's RSS. Stops the server by itself.
 """
 from __future__ import annotations
 
+import argparse
 import http.client
 import itertools
 import threading
@@ -33,17 +36,22 @@ def search_paths(queries: list[dict]) -> list[tuple[str, str]]:
     return out
 
 
-def load(port: int, paths: list[tuple[str, str]], clients: int, seconds: float) -> list[tuple]:
-    """(endpoint, ms, ok, what) of every request made by ``clients`` threads for ``seconds``."""
+def load(port: int, paths: list[tuple[str, str]], clients: int,
+         seconds: float | None) -> list[tuple]:
+    """(endpoint, ms, ok, what) of every request made by ``clients`` threads for ``seconds``
+    (None: one pass over ``paths``)."""
     counter = itertools.count()
     results: list[tuple] = []
-    deadline = time.perf_counter() + seconds
+    deadline = time.perf_counter() + seconds if seconds is not None else None
 
     def client() -> None:
         conn = http.client.HTTPConnection(HOST, port, timeout=30)
         mine = []
-        while time.perf_counter() < deadline:
-            endpoint, path = paths[next(counter) % len(paths)]
+        while deadline is None or time.perf_counter() < deadline:
+            n = next(counter)
+            if deadline is None and n >= len(paths):
+                break
+            endpoint, path = paths[n % len(paths)]
             t0 = time.perf_counter()
             try:
                 conn.request("GET", path)
@@ -76,6 +84,9 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=30.0)
     p.add_argument("--threads", type=int, default=None,
                    help="server threads per process (default: the server's own default)")
+    p.add_argument("--warm", action=argparse.BooleanOptionalAction, default=True,
+                   help="one untimed pass over the query set first (default; --no-warm: 40 "
+                        "requests only)")
     p.add_argument("--workers", type=int, default=None,
                    help="server processes (default: the server's own, one per CPU)")
     p.add_argument("--index", type=Path, default=None,
@@ -86,8 +97,15 @@ def main() -> None:
                                            fresh=args.fresh)[0]
     paths = search_paths(load_queries())
     with running_server(index_dir, args.threads, args.workers) as (port, proc):
-        for endpoint, path in paths[:40]:  # warm: searchers opened, templates compiled
-            get(port, path)
+        if args.warm:
+            # one untimed pass over every request, as queries.py's warm pass: each worker's
+            # posting cache and searchers as after some use (the cold first query is
+            # queries.py's figure); through all the clients, so every worker gets its share
+            warm_errors = sum(not r[2] for r in load(port, paths, args.clients, None))
+        else:
+            warm_errors = 0
+            for endpoint, path in paths[:40]:  # searchers opened, templates compiled
+                get(port, path)
         workers = process_tree(proc.pid)
         print(f"server on {HOST}:{port} ({len(workers)} processes, "
               f"{max(memory_mb(p) for p in workers):.0f} MB each at most), "
@@ -116,11 +134,14 @@ def main() -> None:
                      "errors": len(errors), "status_4xx": sum(r[3].startswith("4") for r in sel),
                      "clients": args.clients, "seconds": elapsed,
                      "error_kinds": sorted({r[3] for r in errors})})
-    rows[-1].update(server_rss_mb=peak[0], server_hwm_mb=hwm, server_processes=len(workers))
+    rows[-1].update(server_rss_mb=peak[0], server_hwm_mb=hwm, server_processes=len(workers),
+                    warmed=args.warm, warm_errors=warm_errors)
     print_table(f"Web: {args.clients} clients for {elapsed:.0f} s on "
                 f"{limit_label(args.limit)} articles of each corpus", rows, COLUMNS)
     print(f"server RSS per process ({len(workers)}): {peak[0]:.0f} MB peak sampled, "
           f"VmHWM {hwm:.0f} MB (target: zero errors, p99 < 250 ms, RSS < 400 MB a worker)")
+    if warm_errors:
+        print(f"errors during the warm pass: {warm_errors}")
     if rows[-1]["errors"]:
         print(f"errors: {rows[-1]['error_kinds']}")
     write_json(args.json_path, rows, machine=machine())
