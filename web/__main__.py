@@ -33,7 +33,8 @@ from web import create_app
               "files or folders first (repeatable; env SEARCH_BUILD_FROM).")
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
               envvar="SEARCH_THREADS", help="Worker threads per process (env SEARCH_THREADS).")
-@click.option("--workers", default=os.cpu_count() or 1, show_default="the number of CPUs",
+@click.option("--workers", default=min(os.cpu_count() or 1, 4),
+              show_default="one per CPU, at most 4",
               type=click.IntRange(1, 64), envvar="SEARCH_WORKERS",
               help="Server processes sharing the port (env SEARCH_WORKERS).")
 def main(host: str, port: int, index_dir: str, build_from: tuple[str, ...], threads: int,
