@@ -30,8 +30,8 @@ _LENGTH_OF_BYTE = np.array([byte_to_length(b) or 0 for b in range(256)], dtype=n
 NOT_SCORE = 1.0  # what Whoosh's InverseMatcher adds for a NOT clause inside an AND
 # Decoded posting lists kept per process. An LRU smaller than the working set of a query mix
 # misses on nearly every lookup: on the 4x news corpus (194k articles) 96 MB gave a phrase p95
-# of 137 ms, 256 MB 12.7 ms; the full corpus (48k) needs about 70 MB. Memory is only used
-# as lists are read.
+# of 137 ms, 256 MB 12.7 ms; the full corpus (48k) fills 67 MB with the 600 benchmark
+# queries. Memory is only used as lists are read.
 CACHE_MB = float(os.environ.get("SEARCH_POSTINGS_CACHE_MB", "256"))
 # no postings: docnums, weights, block index, inlined values
 _EMPTY = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32),
