@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from functools import lru_cache
 
 from whoosh import query as Q
@@ -15,11 +14,11 @@ from whoosh.analysis import IDAnalyzer, Token
 from whoosh.fields import DATETIME, ID, TEXT, Schema
 from whoosh.qparser import FuzzyTermPlugin, GtLtPlugin, OperatorsPlugin, QueryParser
 from whoosh.qparser.common import QueryParserError
-from whoosh.qparser.dateparse import DateParseError, DateParserPlugin
 from whoosh.qparser.syntax import AndGroup
 
 from search.analysis import analyze_word, iter_words, question_words
 from search.analysis.adapter import ScriptTokenizer
+from search.dates import DatePlugin
 from search.errors import QueryError
 from search.expansion import cut_text, limit_expansions
 
@@ -65,7 +64,7 @@ def _parser() -> QueryParser:
     p.add_plugin(OperatorsPlugin(Not=r"(^|(?<=[\s(]))(NOT(?=\s)|-(?=[^\s\-]))"))
     p.add_plugin(FuzzyTermPlugin())
     p.add_plugin(GtLtPlugin())
-    p.add_plugin(DateParserPlugin(basedate=datetime(2100, 1, 1)))
+    p.add_plugin(DatePlugin())  # date:2021-01-26, date:[… TO …], date:>…: to the day
     return p
 
 
@@ -219,7 +218,7 @@ def build_query(text: str, *, lang: str | None = None, source: str | None = None
         fallback = _some_words(q)
     except QueryError:
         raise
-    except (QueryParserError, DateParseError) as e:
+    except QueryParserError as e:
         raise QueryError(f"Could not understand the query: {e}") from None
     except Exception:  # whoosh's parser fails on some inputs (NOT NOT x, ~~) with any error
         raise QueryError("Could not understand the query: check its quotes, brackets, "
