@@ -117,6 +117,8 @@ def eval_(corpus: str, queries: str, qrels: str, run_file: str | None, limit: in
     """Index CORPUS in a temporary index, run QUERIES as questions, score them against QRELS."""
     from search.evaluate import evaluate_files, write_run
     report = evaluate_files(corpus, queries, qrels, limit=limit)
+    for where in report.skipped:  # on stderr: --json stays one object on stdout
+        click.echo(f"warning: skipped {where}", err=True)
     if run_file:
         write_run(report.run, run_file)
     if as_json:
