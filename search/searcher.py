@@ -10,18 +10,14 @@ import numpy as np
 from whoosh import query as Q
 from whoosh import sorting
 from whoosh.scoring import BM25F
-from whoosh.spelling import ReaderCorrector
 
-from search import matching, store
+from search import matching, spelling, store
 from search.analysis import analyze_word
 from search.errors import DocumentNotFoundError, QueryError
-from search.expansion import ScannedReader
 from search.highlight import MatchSet, make_snippet, mark_paragraphs, mark_text
 from search.model import Document, Hit, SearchPage
 from search.query import (FACETS, FIELD_BOOSTS, MAX_RESULT_WINDOW, SORTS, Plan, build_query,
                           clean_text)
-
-SUGGEST_SECONDS = 0.3  # time "did you mean" may spend looking for words close to the query's
 
 
 class _BM25(BM25F):
@@ -163,8 +159,9 @@ def _matched(plan: Plan, ev) -> tuple[Q.Query, "matching.Matches", bool]:
 
 def run_search(query: str, *, index_dir: str, page: int = 1, size: int = 10,
                lang: str | None = None, source: str | None = None, year: str | None = None,
-               sort: str = "relevance", mode: str = "all") -> SearchPage:
-    """Run a query and return one page of highlighted, faceted results."""
+               sort: str = "relevance", mode: str = "all", correct: bool = True) -> SearchPage:
+    """Run a query and return one page of highlighted, faceted results; when nothing matches
+    and the "did you mean" suggestion does (and ``correct``), the suggestion's results."""
     t0 = time.perf_counter()
     if sort not in SORTS:
         raise QueryError(f"sort must be one of {', '.join(SORTS)}.")
@@ -190,6 +187,13 @@ def run_search(query: str, *, index_dir: str, page: int = 1, size: int = 10,
         hits = [_hit(searcher, docnum, score, matches, from_index) for docnum, score in shown]
         facets = _facets(ev, found.mask)
     suggestion = suggest(plan, searcher) if total < 3 or fallback else None
+    if correct and total == 0 and suggestion:
+        corrected = run_search(suggestion, index_dir=index_dir, page=page, size=size, lang=lang,
+                               source=source, year=year, sort=sort, mode=mode, correct=False)
+        if corrected.total:
+            corrected.suggestion, corrected.corrected_from = suggestion, plan.text
+            corrected.took_ms = (time.perf_counter() - t0) * 1000
+            return corrected
     return SearchPage(query=plan.text, total=total, page=page, size=size,
                       took_ms=(time.perf_counter() - t0) * 1000, fallback=fallback,
                       suggestion=suggestion, facets=facets, results=hits, sort=sort,
@@ -221,23 +225,7 @@ def rank_documents(query: str, *, index_dir: str, limit: int = 100,
 
 def suggest(plan: Plan, searcher) -> str | None:
     """"Did you mean": replace words no article has by the closest indexed word."""
-    text, changed = plan.text, False
-    reader = searcher.reader()
-    corrector = ReaderCorrector(ScannedReader(reader), "body_exact", reader.schema["body_exact"])
-    deadline = time.monotonic() + SUGGEST_SECONDS
-    for word in dict.fromkeys(plan.words):
-        if time.monotonic() > deadline:  # a courtesy: it must not make a long query slow
-            break
-        terms = analyze_word(word)
-        if terms is None or searcher.doc_frequency("body_exact", terms[0]) > 0:
-            continue
-        if searcher.doc_frequency("title_exact", terms[0]) > 0 or len(terms[0]) < 3:
-            continue
-        options = corrector.suggest(terms[0], limit=1, maxdist=2, prefix=1)
-        if options and options[0] != terms[0]:
-            text = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", options[0], text)
-            changed = True
-    return text if changed else None
+    return spelling.suggest_text(plan.text, plan.words, searcher)
 
 
 def get_document(doc_id: str, *, index_dir: str, query: str | None = None) -> Document:

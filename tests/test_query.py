@@ -106,8 +106,10 @@ def test_facets_count_whole_result_set(seed_index):
 
 
 def test_did_you_mean(seed_index):
-    page = search.run_search("nucleer", index_dir=seed_index)
-    assert page.total == 0 and page.suggestion == "nuclear"
+    page = search.run_search("nucleer", index_dir=seed_index)  # shows the suggestion's results
+    assert page.total > 0 and page.suggestion == "nuclear" and page.corrected_from == "nucleer"
+    typed = search.run_search("nucleer", index_dir=seed_index, correct=False)
+    assert typed.total == 0 and typed.suggestion == "nuclear" and typed.corrected_from is None
 
 
 def test_pagination(seed_index):
@@ -167,7 +169,8 @@ def test_explain_shows_fields_and_fallback():
 def test_json_shape(seed_index):
     data = search.run_search("Iran", index_dir=seed_index).to_json()
     assert set(data) == {"query", "total", "page", "size", "took_ms", "fallback",
-                         "suggestion", "facets", "results"}
+                         "suggestion", "showing_results_for", "corrected_from", "facets",
+                         "results"}
     assert set(data["facets"]) == {"lang", "source", "year"}
     assert set(data["results"][0]) == {"id", "title", "snippet", "lang", "date", "source",
                                        "url", "score"}

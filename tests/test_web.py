@@ -25,7 +25,7 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
 }
 PAGE_KEYS = {"query", "total", "page", "size", "took_ms", "fallback", "suggestion", "facets",
-             "results"}
+             "results", "showing_results_for", "corrected_from"}
 HIT_KEYS = {"id", "title", "snippet", "lang", "date", "source", "url", "score"}
 
 
@@ -207,11 +207,22 @@ def test_fallback_notice(client):
 
 
 def test_did_you_mean_links_to_the_suggestion(client):
-    _, body = api(client, q="Lavrof")
-    assert body["suggestion"], "the core suggests a correction for a misspelt word"
-    html = client.get("/", query_string={"q": "Lavrof"}).get_data(as_text=True)
+    _, typed = api(client, q="Lavrof", exact="1")
+    assert typed["suggestion"], "the core suggests a correction for a misspelt word"
+    assert typed["total"] == 0 and typed["corrected_from"] is None
+    html = client.get("/", query_string={"q": "Lavrof", "exact": "1"}).get_data(as_text=True)
     assert "Did you mean" in html
-    assert f'href="/?q={_quote(body["suggestion"])}"' in html
+    assert f'href="/?q={_quote(typed["suggestion"])}' in html
+
+
+def test_a_query_that_finds_nothing_shows_the_suggestions_results(client):
+    _, body = api(client, q="Lavrof")
+    assert body["total"] > 0 and body["results"]
+    assert body["showing_results_for"] == body["suggestion"] == "Lavrov"
+    assert body["corrected_from"] == "Lavrof"
+    html = client.get("/", query_string={"q": "Lavrof"}).get_data(as_text=True)
+    assert "Showing results for" in html and "search instead for" in html
+    assert 'href="/?q=Lavrof&amp;exact=True"' in html and "Did you mean" not in html
 
 
 def test_empty_state_offers_example_queries(client):

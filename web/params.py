@@ -29,6 +29,7 @@ class SearchParams:
     source: str | None = None
     year: str | None = None
     sort: str = "relevance"
+    exact: bool = False  # search what was typed, without showing the suggestion's results
 
     @property
     def filters(self) -> dict[str, str]:
@@ -65,7 +66,8 @@ def parse_params(args: Mapping[str, str], *, max_query_length: int = 1000,
             raise ParameterError(
                 f"year must have four digits, like 2021 (got {filters['year'][:40]!r}).")
         filters["year"] = str(int(filters["year"]))  # Arabic-Indic digits too: ٢٠٢١ → 2021
-    return SearchParams(q=q, page=page, size=size, sort=sort, **filters)
+    exact = (args.get("exact") or "").strip().lower() in ("1", "true", "yes", "on")
+    return SearchParams(q=q, page=page, size=size, sort=sort, exact=exact, **filters)
 
 
 def _parse_int(args: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:

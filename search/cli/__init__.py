@@ -64,13 +64,15 @@ main.add_command(index)
 @click.option("--year", default=None, help="Only articles from this year.")
 @click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance",
               show_default=True)
+@click.option("--exact", is_flag=True,
+              help="Search TEXT as typed: no results of a \"did you mean\" suggestion.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result page as JSON.")
 @handle_errors
 def query(text: str, index_dir: str, size: int, page: int, lang: str | None,
-          source: str | None, year: str | None, sort: str, as_json: bool) -> None:
+          source: str | None, year: str | None, sort: str, exact: bool, as_json: bool) -> None:
     """Search the index for TEXT (see the README for the query syntax)."""
     result = search.run_search(text, index_dir=index_dir, page=page, size=size, lang=lang,
-                               source=source, year=year, sort=sort)
+                               source=source, year=year, sort=sort, correct=not exact)
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False))
         return
@@ -80,7 +82,10 @@ def query(text: str, index_dir: str, size: int, page: int, lang: str | None,
                + (f", page {result.page} of {result.pages}" if result.pages > 1 else ""))
     if result.fallback:
         click.echo("No article has all the words; showing articles with some of them.")
-    if result.suggestion:
+    if result.corrected_from is not None:
+        click.echo(f"Showing results for {result.showing_results_for} — search instead for "
+                   f"{result.corrected_from} (--exact)")
+    elif result.suggestion:
         click.echo(f"Did you mean: {result.suggestion}")
     for n, hit in enumerate(result.results, first + 1):
         meta = " · ".join(x for x in (hit.source, (hit.date or "")[:10], hit.lang) if x)
