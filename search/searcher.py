@@ -188,9 +188,13 @@ def run_search(query: str, *, index_dir: str, page: int = 1, size: int = 10,
         facets = _facets(ev, found.mask)
     suggestion = suggest(plan, searcher) if total < 3 or fallback else None
     if correct and total == 0 and suggestion:
-        corrected = run_search(suggestion, index_dir=index_dir, page=page, size=size, lang=lang,
-                               source=source, year=year, sort=sort, mode=mode, correct=False)
-        if corrected.total:
+        try:
+            corrected = run_search(suggestion, index_dir=index_dir, page=page, size=size,
+                                   lang=lang, source=source, year=year, sort=sort, mode=mode,
+                                   correct=False)
+        except QueryError:  # a suggestion the parser reads otherwise: offered, not run
+            corrected = None
+        if corrected is not None and corrected.total:
             corrected.suggestion, corrected.corrected_from = suggestion, plan.text
             corrected.took_ms = (time.perf_counter() - t0) * 1000
             return corrected

@@ -18,8 +18,10 @@ import re
 import threading
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
+from functools import lru_cache
 
 from symspellpy import SymSpell, Verbosity
+from symspellpy.editdistance import DistanceAlgorithm, EditDistance
 
 from search.analysis import (analyze_word, fold_arabic_letters, iter_words, normalize_arabic,
                              word_script)
@@ -29,62 +31,105 @@ FIELDS = ("title_exact", "body_exact")
 MAX_EDIT = 2  # letters a suggestion may differ by (one for words of four letters or fewer)
 SHORT_WORD = 4
 MIN_LETTERS = 3  # shorter words are not corrected: too many words are one letter away
-PREFIX = 7  # SymSpell's prefix length: its deletes are computed on the first 7 letters
-MAX_WORDS = 300_000  # the most common words kept (a count bound on memory and build time)
+PREFIX = 5  # SymSpell's prefix length: deletes of the first 5 letters (7: 2.7x the build time)
+MAX_WORDS = 200_000  # the most common words kept (a count bound on memory and build time)
 SURFACE_DOCS = 8  # articles read to find a term's commonest written form
-KEEP = 2  # dictionaries kept per process (the live generation and the one before)
+SURFACE_CHARS = 20_000  # of each
+KEEP_SEGMENTS = 64  # segments whose word counts are kept per process
+KEEP_LINEAGES = 2  # SymSpell tables kept per process (one per index, most often)
 
 
 @dataclass
 class Dictionary:
-    """The words of one generation of the index: SymSpell's deletes and each word's count."""
+    """The words of one generation of the index: SymSpell's deletes (of these words and maybe
+    more, see _Lineage) and each word's article count, which decides what is suggested."""
 
     symspell: SymSpell
     counts: dict[str, int]
 
 
-_cache: OrderedDict = OrderedDict()
+class _Lineage:
+    """One SymSpell table that follows an index from commit to commit: a new generation adds
+    its new words (SymSpell cannot remove any); words a generation lacks are filtered out by
+    its counts, so each generation gets the suggestions a table of its own would give."""
+
+    def __init__(self) -> None:
+        # the C implementation of the distance (editdistpy): symspellpy's default is Python
+        self.symspell = SymSpell(max_dictionary_edit_distance=MAX_EDIT, prefix_length=PREFIX,
+                                 count_threshold=1, distance_comparer=EditDistance(
+                                     DistanceAlgorithm.DAMERAU_OSA_FAST))
+        self.words: set[str] = set()
+        self.segments: frozenset = frozenset()
+
+    def extend(self, counts: dict[str, int], segments: frozenset) -> None:
+        """Add the words of ``counts`` the table lacks (sorted: the same table every time)."""
+        for word in sorted(counts.keys() - self.words):
+            self.symspell.create_dictionary_entry(word, 1)
+        self.words.update(counts)
+        self.segments = segments
+
+
+_segment_counts: OrderedDict = OrderedDict()
+_lineages: list[_Lineage] = []
+_generations: OrderedDict = OrderedDict()
 _lock = threading.Lock()
-
-
-def _generation_key(reader) -> tuple:
-    """The segments a reader reads (segments never change: same segments, same words)."""
-    return tuple(sorted(leaf.segment().segment_id() for leaf, _ in reader.leaf_readers()))
 
 
 def _is_word(term: str) -> bool:
     return len(term) >= 2 and term.isalpha()
 
 
+def _count_segment(leaf) -> Counter:
+    """Article counts of the words of one segment (segments never change: kept by id)."""
+    key = leaf.segment().segment_id()
+    found = _segment_counts.get(key)
+    if found is None:
+        found = Counter()
+        for field in FIELDS:
+            if field not in leaf.schema:
+                continue
+            for term, info in leaf.iter_field(field):
+                text = term.decode("utf-8") if isinstance(term, bytes) else term
+                if _is_word(text):
+                    found[text] += info.doc_frequency()
+        _segment_counts[key] = found
+        while len(_segment_counts) > KEEP_SEGMENTS:
+            _segment_counts.popitem(last=False)
+    else:
+        _segment_counts.move_to_end(key)
+    return found
+
+
 def build_dictionary(reader) -> Dictionary:
-    """The index's exact-form words with their article counts, the MAX_WORDS commonest."""
-    counts: Counter = Counter()
-    for field in FIELDS:
-        if field not in reader.schema:
-            continue
-        for term, info in reader.iter_field(field):
-            text = term.decode("utf-8") if isinstance(term, bytes) else term
-            if _is_word(text):
-                counts[text] += info.doc_frequency()
-    kept = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_WORDS]
-    symspell = SymSpell(max_dictionary_edit_distance=MAX_EDIT, prefix_length=PREFIX,
-                        count_threshold=1)
-    for word, count in kept:
-        symspell.create_dictionary_entry(word, count)
-    return Dictionary(symspell, dict(kept))
+    """The index's exact-form words with their article counts (the MAX_WORDS commonest),
+    reusing the SymSpell table of an earlier generation that shares segments with it."""
+    leaves = [leaf for leaf, _ in reader.leaf_readers()]
+    segments = frozenset(leaf.segment().segment_id() for leaf in leaves)
+    total: Counter = Counter()
+    for leaf in leaves:
+        total.update(_count_segment(leaf))
+    counts = dict(sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_WORDS])
+    lineage = max((x for x in _lineages if x.segments & segments),
+                  key=lambda x: len(x.segments & segments), default=None)
+    if lineage is None:
+        lineage = _Lineage()
+        _lineages.append(lineage)
+        del _lineages[:-KEEP_LINEAGES]
+    lineage.extend(counts, segments)
+    return Dictionary(lineage.symspell, counts)
 
 
 def dictionary(reader) -> Dictionary:
     """The dictionary of the reader's generation, built once per process."""
-    key = _generation_key(reader)
+    key = frozenset(leaf.segment().segment_id() for leaf, _ in reader.leaf_readers())
     with _lock:
-        found = _cache.get(key)
+        found = _generations.get(key)
         if found is None:
-            found = _cache[key] = build_dictionary(reader)
-            while len(_cache) > KEEP:
-                _cache.popitem(last=False)
+            found = _generations[key] = build_dictionary(reader)
+            while len(_generations) > KEEP_LINEAGES:
+                _generations.popitem(last=False)
         else:
-            _cache.move_to_end(key)
+            _generations.move_to_end(key)
         return found
 
 
@@ -95,9 +140,15 @@ def correct_term(term: str, words: Dictionary, whole: str | None = None) -> str 
     ranked = []
     for key in dict.fromkeys(k for k in (term, whole) if k):
         edits = 1 if len(key) <= SHORT_WORD else MAX_EDIT
-        for o in words.symspell.lookup(key, Verbosity.ALL, max_edit_distance=edits):
-            if o.term not in (term, whole):
-                ranked.append((o.distance, o.term[:1] != key[:1], -o.count, o.term))
+        # CLOSEST stops at the fewest edits found (several times faster than ALL); when those
+        # are all words of another generation, ALL looks further
+        for verbosity in (Verbosity.CLOSEST, Verbosity.ALL):
+            found = [(o.distance, o.term[:1] != key[:1], -words.counts[o.term], o.term)
+                     for o in words.symspell.lookup(key, verbosity, max_edit_distance=edits)
+                     if words.counts.get(o.term) and o.term not in (term, whole)]
+            if found:
+                ranked.extend(found)
+                break
     return min(ranked)[3] if ranked else None
 
 
@@ -109,23 +160,42 @@ def _whole_form(word: str) -> str | None:
     return normalize_arabic(fold_arabic_letters(word).replace("\u0649", "\u064A")) or None
 
 
+# What the index folds into one letter of an exact form, and the marks it drops (normalize.py)
+_VARIANTS = {"\u0627": "\u0627\u0622\u0623\u0625\u0671\u0672\u0673",
+             "\u064A": "\u064A\u0649\u06CC\u06D2\u06D0", "\u0643": "\u0643\u06A9\u06AA",
+             "\u0647": "\u0647\u0629\u06C0\u06C1\u06BE\u06D5\u06C2\u06C3"}
+_MARKS = "[\u0610-\u061A\u0640\u064B-\u065F\u0670\u06D6-\u06ED]"
+_LETTER = "\u0621-\u064A\u0671-\u06D3"
+# the article and the letters joined before a word, which the exact form leaves out
+_PROCLITICS = "(?:[\u0648\u0641]?(?:[\u0628\u0643\u0644]?\u0627\u0644|\u0644\u0644|[\u0628\u0643\u0644])?)"
+
+
+@lru_cache(maxsize=4096)
+def _written_pattern(term: str) -> re.Pattern:
+    """The ways an exact-form term can be written in an article."""
+    if word_script(term) == ARABIC:
+        letters = f"{_MARKS}*".join(f"[{_VARIANTS[c]}]" if c in _VARIANTS else re.escape(c)
+                                    for c in term)
+        return re.compile(f"(?<![{_LETTER}]){_PROCLITICS}{letters}{_MARKS}*(?![{_LETTER}])")
+    return re.compile(rf"(?<!\w){re.escape(term)}(?!\w)", re.IGNORECASE)
+
+
 def surface_form(term: str, searcher) -> str:
-    """The commonest way the articles write an exact-form term (السعودية, Gorbachev); the
-    term itself when none of the first few articles with it shows it."""
+    """The commonest way the articles write an exact-form term (السعودية, Gorbachev), read
+    from the first few articles that have it; the term itself when none shows it."""
     reader = searcher.reader()
+    pattern = _written_pattern(term)
     forms: Counter = Counter()
-    for field, text_field in (("body_exact", "body"), ("title_exact", "title")):
+    for field in ("body_exact", "title_exact"):
         if forms or field not in reader.schema or (field, term) not in reader:
             continue
         docs = reader.postings(field, term)
         seen = 0
         while docs.is_active() and seen < SURFACE_DOCS:
             stored = searcher.stored_fields(docs.id())
-            text, lang = stored.get(text_field) or "", stored.get("lang") or "en"
-            for word, _, _ in iter_words(text):
-                terms = analyze_word(word, lang)
-                if terms is not None and terms[0] == term:
-                    forms[word] += 1
+            text = (stored.get("title") or "") + "\n" + (stored.get("body") or "")
+            forms.update(re.sub(_MARKS, "", m.group())
+                         for m in pattern.finditer(text[:SURFACE_CHARS]))
             seen += 1
             docs.next()
     if not forms:
@@ -146,9 +216,10 @@ def suggest_text(text: str, words: list[str], searcher) -> str | None:
         if not terms[0].isalpha() or any(searcher.doc_frequency(f, terms[0]) for f in FIELDS):
             continue  # numbers; a word beyond MAX_WORDS that some article has
         best = correct_term(terms[0], known, _whole_form(word))
-        if best is None:
+        written = surface_form(best, searcher) if best else None
+        if written is None or analyze_word(written) is None:  # none, or a stop word
             continue
-        text = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", surface_form(best, searcher), text)
+        text = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", written, text)
         changed = True
     return text if changed else None
 

@@ -88,11 +88,17 @@ def test_cli_says_what_it_shows(spell_index):
     assert exact.stdout.startswith("0 results") and "Did you mean: Tehran" in exact.stdout
 
 
+def _forget() -> None:
+    spelling._generations.clear()
+    spelling._lineages.clear()
+    spelling._segment_counts.clear()
+
+
 def test_suggestions_are_deterministic(spell_index):
-    spelling._cache.clear()  # a fresh dictionary gives the same answers as a cached one
+    _forget()  # a fresh dictionary gives the same answers as a cached one
     first = [search.run_search(w, index_dir=spell_index, correct=False).suggestion
              for w in ("بوتبن", "ظريق", "Tehram", "gorbachof")]
-    spelling._cache.clear()
+    _forget()
     again = [search.run_search(w, index_dir=spell_index, correct=False).suggestion
              for w in ("بوتبن", "ظريق", "Tehram", "gorbachof")]
     assert first == again and all(first)
@@ -100,15 +106,17 @@ def test_suggestions_are_deterministic(spell_index):
 
 def test_frequent_words_are_preferred():
     """Of two words as close to the typo, the one more articles have wins."""
-    from whoosh.filedb.filestore import RamStorage  # noqa: F401 - a real dictionary, below
     from symspellpy import SymSpell
     words = spelling.Dictionary(SymSpell(max_dictionary_edit_distance=2, prefix_length=7),
                                 {"cart": 3, "card": 40})
     for word, count in words.counts.items():
         words.symspell.create_dictionary_entry(word, count)
     assert spelling.correct_term("carx", words) == "card"
-    words.symspell.create_dictionary_entry("cart", 100)
+    words.counts["cart"] = 100
     assert spelling.correct_term("carx", words) == "cart"
+    del words.counts["cart"]  # a word of another generation: never suggested
+    words.counts["card"] = 1
+    assert spelling.correct_term("cartx", words) == "card"
 
 
 def test_new_articles_join_the_dictionary(tmp_path):
