@@ -11,7 +11,7 @@ from whoosh import query as Q
 from whoosh import sorting
 from whoosh.scoring import BM25F
 
-from search import matching, spelling, store
+from search import interleave, matching, spelling, store
 from search.analysis import analyze_word
 from search.errors import DocumentNotFoundError, QueryError
 from search.highlight import MatchSet, make_snippet, mark_paragraphs, mark_text
@@ -181,7 +181,7 @@ def run_search(query: str, *, index_dir: str, page: int = 1, size: int = 10,
         if sort == "date":
             shown = _by_date(searcher, ran, plan.filter, page, size)
         else:
-            shown = ev.top(found, page * size)[(page - 1) * size:]
+            shown = interleave.top(ev, found, page * size)[(page - 1) * size:]
         matches = _query_matches(ran, searcher.reader()) if shown else None
         from_index = bool(matches) and _offsets_suffice(matches)
         hits = [_hit(searcher, docnum, score, matches, from_index) for docnum, score in shown]
