@@ -18,6 +18,7 @@ from whoosh.qparser.syntax import AndGroup
 
 from search.analysis import analyze_word, iter_words, question_words
 from search.analysis.adapter import ScriptTokenizer
+from search.common_words import common_query
 from search.dates import DatePlugin
 from search.errors import QueryError
 from search.expansion import cut_text, limit_expansions
@@ -201,6 +202,7 @@ def build_query(text: str, *, lang: str | None = None, source: str | None = None
     words: list[str] = []
     if mode == "any":
         q = _any_words(text, words)
+        q = _common_words(text, q, words)
         _check_not_empty(q)
         return Plan(text, q, None, _filters(lang, source, year), words)
     empty = _EMPTY_FIELD.search(re.sub(r'"[^"]*"', " ", text))
@@ -223,6 +225,7 @@ def build_query(text: str, *, lang: str | None = None, source: str | None = None
     except Exception:  # whoosh's parser fails on some inputs (NOT NOT x, ~~) with any error
         raise QueryError("Could not understand the query: check its quotes, brackets, "
                          "operators (AND, OR, NOT) and dates (date:2021-01-31).") from None
+    q = _common_words(text, q, words)
     _check_not_empty(q)
     if _is_only_negative(q):
         raise QueryError("A query needs at least one word to look for, not only exclusions.")
@@ -236,11 +239,21 @@ def clean_text(text: str) -> str:
     return _SURROGATE.sub("\ufffd", text).replace("\x00", " ")
 
 
+def _common_words(text: str, q: Q.Query, words: list[str]) -> Q.Query:
+    """A query left empty because all its words are common: answered from the exact fields."""
+    if not (q is Q.NullQuery or isinstance(q, type(Q.NullQuery))):
+        return q
+    common = common_query(text)
+    if common is None:
+        return q
+    words.extend(w for w, _, _ in iter_words(text.replace('"', " ")))
+    return common
+
+
 def _check_not_empty(q: Q.Query) -> None:
     if q is Q.NullQuery or isinstance(q, type(Q.NullQuery)):
-        raise QueryError("Nothing to search for: the query has only common words (such as "
-                         "“the” or “في”), signs, operators or over-long words; add a more "
-                         "specific word.")
+        raise QueryError("Nothing to search for: the query has only signs, operators or "
+                         "over-long words (or common words mixed with syntax); add a word.")
 
 
 def _is_word_clause(q: Q.Query) -> bool:

@@ -76,7 +76,9 @@ _lock = threading.Lock()
 
 
 def _is_word(term: str) -> bool:
-    return len(term) >= 2 and term.isalpha()
+    """A word to suggest: letters, maybe digits too (not a number)."""
+    return len(term) >= 2 and term.isalnum() and not term.isdigit() \
+        and any(c.isalpha() for c in term)
 
 
 def _count_segment(leaf) -> Counter:
