@@ -26,6 +26,7 @@ from symspellpy.editdistance import DistanceAlgorithm, EditDistance
 from search.analysis import (analyze_word, fold_arabic_letters, iter_words, normalize_arabic,
                              word_script)
 from search.analysis.script import ARABIC
+from search.analysis.stopform import stop_form
 
 FIELDS = ("title_exact", "body_exact")
 MAX_EDIT = 2  # letters a suggestion may differ by (one for words of four letters or fewer)
@@ -147,7 +148,8 @@ def correct_term(term: str, words: Dictionary, whole: str | None = None) -> str 
         for verbosity in (Verbosity.CLOSEST, Verbosity.ALL):
             found = [(o.distance, o.term[:1] != key[:1], -words.counts[o.term], o.term)
                      for o in words.symspell.lookup(key, verbosity, max_edit_distance=edits)
-                     if words.counts.get(o.term) and o.term not in (term, whole)]
+                     if words.counts.get(o.term) and o.term not in (term, whole)
+                     and stop_form(o.term) is None]  # the exact fields count stop words
             if found:
                 ranked.extend(found)
                 break

@@ -127,3 +127,9 @@ def test_new_articles_join_the_dictionary(tmp_path):
                                         body="The Zanzibarquux report.", lang="en")], index_dir)
     page = search.run_search("zanzibarquix", index_dir=index_dir)
     assert page.suggestion == "Zanzibarquux" and page.total == 1
+
+
+def test_common_words_are_never_suggested(spell_index):
+    """The exact fields count stop words; a typo of a word is not corrected to one."""
+    page = search.run_search("thw Zarif", index_dir=spell_index, correct=False)
+    assert page.suggestion is None or "the" not in page.suggestion.split()
