@@ -23,6 +23,8 @@ from functools import lru_cache
 from symspellpy import SymSpell, Verbosity
 from symspellpy.editdistance import DistanceAlgorithm, EditDistance
 
+_DISTANCE = EditDistance(DistanceAlgorithm.DAMERAU_OSA_FAST)
+
 from search.analysis import (analyze_word, fold_arabic_letters, iter_words, normalize_arabic,
                              word_script)
 from search.analysis.script import ARABIC
@@ -36,6 +38,7 @@ PREFIX = 5  # SymSpell's prefix length: deletes of the first 5 letters (7: 2.7x 
 MAX_WORDS = 200_000  # the most common words kept (a count bound on memory and build time)
 SURFACE_DOCS = 8  # articles read to find a term's commonest written form
 SURFACE_CHARS = 20_000  # of each
+TIES = 3  # equally close candidates whose written forms are compared with the typed word
 KEEP_SEGMENTS = 64  # segments whose word counts are kept per process
 KEEP_LINEAGES = 2  # SymSpell tables kept per process (one per index, most often)
 
@@ -140,6 +143,12 @@ def correct_term(term: str, words: Dictionary, whole: str | None = None) -> str 
     """The closest known word to an exact-form term (or to ``whole``, the word folded with
     its first letters kept: بوتبن, whose exact form lost its ب): fewest edits, then the same
     first letter (people seldom mistype it), then the most articles, then alphabetical order."""
+    ranked = rank_terms(term, words, whole)
+    return ranked[0][3] if ranked else None
+
+
+def rank_terms(term: str, words: Dictionary, whole: str | None = None) -> list[tuple]:
+    """(edits, first letter changed, -articles, word) of the candidates, best first."""
     ranked = []
     for key in dict.fromkeys(k for k in (term, whole) if k):
         edits = 1 if len(key) <= SHORT_WORD else MAX_EDIT
@@ -153,7 +162,16 @@ def correct_term(term: str, words: Dictionary, whole: str | None = None) -> str 
             if found:
                 ranked.extend(found)
                 break
-    return min(ranked)[3] if ranked else None
+    return sorted(set(ranked))
+
+
+def _written_distance(typed: str, candidate: str, searcher) -> tuple[int, str]:
+    """How far the typed word is from the way the articles write a candidate (Arabic, folded),
+    and that written form."""
+    written = surface_form(candidate, searcher)
+    folded = _whole_form(written) or written
+    distance = _DISTANCE.compare(typed, folded, 2 * MAX_EDIT)
+    return (distance if distance >= 0 else 2 * MAX_EDIT + 1), written  # -1: farther than that
 
 
 def _whole_form(word: str) -> str | None:
@@ -219,8 +237,19 @@ def suggest_text(text: str, words: list[str], searcher) -> str | None:
             continue
         if not terms[0].isalpha() or any(searcher.doc_frequency(f, terms[0]) for f in FIELDS):
             continue  # numbers; a word beyond MAX_WORDS that some article has
-        best = correct_term(terms[0], known, _whole_form(word))
-        written = surface_form(best, searcher) if best else None
+        whole = _whole_form(word)
+        ranked = rank_terms(terms[0], known, whole)
+        if not ranked:
+            continue
+        if whole and whole != terms[0]:
+            # the exact form lost letters the typist wrote (لافرف → افرف): among the equally
+            # close candidates, the one the articles write most like the typed word (لافروف,
+            # not أشرف); a count-bounded look at TIES of them
+            ties = [r for r in ranked if r[:2] == ranked[0][:2]][:TIES]
+            written = min((_written_distance(whole, r[3], searcher) for r in ties),
+                          key=lambda dw: dw[0])[1]
+        else:
+            written = surface_form(ranked[0][3], searcher)
         if written is None or analyze_word(written) is None:  # none, or a stop word
             continue
         text = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", written, text)
@@ -228,5 +257,5 @@ def suggest_text(text: str, words: list[str], searcher) -> str | None:
     return text if changed else None
 
 
-__all__ = ["Dictionary", "build_dictionary", "correct_term", "dictionary", "suggest_text",
-           "surface_form"]
+__all__ = ["Dictionary", "build_dictionary", "correct_term", "dictionary", "rank_terms",
+           "suggest_text", "surface_form"]

@@ -127,6 +127,12 @@ def test_new_articles_join_the_dictionary(tmp_path):
                                         body="The Zanzibarquux report.", lang="en")], index_dir)
     page = search.run_search("zanzibarquix", index_dir=index_dir)
     assert page.suggestion == "Zanzibarquux" and page.total == 1
+    from search import searcher
+    reader = searcher._searcher(index_dir).reader()
+    grown = spelling.dictionary(reader)  # the earlier generation's table, extended
+    _forget()
+    fresh = spelling.dictionary(reader)
+    assert grown.counts == fresh.counts and grown.symspell is not fresh.symspell
 
 
 def test_common_words_are_never_suggested(spell_index):
