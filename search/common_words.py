@@ -17,7 +17,7 @@ from search.analysis import iter_words, word_script
 from search.analysis.script import ARABIC
 from search.analysis.stopform import stop_form
 
-MAX_PHRASE_CHECKS = 1_000  # articles whose text is read to check a phrase of common words
+MAX_PHRASE_CHECKS = 1_000  # articles (all segments together) whose text is read for a phrase
 MAX_WORDS = 12
 FIELDS = {"title_exact": 1.0, "body_exact": 1.0}
 _SYNTAX = re.compile(r"[:()\[\]{}*?~^\\]|(?<!\S)(AND|OR|NOT)(?!\S)|(?<!\S)-")
@@ -40,13 +40,15 @@ def phrase_pattern(words: list[str]) -> re.Pattern:
 
 
 class CommonPhrase(Q.WrappingQuery):
-    """The articles of ``child`` (every word) whose title or body has ``words`` side by side,
-    the best-scored MAX_PHRASE_CHECKS of each segment checked."""
+    """The articles of ``child`` (every word) whose title or body has ``words`` side by side;
+    MAX_PHRASE_CHECKS articles checked in all, best-scored first in each segment."""
 
     def __init__(self, child: Q.Query, words: list[str]) -> None:
         super().__init__(child)
         self.words = list(words)
         self._pattern = phrase_pattern(self.words)
+        self._left = MAX_PHRASE_CHECKS  # shared by the segments, not per segment
+        self._kept: dict = {}  # per segment reader: the run and the fallback read it once
 
     def _rewrap(self, child: Q.Query) -> "CommonPhrase":
         return CommonPhrase(child, self.words)
@@ -64,6 +66,13 @@ class CommonPhrase(Q.WrappingQuery):
     __str__ = __unicode__
 
     def matcher(self, searcher, context=None):
+        key = id(searcher.reader())
+        if key not in self._kept:
+            self._kept[key] = self._check(searcher, context)
+        kept = self._kept[key]
+        return ListMatcher([d for d, _ in kept], weights=[s for _, s in kept])
+
+    def _check(self, searcher, context) -> list[tuple[int, float]]:
         inner = self.child.matcher(searcher, context)
         found = []
         while inner.is_active():
@@ -71,13 +80,13 @@ class CommonPhrase(Q.WrappingQuery):
             inner.next()
         found.sort(key=lambda pair: (-pair[1], pair[0]))
         kept = []
-        for docnum, score in found[:MAX_PHRASE_CHECKS]:
+        for docnum, score in found[:max(self._left, 0)]:
+            self._left -= 1
             stored = searcher.stored_fields(docnum)
             text = (stored.get("title") or "") + "\n" + (stored.get("body") or "")
             if self._pattern.search(text):
                 kept.append((docnum, score))
-        kept.sort()
-        return ListMatcher([d for d, _ in kept], weights=[s for _, s in kept])
+        return sorted(kept)
 
 
 def common_query(text: str) -> Q.Query | None:

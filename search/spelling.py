@@ -229,14 +229,15 @@ def surface_form(term: str, searcher) -> str:
 def suggest_text(text: str, words: list[str], searcher) -> str | None:
     """The query with each word no article has replaced by the closest known word, written
     as the articles write it; None when nothing is replaced."""
-    known = dictionary(searcher.reader())
+    known = None  # built only when a word needs it (not for common words or known ones)
     changed = False
     for word in dict.fromkeys(words):
         terms = analyze_word(word)
-        if terms is None or len(terms[0]) < MIN_LETTERS or terms[0] in known.counts:
-            continue
-        if not terms[0].isalpha() or any(searcher.doc_frequency(f, terms[0]) for f in FIELDS):
-            continue  # numbers; a word beyond MAX_WORDS that some article has
+        if terms is None or len(terms[0]) < MIN_LETTERS or not terms[0].isalpha():
+            continue  # common words, short words, numbers
+        if any(searcher.doc_frequency(f, terms[0]) for f in FIELDS):
+            continue  # some article has it
+        known = known or dictionary(searcher.reader())
         whole = _whole_form(word)
         ranked = rank_terms(terms[0], known, whole)
         if not ranked:
