@@ -13,6 +13,7 @@ import pytest
 import search
 from conftest import run_cli
 from search import store
+from search.sync import sync_folder
 from search.watch import watch_folder
 from web import create_app
 
@@ -122,3 +123,88 @@ def test_rotation_still_removes_retired_generations(built, tmp_path):
         search.build_index([str(source)], built)
     assert len(list(Path(built).glob("gen-*"))) == 2  # live and previous
 
+
+# ---- item 2: the source walk stays inside its roots -------------------------------------------
+
+def story(word: str) -> str:
+    return f"Title: The {word} story\n\nOfficials said the {word} plan went ahead on Monday.\n"
+
+
+@pytest.fixture
+def linked_source(tmp_path) -> tuple[Path, Path]:
+    """A news folder holding links out of it (a folder and a file), and a partial download."""
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    (secret / "shadow.txt").write_text(story("shadowsecret"), "utf-8")
+    (secret / "passwd.txt").write_text(story("passwdsecret"), "utf-8")
+    src = tmp_path / "src"
+    (src / "sub").mkdir(parents=True)
+    (src / "news.txt").write_text(story("kestrel"), "utf-8")
+    (src / "sub" / "more.txt").write_text(story("plover"), "utf-8")
+    (src / "sub" / "inside-link.txt").symlink_to(src / "news.txt")  # inside: allowed
+    os.symlink(secret, src / "sub" / "etcdir")
+    os.symlink(secret / "passwd.txt", src / "passwd.txt")
+    (src / "download.txt.part").write_text(story("partialword"), "utf-8")
+    return src, secret
+
+
+def assert_stayed_inside(report, index_dir: str, src: Path) -> None:
+    reasons = {s.path: s.reason for s in report.skipped}
+    assert reasons.get(str(src / "sub" / "etcdir")) == "symbolic link outside the source folder"
+    assert reasons.get(str(src / "passwd.txt")) == "symbolic link outside the source folder"
+    for word in ("shadowsecret", "passwdsecret", "partialword"):
+        assert search.run_search(word, index_dir=index_dir).total == 0, word
+    assert search.run_search("kestrel", index_dir=index_dir).total == 1
+    assert search.run_search("plover", index_dir=index_dir).total == 1
+
+
+@pytest.mark.parametrize("writer", ["build", "add", "sync"])
+def test_symlink_outside_source_is_skipped(linked_source, tmp_path, writer):
+    src, _ = linked_source
+    index_dir = str(tmp_path / "ix")
+    if writer == "build":
+        report = search.build_index([str(src)], index_dir)
+    elif writer == "add":
+        report = search.add_paths([str(src)], index_dir)
+    else:
+        report = sync_folder(str(src), index_dir)
+    assert_stayed_inside(report, index_dir, src)
+    if writer == "sync":
+        assert sync_folder(str(src), index_dir).added == 0
+
+
+def test_symlink_outside_source_is_skipped_by_watch(linked_source, tmp_path):
+    src, secret = linked_source
+    index_dir = str(tmp_path / "ix")
+    reports, stop = [], threading.Event()
+
+    def on_batch(report) -> None:
+        reports.append(report)
+        if len(reports) == 1:  # after the initial sync, link out of the folder while watching
+            os.symlink(secret / "shadow.txt", src / "sub" / "late-link.txt")
+            (src / "late.txt.part").write_text(story("latepartial"), "utf-8")
+            (src / "late.txt").write_text(story("latekestrel"), "utf-8")
+        elif search.run_search("latekestrel", index_dir=index_dir).total and any(
+                s.path.endswith("late-link.txt") for r in reports for s in r.skipped):
+            stop.set()
+
+    timer = threading.Timer(30, stop.set)
+    timer.start()
+    watch_folder(str(src), index_dir, on_batch=on_batch, stop=stop, settle=0.2)
+    timer.cancel()
+    assert_stayed_inside(reports[0], index_dir, src)
+    later = {s.path: s.reason for r in reports[1:] for s in r.skipped}
+    assert later.get(str(src / "sub" / "late-link.txt")) == \
+        "symbolic link outside the source folder"
+    assert search.run_search("latepartial", index_dir=index_dir).total == 0
+    assert search.run_search("latekestrel", index_dir=index_dir).total == 1
+
+
+def test_partial_files_are_one_rule_for_every_walk(linked_source):
+    from search.ingest.walk import walk_files
+    from search.sync import list_files
+    src, _ = linked_source
+    read = [p for p, reason in walk_files(str(src)) if reason is None]
+    assert read == list_files(str(src))
+    assert not any(p.endswith(".part") for p in read)
+    assert str(src / "sub" / "inside-link.txt") not in read or str(src / "news.txt") not in read
