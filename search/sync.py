@@ -38,7 +38,7 @@ def index_file(session: IndexSession, path: str, progress: Progress | None = Non
         return
     session.report.files += 1
     produced, whole = set(), True
-    for item in read_file(path):
+    for item in read_file(path, root):
         if progress:
             progress(item)
         if isinstance(item, Skipped):
@@ -78,7 +78,7 @@ def sync_folder(folder: str, index_dir: str, progress: Progress | None = None,
         for path in files:
             if stop is not None and stop.is_set():
                 break
-            index_file(session, path, progress)
+            index_file(session, path, progress, root)
     return report
 
 

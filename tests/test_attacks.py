@@ -208,3 +208,32 @@ def test_partial_files_are_one_rule_for_every_walk(linked_source):
     assert read == list_files(str(src))
     assert not any(p.endswith(".part") for p in read)
     assert str(src / "sub" / "inside-link.txt") not in read or str(src / "news.txt") not in read
+
+
+# ---- item 3: same-named files in different folders --------------------------------------------
+
+PAGE = "<html><head><title>Day {n} gannet news</title></head><body><p>The gannet colony " \
+       "grew again on day {n}, wardens said, and the count goes on.</p></body></html>"
+
+
+def test_same_named_files_keep_their_own_ids(tmp_path):
+    src = tmp_path / "site"
+    for n, day in enumerate(("2021-01-05", "2021-01-06", "2021-01-07")):
+        (src / day).mkdir(parents=True)
+        (src / day / "index.html").write_text(PAGE.format(n=n), "utf-8")
+    (src / "index.html").write_text(PAGE.format(n=9), "utf-8")
+    index_dir = str(tmp_path / "ix")
+    report = search.build_index([str(src)], index_dir)
+    assert report.added == 4
+    assert search.index_status(index_dir)["documents"] == 4
+    ids = {h.id for h in search.run_search("gannet", index_dir=index_dir).results}
+    assert len(ids) == 4 and "index" in ids  # a file directly in the folder keeps its stem
+    again = sync_folder(str(src), index_dir)
+    assert (again.added, again.updated, again.removed) == (0, 0, 0)
+    search.build_index([str(src)], index_dir)  # stable: the same ids on a rebuild
+    assert {h.id for h in search.run_search("gannet", index_dir=index_dir).results} == ids
+
+
+def test_seed_ids_stay_stems(seed_index):
+    assert search.get_document("002_1ce0b52695165950", index_dir=seed_index).id == \
+        "002_1ce0b52695165950"

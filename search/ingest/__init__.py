@@ -52,11 +52,15 @@ def read_articles(paths: Iterable[PathArg], exclude: Iterable[PathArg] = ()) -> 
         yield from _walk(os.fsdecode(os.fspath(given)), seen)
 
 
-def read_file(path: PathArg) -> Iterator[Article | Skipped]:
-    """Articles of one file, and a Skipped for the file or each record that cannot be read."""
+def read_file(path: PathArg, root: PathArg | None = None) -> Iterator[Article | Skipped]:
+    """Articles of one file, and a Skipped for the file or each record that cannot be read.
+
+    ``root`` is the source folder the file was found in: a text or HTML file's id comes from
+    its path relative to it.
+    """
     name = os.fsdecode(os.fspath(path))
     try:
-        yield from _capped(_parse(name), name)
+        yield from _capped(_parse(name, os.fsdecode(os.fspath(root)) if root else None), name)
     except IngestError as error:
         yield Skipped(name, error.message)
     except OSError as error:
@@ -100,10 +104,10 @@ def _walk(top: str, seen: set[str]) -> Iterator[Article | Skipped]:
         if reason:
             yield Skipped(path, reason)
         else:
-            yield from read_file(path)
+            yield from read_file(path, top)
 
 
-def _parse(path: str) -> Iterator[Article | Skipped]:
+def _parse(path: str, root: str | None) -> Iterator[Article | Skipped]:
     info = os.stat(path)
     for test, kind in _SPECIAL:
         if test(info.st_mode):
@@ -139,9 +143,9 @@ def _parse(path: str) -> Iterator[Article | Skipped]:
     if form == "json":
         yield from read_json(text, path)
     elif form == "html":
-        yield parse_html(text, file_article_id(path), path)
+        yield parse_html(text, file_article_id(path, root), path)
     else:
-        yield parse_text(text, file_article_id(path), path)
+        yield parse_text(text, file_article_id(path, root), path)
 
 
 def _read_bytes(path: str, gzipped: bool, form: str, limit: int = MAX_FILE_BYTES) -> bytes:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -156,13 +157,28 @@ def dateline_agency(dateline: str) -> str:
     return last if "," in dateline and re.fullmatch(r"[A-Z]{2,10}", last) else ""
 
 
-def file_article_id(path: str) -> str:
-    """The id of a text or HTML article: its file stem if a safe slug, else a hash of its name."""
+def file_article_id(path: str, root: str | None = None) -> str:
+    """The id of a text or HTML article, from its path relative to its source folder ``root``.
+
+    A file directly in the folder (or given by name) keeps its file stem if a safe slug, else
+    a hash of its name. A file in a subfolder adds a hash of its relative path, so that
+    ``2021-01-05/index.html`` and ``2021-01-06/index.html`` stay two articles.
+    """
     name = PurePath(path).name
     stem = PurePath(name).stem
+    rel = os.path.relpath(path, root) if root else name
+    if os.sep not in rel or rel.startswith(".." + os.sep):
+        if _SAFE_STEM.fullmatch(stem):
+            return stem
+        return "f-" + _digest(name, 16)
+    key = PurePath(rel).as_posix()
     if _SAFE_STEM.fullmatch(stem):
-        return stem
-    return "f-" + hashlib.sha1(name.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+        return f"{stem[:60]}-{_digest(key, 12)}"
+    return "f-" + _digest(key, 16)
+
+
+def _digest(text: str, size: int) -> str:
+    return hashlib.sha1(text.encode("utf-8", "surrogateescape")).hexdigest()[:size]
 
 
 def record_id(url: str, title: str, body: str) -> str:
