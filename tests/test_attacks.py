@@ -237,3 +237,51 @@ def test_same_named_files_keep_their_own_ids(tmp_path):
 def test_seed_ids_stay_stems(seed_index):
     assert search.get_document("002_1ce0b52695165950", index_dir=seed_index).id == \
         "002_1ce0b52695165950"
+
+
+# ---- item 4: one long query of common words costs a bounded amount of work -------------------
+
+SYLLABLES = [c + v for c in "bdfgklmnprstvz" for v in "aeiou"]
+COMMON = [a + b for a in SYLLABLES[:15] for b in SYLLABLES[20:30]]  # 150 distinct words
+
+
+@pytest.fixture(scope="module")
+def common_index(tmp_path_factory) -> str:
+    """Articles of common words, none of them holding every word of the long query."""
+    import random
+    from datetime import datetime
+    from search.model import Article
+    rnd = random.Random(16)
+    folder = str(tmp_path_factory.mktemp("common") / "ix")
+    search.add_articles([Article(id=f"c-{n}", title=" ".join(rnd.sample(COMMON, 5)),
+                                 body=" ".join(rnd.sample(COMMON, 60)) + ".", source="wire",
+                                 url="", lang="en", date=datetime(2015 + n % 8, 1, 1 + n % 27),
+                                 path="") for n in range(80)], folder, commit_every=20)
+    return folder
+
+
+@pytest.mark.parametrize("sort", ["relevance", "date"])
+def test_long_common_query_is_bounded(common_index, monkeypatch, sort):
+    import time
+    from search import matching
+    from search.budget import MAX_FALLBACK_WORDS, bound_fallback, fallback_words
+    from search.query import MAX_QUERY_CHARS, build_query
+    from search.searcher import _searcher
+    text = " ".join(COMMON)
+    assert len(text) <= MAX_QUERY_CHARS and len(set(COMMON)) == 150
+    plan = build_query(text)
+    assert fallback_words(plan.fallback) > 100  # what the query asks for…
+    searcher = _searcher(common_index)
+    bounded = bound_fallback(plan.fallback, searcher.doc_frequency)
+    assert fallback_words(bounded) == MAX_FALLBACK_WORDS  # …and what runs
+    walked = []  # Whoosh's matchers walk one document at a time in Python: not here
+    original = matching.Evaluator._whoosh
+    monkeypatch.setattr(matching.Evaluator, "_whoosh",
+                        lambda self, q, scored: walked.append(q) or original(self, q, scored))
+    t0 = time.process_time()
+    page = search.run_search(text, index_dir=common_index, sort=sort)
+    cpu = time.process_time() - t0
+    assert page.fallback and page.total > 0 and page.results
+    assert walked == []
+    assert cpu < 5, cpu  # a sanity check only: the bound above is the assertion that counts
+
