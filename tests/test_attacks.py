@@ -285,3 +285,28 @@ def test_long_common_query_is_bounded(common_index, monkeypatch, sort):
     assert walked == []
     assert cpu < 5, cpu  # a sanity check only: the bound above is the assertion that counts
 
+
+# ---- item 8: a number too long to read ---------------------------------------------------------
+
+@pytest.mark.parametrize("field", ["id", "date", "title"])
+def test_huge_integer_in_jsonl_is_skipped_with_the_file_named(tmp_path, field):
+    src = tmp_path / "src"
+    src.mkdir()
+    good = {k: v for k, v in record(1, "ibex").items() if k != field}
+    line = json.dumps(good)[:-1] + f', "{field}": 1{"0" * 5000}}}'  # 5,001 digits
+    (src / "feed.jsonl").write_text(json.dumps(record(2, "ibex")) + "\n" + line + "\n", "utf-8")
+    (src / "whole.json").write_text(line, "utf-8")
+    index_dir = str(tmp_path / "ix")
+    for command in (("index", "build", str(src)), ("index", "add", str(src)),
+                    ("index", "sync", str(src))):
+        out = run_cli(*command, "--index", index_dir)
+        assert out.returncode == 4, out.stderr  # done, with files skipped: never 3
+        assert f"{src / 'feed.jsonl'}:2" in out.stderr and "5001 digits" in out.stderr
+        assert str(src / "whole.json") in out.stderr
+    assert search.index_status(index_dir)["documents"] == 1
+    stop = threading.Event()
+    reports = []
+    watch_folder(str(src), index_dir, on_batch=lambda r: reports.append(r) or stop.set(),
+                 stop=stop)
+    assert {s.path for s in reports[0].skipped} == {f"{src / 'feed.jsonl'}:2",
+                                                    str(src / "whole.json")}

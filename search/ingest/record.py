@@ -18,6 +18,7 @@ from search.model import Article, Skipped
 MAX_LINE_BYTES = 10 * 1024 * 1024
 BODY_KEYS = ("body", "text", "content")
 DATE_KEYS = ("date", "published", "published_at")
+MAX_INT_DIGITS = 4300  # Python's own limit on int(text): no id, date or count needs more
 _WIDE_MARKS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
@@ -50,10 +51,22 @@ def article_from_record(record: object, path: str = "") -> Article:
     )
 
 
+def loads_json(text: str) -> object:
+    """json.loads, but a number too long to read is an IngestError, not a bare ValueError."""
+    return json.loads(text, parse_int=_parse_int)
+
+
+def _parse_int(digits: str) -> int:
+    if len(digits) > MAX_INT_DIGITS:
+        raise IngestError(f"invalid JSON: a number of {len(digits)} digits "
+                          f"(the limit is {MAX_INT_DIGITS})")
+    return int(digits)
+
+
 def read_json(text: str, path: str) -> Iterator[Article | Skipped]:
     """Articles of a JSON document holding one object or a list of objects."""
     try:
-        data = json.loads(text)
+        data = loads_json(text)
     except json.JSONDecodeError as error:
         raise IngestError(f"invalid JSON: {error.msg} at line {error.lineno} column {error.colno}")
     except RecursionError:
@@ -90,9 +103,12 @@ def read_jsonl(stream: BinaryIO, path: str) -> Iterator[Article | Skipped]:
             continue
         found = True
         try:
-            record = json.loads(line)
+            record = loads_json(line)
         except json.JSONDecodeError as error:
             yield Skipped(where, f"line {number}: invalid JSON: {error.msg} (column {error.colno})")
+            continue
+        except IngestError as error:
+            yield Skipped(where, f"line {number}: {error}")
             continue
         except RecursionError:
             yield Skipped(where, f"line {number}: invalid JSON: nested too deeply")
