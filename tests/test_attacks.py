@@ -310,3 +310,38 @@ def test_huge_integer_in_jsonl_is_skipped_with_the_file_named(tmp_path, field):
                  stop=stop)
     assert {s.path for s in reports[0].skipped} == {f"{src / 'feed.jsonl'}:2",
                                                     str(src / "whole.json")}
+
+
+# ---- item 14: dates, and 405 answers ----------------------------------------------------------
+
+@pytest.mark.parametrize("value, expected", [
+    ("2200-01-01", None), ("26 January 2200", None), ("1799-12-31", None),
+    ("-2021-01-01", None), ("\u22122021-01-01", None),
+    ("2021", (2021, 1, 1)), (2021, (2021, 1, 1)), ("31/12/2021", (2021, 12, 31)),
+    ("12/31/2021", (2021, 12, 31)), ("31.12.2021 10:30", (2021, 12, 31, 10, 30)),
+    ("05/06/2021", None),  # day and month could be either
+    ("1800-01-01", (1800, 1, 1)), (1611696960, (2021, 1, 26, 21, 36)),
+])
+def test_implausible_dates_are_dropped_and_plain_ones_read(value, expected):
+    from datetime import datetime
+    from search.ingest.fields import parse_date
+    assert parse_date(value) == (datetime(*expected) if expected else None)
+
+
+def test_dates_after_next_year_are_dropped():
+    from datetime import datetime, timezone
+    from search.ingest.fields import parse_date
+    year = datetime.now(timezone.utc).year
+    assert parse_date(f"{year + 1}-06-01") == datetime(year + 1, 6, 1)
+    assert parse_date(f"{year + 2}-01-01") is None
+
+
+@pytest.mark.parametrize("method, path, allowed", [
+    ("POST", "/healthz", {"GET", "HEAD"}), ("DELETE", "/api/search", {"GET", "HEAD"}),
+    ("PUT", "/", {"GET", "HEAD"}),
+])
+def test_405_answers_carry_allow(seed_index, method, path, allowed):
+    client = create_app({"SEARCH_INDEX": seed_index, "TESTING": True}).test_client()
+    resp = client.open(path, method=method)
+    assert resp.status_code == 405
+    assert allowed <= {m.strip() for m in resp.headers["Allow"].split(",")}

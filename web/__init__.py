@@ -101,7 +101,10 @@ def _register_error_handlers(app: Flask) -> None:
         }
         status = err.code or 500
         message = messages.get(status) or err.description or err.name
-        return _error_response(status, type(err).__name__, message)
+        body, status = _error_response(status, type(err).__name__, message)
+        # a 405 names the methods the address takes (RFC 9110), as Werkzeug's own page does
+        allow = [(k, v) for k, v in err.get_headers() if k.lower() == "allow"]
+        return body, status, allow
 
     @app.errorhandler(Exception)
     def unexpected_error(err: Exception):

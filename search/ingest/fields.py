@@ -44,6 +44,11 @@ _MONTH_DAY_YEAR = re.compile(
     rf"(?<!\w)({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})(?!\d)", re.I)
 _NUMERIC_DATE = re.compile(
     r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
+_YEAR = re.compile(r"\d{4}")
+_DAY_MONTH_NUMERIC = re.compile(
+    r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[T ,]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
+_NEGATIVE = re.compile(r"[-\u2212]\s*\d")
+MIN_YEAR = 1800
 _DAY_MONTH_YEAR_OPT = re.compile(rf"(?<!\d)\d{{1,2}}\s+({_MONTH})\b", re.I)
 _MONTH_DAY_OPT = re.compile(rf"(?<!\w)({_MONTH})\.?\s+\d{{1,2}}(?!\d)", re.I)
 _CLOCK = re.compile(r"^[\s,|@–—-]*(?:at\s+)?(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([ap])?\.?m?\.?", re.I)
@@ -188,11 +193,15 @@ def record_id(url: str, title: str, body: str) -> str:
 
 
 def parse_date(value: object) -> datetime | None:
-    """A naive datetime from ISO 8601, RFC 2822, "26 January 2021 - 21:36" or epoch seconds."""
+    """A naive datetime from ISO 8601, RFC 2822, "26 January 2021 - 21:36", a year, an
+    unambiguous 31/12/2021 or 12/31/2021, or epoch seconds; None when implausible."""
     # Zoned dates become naive UTC; zoneless ones stay as written (the publisher's clock).
-    # Anything unreadable is None: a bad date never costs the article.
+    # Anything unreadable is None: a bad date never costs the article. Plausible: from 1800 to
+    # next year (an article dated 2200 would top the date sort forever).
     if isinstance(value, bool) or value is None:
         return None
+    if isinstance(value, int) and MIN_YEAR <= value <= _max_year():
+        return datetime(value, 1, 1)  # a year, not seconds after 1970
     if isinstance(value, (int, float)):
         try:
             return _plausible(datetime.fromtimestamp(value, tz=timezone.utc))
@@ -201,9 +210,10 @@ def parse_date(value: object) -> datetime | None:
     if not isinstance(value, str):
         return None
     text = one_line(value.translate(_ARABIC_DIGITS))
-    if not text:
+    if not text or _NEGATIVE.match(text):  # -2021-01-01 is no date of 2021
         return None
-    for attempt in (_from_iso, _from_rfc2822, _from_words, _from_numeric):
+    for attempt in (_from_iso, _from_rfc2822, _from_words, _from_year, _from_day_month,
+                    _from_numeric):
         try:
             found = attempt(text)
         except (ValueError, TypeError, OverflowError, IndexError):
@@ -213,10 +223,34 @@ def parse_date(value: object) -> datetime | None:
     return None
 
 
+def _max_year() -> int:
+    return datetime.now(timezone.utc).year + 1
+
+
 def _plausible(moment: datetime) -> datetime | None:
     if moment.tzinfo is not None:
         moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
-    return moment if 1800 <= moment.year <= 2200 else None
+    return moment if MIN_YEAR <= moment.year <= _max_year() else None
+
+
+def _from_year(text: str) -> datetime | None:
+    return datetime(int(text), 1, 1) if _YEAR.fullmatch(text) else None
+
+
+def _from_day_month(text: str) -> datetime | None:
+    """31/12/2021 or 12/31/2021; None when both orders are possible (05/06/2021)."""
+    match = _DAY_MONTH_NUMERIC.fullmatch(text)
+    if not match:
+        return None
+    first, second, year = (int(part) for part in match.groups()[:3])
+    clock = [int(part) if part else 0 for part in match.groups()[3:]]
+    if first > 12 >= second:
+        day, month = first, second
+    elif second > 12 >= first or first == second:
+        month, day = first, second
+    else:
+        return None
+    return datetime(year, month, day, *clock)
 
 
 def _from_iso(text: str) -> datetime | None:
