@@ -345,3 +345,30 @@ def test_405_answers_carry_allow(seed_index, method, path, allowed):
     resp = client.open(path, method=method)
     assert resp.status_code == 405
     assert allowed <= {m.strip() for m in resp.headers["Allow"].split(",")}
+
+
+# ---- item 11: the Host header -----------------------------------------------------------------
+
+@pytest.mark.parametrize("host", ["a" * 64 + ".example", "..", "x..y", "a b", "-x-",
+                                  "news.example:99999999", "é" * 3, "h" * 300])
+@pytest.mark.parametrize("url", ["/", "/?q=Lavrov", "/opensearch.xml", "/api/search?q=Lavrov",
+                                 "/doc/nothing", "/healthz"])
+def test_malformed_host_is_400_not_500(seed_index, host, url):
+    client = create_app({"SEARCH_INDEX": seed_index}).test_client()
+    resp = client.get(url, headers={"Host": host})
+    assert resp.status_code == 400
+    assert resp.get_json()["error"]["type"] == "BadHost"
+    assert "Traceback" not in resp.get_data(as_text=True)
+    assert resp.headers["Content-Security-Policy"]
+
+
+def test_host_is_never_reflected(seed_index):
+    client = create_app({"SEARCH_INDEX": seed_index}).test_client()
+    xml = client.get("/opensearch.xml", headers={"Host": "evil.example"}).get_data(as_text=True)
+    assert "evil" not in xml and 'template="/?q={searchTerms}"' in xml
+    moved = client.get("/doc//a", headers={"Host": "evil.example"})
+    assert moved.status_code == 308 and moved.headers["Location"].startswith("/doc/")
+    based = create_app({"SEARCH_INDEX": seed_index,
+                        "SEARCH_BASE_URL": "https://news.example.org/"}).test_client()
+    xml = based.get("/opensearch.xml", headers={"Host": "evil.example"}).get_data(as_text=True)
+    assert 'template="https://news.example.org/?q={searchTerms}"' in xml and "evil" not in xml

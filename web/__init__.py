@@ -8,6 +8,7 @@ from flask import Flask, abort, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from search.errors import SearchError, error_json
+from web.host import check_host, relative_location
 
 __all__ = ["create_app"]
 
@@ -37,6 +38,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         # body beyond a few KB is refused (413).
         MAX_CONTENT_LENGTH=16 * 1024,
         SEARCH_ADMIN_TOKEN=os.environ.get("SEARCH_ADMIN_TOKEN") or None,
+        # where the server is reached from outside ("https://news.example.org"): absolute
+        # addresses in /opensearch.xml; without it they are relative (never the client's Host)
+        SEARCH_BASE_URL=os.environ.get("SEARCH_BASE_URL") or None,
         INTAKE_MAX_BYTES=5 * 1024 * 1024,
         INTAKE_LOCK_SECONDS=5.0,
         DEBUG=False,
@@ -52,7 +56,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(bp)
     app.before_request(_refuse_large_bodies)
     app.after_request(_add_security_headers)
+    app.after_request(_relative_redirects)
     _register_error_handlers(app)
+    app.wsgi_app = check_host(app.wsgi_app, SECURITY_HEADERS.items())
     return app
 
 
@@ -64,6 +70,12 @@ def _refuse_large_bodies():
         limit = current_app.config["INTAKE_MAX_BYTES"]
     if limit is not None and (request.content_length or 0) > limit:
         abort(413)
+
+
+def _relative_redirects(response):
+    if response.location:
+        response.headers["Location"] = relative_location(response.location, request.host)
+    return response
 
 
 def _add_security_headers(response):

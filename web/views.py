@@ -199,11 +199,11 @@ def healthz():
 @bp.get("/opensearch.xml")
 def opensearch():
     """OpenSearch description, so a browser can add this engine to its search bar."""
-    base = url_for("web.index", _external=True)
-    xml = render_template("opensearch.xml", html_template=base + "?q={searchTerms}",
-                          json_template=url_for("web.api_search", _external=True)
-                          + "?q={searchTerms}", icon=url_for("static", filename="favicon.svg",
-                                                             _external=True))
+    base = (current_app.config.get("SEARCH_BASE_URL") or "").rstrip("/")  # never the Host
+    xml = render_template("opensearch.xml",
+                          html_template=base + url_for("web.index") + "?q={searchTerms}",
+                          json_template=base + url_for("web.api_search") + "?q={searchTerms}",
+                          icon=base + url_for("static", filename="favicon.svg"))
     return Response(xml, mimetype="application/opensearchdescription+xml")
 
 
