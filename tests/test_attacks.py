@@ -372,3 +372,30 @@ def test_host_is_never_reflected(seed_index):
                         "SEARCH_BASE_URL": "https://news.example.org/"}).test_client()
     xml = based.get("/opensearch.xml", headers={"Host": "evil.example"}).get_data(as_text=True)
     assert 'template="https://news.example.org/?q={searchTerms}"' in xml and "evil" not in xml
+
+
+# ---- item 12: a busy intake, and what HTTP answers reveal -----------------------------------
+
+def test_intake_lock_wait_is_503_with_retry_after(built):
+    app = create_app({"SEARCH_INDEX": built, "SEARCH_ADMIN_TOKEN": TOKEN, "TESTING": True,
+                      "INTAKE_LOCK_SECONDS": 0.2})
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    with store.write_lock(built, what="`search index sync`"):
+        resp = client.post("/api/articles", json=record(1, "lighthouse"), headers=headers)
+    assert resp.status_code == 503 and int(resp.headers["Retry-After"]) >= 1
+    text = resp.get_data(as_text=True)
+    assert built not in text and "pid" not in text and str(os.getpid()) not in text
+    assert resp.get_json()["error"]["type"] == "IndexLockedError"
+    done = client.post("/api/articles", json=record(1, "lighthouse"), headers=headers)
+    assert done.status_code == 201
+    assert built not in done.get_data(as_text=True) and "index_dir" not in done.get_json()
+
+
+def test_no_absolute_paths_in_http_answers(tmp_path):
+    index_dir = str(tmp_path / "nothing-here")
+    client = create_app({"SEARCH_INDEX": index_dir}).test_client()
+    for url in ("/?q=Lavrov", "/api/search?q=Lavrov", "/doc/x", "/api/doc/x", "/healthz"):
+        resp = client.get(url)
+        assert resp.status_code == 503, url
+        assert str(tmp_path) not in resp.get_data(as_text=True), url

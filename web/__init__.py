@@ -98,11 +98,14 @@ def _error_response(status: int, kind: str, message: str, hint: str | None = Non
 def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(SearchError)
     def search_error(err: SearchError):
+        # a busy writer: 503 with when to try again, so clients back off instead of failing
+        headers = {"Retry-After": str(err.retry_after)} if err.retry_after else {}
         if _wants_json():
-            return error_json(err), err.http_status
+            return error_json(err, public=True), err.http_status, headers
         from web.views import render_search_error
 
-        return render_search_error(err)
+        body, status = render_search_error(err)
+        return body, status, headers
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
