@@ -399,3 +399,29 @@ def test_no_absolute_paths_in_http_answers(tmp_path):
         resp = client.get(url)
         assert resp.status_code == 503, url
         assert str(tmp_path) not in resp.get_data(as_text=True), url
+
+
+# ---- item 7: titles have a size limit, as bodies do --------------------------------------------
+
+def test_huge_title_is_cut_like_the_body(tmp_path, seed_index):
+    from search.ingest import read_articles
+    from search.ingest.fields import MAX_TITLE_CHARS
+    huge = "headline " * 400_000  # 3.6 MB
+    src = tmp_path / "src"
+    write_jsonl(src / "feed.jsonl", [{"id": "t1", "title": huge, "body": "Body of it."}])
+    (src / "page.html").write_text(f"<html><head><title>{huge}</title></head><body><p>Some "
+                                   "text of the page.</p></body></html>", "utf-8")
+    (src / "note.txt").write_text(f"Title: {huge}\n\nThe text of the note.\n", "utf-8")
+    articles = [a for a in read_articles([str(src)]) if hasattr(a, "title")]
+    assert len(articles) == 3
+    for article in articles:
+        assert MAX_TITLE_CHARS // 2 <= len(article.title) <= MAX_TITLE_CHARS + 1
+        assert article.title.endswith("…") and "\n" not in article.title
+    index_dir = str(tmp_path / "ix")
+    client = create_app({"SEARCH_INDEX": index_dir, "SEARCH_ADMIN_TOKEN": TOKEN,
+                         "TESTING": True}).test_client()
+    resp = client.post("/api/articles", json={"id": "t2", "title": huge[:4_000_000],
+                                              "body": "Body."},
+                       headers={"Authorization": f"Bearer {TOKEN}"})
+    assert resp.status_code == 201, resp.get_data(as_text=True)[:200]
+    assert len(search.get_document("t2", index_dir=index_dir).title) <= MAX_TITLE_CHARS + 1

@@ -11,7 +11,7 @@ from search.ingest.boilerplate import strip_boilerplate
 from search.ingest.encoding import decode_bytes, looks_binary
 from search.ingest.fields import (
     MAX_FILE_BYTES, derive_title, format_size, join_paragraphs, normalise_lang, one_line,
-    parse_date, record_id, split_lines, truncate_body,
+    parse_date, record_id, split_lines, truncate_body, truncate_title,
 )
 from search.model import Article, Skipped
 
@@ -28,7 +28,7 @@ def article_from_record(record: object, path: str = "") -> Article:
         raise IngestError(f"record is {_kind(record)}, expected an object")
     body_key = next((key for key in BODY_KEYS if record.get(key) is not None), "body")
     raw_body = _text(record, body_key)
-    title = one_line(_text(record, "title"))
+    title = truncate_title(_text(record, "title"))
     source = _text(record, "source").strip()
     url = _text(record, "url").strip()
     lang = normalise_lang(_text(record, "lang"))

@@ -13,6 +13,7 @@ from search.ingest.boilerplate import strip_boilerplate
 from search.ingest.encoding import decode_bytes
 from search.ingest.fields import (
     derive_title, join_paragraphs, normalise_lang, one_line, parse_date, truncate_body,
+    truncate_title,
 )
 from search.model import Article
 
@@ -59,8 +60,8 @@ def parse_html(text: str, article_id: str, path: str = "") -> Article:
         or _absolute(_meta(tree, 'meta[property="og:url"]'))
     # Read title and date before dropping <header>, which often holds the <h1> and <time>.
     heading = _text_of(tree.css_first("article h1")) or _text_of(tree.css_first("h1"))
-    title = _meta(tree, 'meta[property="og:title"]') or heading \
-        or _strip_site(_text_of(tree.css_first("title")), site)
+    title = truncate_title(_meta(tree, 'meta[property="og:title"]') or heading
+                           or _strip_site(_text_of(tree.css_first("title")), site))
     date = None
     for selector in DATE_SELECTORS:
         date = date or parse_date(_meta(tree, selector))
