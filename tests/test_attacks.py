@@ -425,3 +425,31 @@ def test_huge_title_is_cut_like_the_body(tmp_path, seed_index):
                        headers={"Authorization": f"Bearer {TOKEN}"})
     assert resp.status_code == 201, resp.get_data(as_text=True)[:200]
     assert len(search.get_document("t2", index_dir=index_dir).title) <= MAX_TITLE_CHARS + 1
+
+
+# ---- item 6: HTML parsing linear in nesting depth ----------------------------------------------
+
+@pytest.mark.parametrize("tag", ["div", "article", "span", "table"])
+def test_deeply_nested_html_is_flattened_and_read_whole(tag):
+    import time
+    from search.ingest.nesting import MAX_DEPTH, flatten_deep, nesting_depth
+    from search.ingest.webpage import parse_html
+    n = 100_000
+    page = (f"<html><body>{f'<{tag}>' * n}<p>The quokka census ended.</p>"
+            f"<p>Second quokka paragraph.</p>{f'</{tag}>' * n}</body></html>")
+    assert nesting_depth(page) > n
+    flat = flatten_deep(page)
+    assert nesting_depth(flat) <= MAX_DEPTH + 2  # what the quadratic parser gets
+    t0 = time.process_time()
+    article = parse_html(page, "deep", "")
+    assert "quokka census" in article.body and "Second quokka" in article.body
+    assert time.process_time() - t0 < 10  # a sanity check: it took 22 s before
+
+
+def test_flattening_keeps_shallow_pages_and_raw_text():
+    from search.ingest.nesting import flatten_deep
+    page = "<div><p>a<br>b</p><script>if (a<b) {}</script></div>"
+    assert flatten_deep(page) == page
+    deep = "<div>" * 5 + "<p>x<br>y</p><script>if (a<b) {}</script>" + "</div>" * 5
+    # tags below the limit go, their text, line breaks and scripts (text, not markup) stay
+    assert flatten_deep(deep, 2) == "<div><div>x<br>y<script>if (a<b) {}</script></div></div>"
