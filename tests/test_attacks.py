@@ -453,3 +453,19 @@ def test_flattening_keeps_shallow_pages_and_raw_text():
     deep = "<div>" * 5 + "<p>x<br>y</p><script>if (a<b) {}</script>" + "</div>" * 5
     # tags below the limit go, their text, line breaks and scripts (text, not markup) stay
     assert flatten_deep(deep, 2) == "<div><div>x<br>y<script>if (a<b) {}</script></div></div>"
+
+
+def test_a_dropped_date_is_a_warning_not_a_skip(tmp_path):
+    src = write_jsonl(tmp_path / "src" / "feed.jsonl", [
+        {**record(1, "gannet"), "date": "2200-01-01"}, {**record(2, "gannet"), "date": 2021},
+        {**record(3, "gannet"), "date": "-2021-01-01"}])
+    index_dir = str(tmp_path / "ix")
+    out = run_cli("index", "add", str(src), "--index", index_dir)
+    assert out.returncode == 0, out.stderr  # indexed: a warning is no skip
+    warnings = [line for line in out.stderr.splitlines() if line.strip().startswith("warning")]
+    assert len(warnings) == 2 and "'2200-01-01' not used" in out.stderr
+    assert "'-2021-01-01' not used" in out.stderr
+    dates = {search.get_document(f"base-gannet-{n}", index_dir=index_dir).date for n in (1, 2, 3)}
+    assert dates == {None, "2021-01-01T00:00:00"}
+    report = search.add_records({**record(4, "gannet"), "date": "3000-01-01"}, index_dir)
+    assert report.added == 1 and "not used" in report.to_json()["warnings"][0]["reason"]

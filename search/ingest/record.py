@@ -10,8 +10,8 @@ from search.errors import IngestError
 from search.ingest.boilerplate import strip_boilerplate
 from search.ingest.encoding import decode_bytes, looks_binary
 from search.ingest.fields import (
-    MAX_FILE_BYTES, derive_title, format_size, join_paragraphs, normalise_lang, one_line,
-    parse_date, record_id, split_lines, truncate_body, truncate_title,
+    MAX_FILE_BYTES, MIN_YEAR, derive_title, format_size, join_paragraphs, normalise_lang,
+    one_line, parse_date, record_id, split_lines, truncate_body, truncate_title,
 )
 from search.model import Article, Skipped
 
@@ -45,9 +45,16 @@ def article_from_record(record: object, path: str = "") -> Article:
     else:
         raise IngestError(f"id is {_kind(raw_id)}, expected text or a whole number")
     date_value = next((record[key] for key in DATE_KEYS if record.get(key) is not None), None)
+    date = parse_date(date_value)
+    notes: tuple[str, ...] = ()
+    if date is None and date_value not in (None, ""):  # said, but not usable: say so
+        shown = date_value if isinstance(date_value, str) else (
+            str(date_value) if isinstance(date_value, (int, float)) else _kind(date_value))
+        notes = (f"date {shown[:40]!r} not used: not a date between {MIN_YEAR} and next year"
+                 " in a known form; indexed without a date",)
     return Article(
         id=article_id, title=title or derive_title(body), body=body,
-        date=parse_date(date_value), source=source, url=url, lang=lang, path=path,
+        date=date, source=source, url=url, lang=lang, path=path, notes=notes,
     )
 
 
