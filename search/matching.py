@@ -7,8 +7,10 @@ segments never change) and a query tree is evaluated as array operations: a mask
 matching documents and their BM25 scores, the same numbers Whoosh computes. The total, the
 facets and the top k then come from the same arrays.
 
-Query nodes without an array form here (phrases, ranges, wildcards, the coordinated some-words
-fallback) are run by Whoosh's own matchers and joined in as arrays.
+Query nodes without an array form here (phrases with slop, ranges, wildcards) are run by
+Whoosh's own matchers and joined in as arrays. The some-words fallback (an Or of words with
+Whoosh's coordination bonus) has one: a long query of common words walked tens of thousands
+of matches in Whoosh's matchers, seconds of CPU for one request.
 """
 from __future__ import annotations
 
@@ -248,6 +250,7 @@ class Evaluator:
                 self.live[np.fromiter(deleted, dtype=np.int64) + offset] = False
         self._lengths: dict[str, np.ndarray] = {}
         self._codes: dict[str, tuple[np.ndarray, list[str]]] = {}
+        self._dates: tuple[np.ndarray, np.ndarray] | None = None
 
     # -- leaves ------------------------------------------------------------------------------
 
@@ -341,6 +344,9 @@ class Evaluator:
             return self._boost(self._phrase(q, scored), q.boost, scored)
         if kind is Q.Or and not q.scale and not q.minmatch:
             return self._boost(self._union(q.subqueries, scored), q.boost, scored)
+        if kind is Q.Or and q.scale and not q.minmatch and q.boost == 1.0 and \
+                len(q.subqueries) > 1 and _only_terms(q):
+            return self._coordinated(q, scored)
         if kind is Q.And:
             return self._boost(self._intersection(q.subqueries, scored), q.boost, scored)
         if kind is Q.AndNot:
@@ -376,6 +382,43 @@ class Evaluator:
             if scored:
                 scores += found.scores
         return Matches(mask, scores)
+
+    def _coordinated(self, q: Q.Or, scored: bool) -> Matches:
+        """An Or of terms with Whoosh's coordination bonus (CoordMatcher's "SQR"), as arrays.
+
+        Per segment: (sum of scores + (matched - 1) / (terms - scale)²) · (terms - 1) / terms,
+        ``terms`` the query's terms the segment has, ``matched`` those of them Whoosh's
+        matcher tree reports for the document (see _reported_terms).
+        """
+        found = self._union(q.subqueries, scored)
+        if not scored:
+            return found
+        terms = [leaf for leaf in q.leaves() if type(leaf) is Q.Term]
+        scores = np.zeros(self.size)
+        for reader, offset in self.leaves:
+            docs = reader.doc_count_all()
+            present = sum(1 for term in terms if self._in_segment(reader, term))
+            if present == 0 or present == q.scale:
+                continue  # Whoosh's score is 0 there
+            matched = np.zeros(docs)
+            for term in _reported_terms(q, docs, top=True):
+                if self._in_segment(reader, term):
+                    field = self.searcher.schema[term.fieldname]
+                    matched[postings(reader, term.fieldname, field.to_bytes(term.text))[0]] += 1
+            part = slice(offset, offset + docs)
+            scores[part] = (found.scores[part] + (matched - 1) / (present - q.scale) ** 2) * \
+                ((present - 1) / present)
+        return Matches(found.mask, np.where(found.mask, scores, 0.0))
+
+    def _in_segment(self, reader, term: Q.Term) -> bool:
+        """Whether a segment has the term (Whoosh's matcher for it is then not a null one)."""
+        if term.fieldname not in self.searcher.schema:
+            return False
+        try:
+            btext = self.searcher.schema[term.fieldname].to_bytes(term.text)
+        except Exception:  # a value the field cannot hold
+            return False
+        return bool(len(postings(reader, term.fieldname, btext)[0]))
 
     def _intersection(self, subqueries, scored: bool) -> Matches:
         mask = np.ones(self.size, dtype=bool)
@@ -446,6 +489,32 @@ class Evaluator:
         order = np.lexsort((docnums, -scores))[:k]
         return [(int(docnums[i]), float(scores[i])) for i in order]
 
+    def newest(self, found: Matches, k: int) -> list[tuple[int, float]]:
+        """The ``k`` newest (docnum, 0.0) by year then date, undated last, ties to the lower
+        docnum: the order of Whoosh's sort on those columns, without walking its matchers."""
+        docnums = np.flatnonzero(found.mask)
+        if not len(docnums) or k <= 0:
+            return []
+        years, dates = self._date_ranks()
+        order = np.lexsort((docnums, -dates[docnums], -years[docnums]))[:k]
+        return [(int(d), 0.0) for d in docnums[order]]
+
+    def _date_ranks(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every document's rank by year ("" lowest) and by the raw date column value."""
+        if self._dates is None:
+            codes, names = self._facet_codes("year")
+            by_name = np.argsort(np.argsort(np.array(names, dtype=object))) if names else \
+                np.zeros(0, dtype=np.int64)
+            years = np.where(codes >= 0, by_name[np.maximum(codes, 0)] if len(names) else -1, -1)
+            raw = np.zeros(self.size, dtype=np.uint64)
+            for reader, offset in self.leaves:
+                column = reader.column_reader("date", translate=False)
+                raw[offset:offset + reader.doc_count_all()] = np.fromiter(
+                    (int(v) for v in column), dtype=np.uint64, count=reader.doc_count_all())
+            dates = np.unique(raw, return_inverse=True)[1].astype(np.int64)
+            self._dates = (years.astype(np.int64), dates)
+        return self._dates
+
     def facet_counts(self, mask: np.ndarray, field: str) -> dict[str, int]:
         """How many of the masked documents have each value of ``field``."""
         codes, names = self._facet_codes(field)
@@ -469,6 +538,31 @@ class Evaluator:
                     codes[ids + offset] = code
             self._codes[field] = (codes, names)
         return self._codes[field]
+
+
+def _only_terms(q: Q.Query) -> bool:
+    """Whether ``q`` is Terms joined by unscaled Ors (what the array form of a scaled Or takes)."""
+    if type(q) is Q.Term:
+        return True
+    return type(q) is Q.Or and not q.minmatch and q.boost == 1.0 and all(
+        _only_terms(sub) and not (type(sub) is Q.Or and sub.scale) for sub in q.subqueries)
+
+
+def _reported_terms(q: Q.Query, docs: int, top: bool = False) -> list[Q.Term]:
+    """The terms Whoosh's CoordMatcher counts as matched, in a segment of ``docs`` documents.
+
+    Whoosh preloads an inner Or of more than two clauses into an ArrayUnionMatcher when its
+    segment has at most 5,000 documents, and that matcher reports no matching terms: there
+    the bonus counts nothing. Reproduced so that scores stay Whoosh's to the last digit.
+    """
+    if type(q) is Q.Term:
+        return [q]
+    subs = q.subqueries
+    if len(subs) == 1:
+        return _reported_terms(subs[0], docs)
+    if top or len(subs) == 2 or docs > 5000:
+        return [t for sub in subs for t in _reported_terms(sub, docs)]
+    return []
 
 
 def _position_keys(ids: np.ndarray, pos: np.ndarray, starts: np.ndarray,

@@ -19,6 +19,7 @@ class Article:
     url: str = ""
     lang: str = ""  # ISO 639-1; empty means "detect it"
     path: str = ""  # the file it came from (empty for HTTP intake)
+    notes: tuple[str, ...] = ()  # what reading it dropped, for a warning (an implausible date)
 
     def content_hash(self) -> str:
         """A stable hash of what is indexed, to skip unchanged articles."""

@@ -8,12 +8,12 @@ import time
 
 import numpy as np
 from whoosh import query as Q
-from whoosh import sorting
 from whoosh.scoring import BM25F
 from whoosh.spelling import ReaderCorrector
 
 from search import matching, store
 from search.analysis import analyze_word
+from search.budget import bound_fallback
 from search.errors import DocumentNotFoundError, QueryError
 from search.expansion import ScannedReader
 from search.highlight import MatchSet, make_snippet, mark_paragraphs, mark_text
@@ -155,9 +155,10 @@ def _matched(plan: Plan, ev) -> tuple[Q.Query, "matching.Matches", bool]:
         return found
     found = run(plan.query)
     if not found.mask.any() and plan.fallback is not None:
-        backup = run(plan.fallback)
+        fallback = bound_fallback(plan.fallback, ev.searcher.doc_frequency)
+        backup = run(fallback)
         if backup.mask.any():
-            return plan.fallback, backup, True
+            return fallback, backup, True
     return plan.query, found, False
 
 
@@ -181,8 +182,8 @@ def run_search(query: str, *, index_dir: str, page: int = 1, size: int = 10,
         ev = matching.evaluator(searcher)
         ran, found, fallback = _matched(plan, ev)
         total = int(np.count_nonzero(found.mask))
-        if sort == "date":
-            shown = _by_date(searcher, ran, plan.filter, page, size)
+        if sort == "date":  # from the arrays: Whoosh's sort walked every match in Python
+            shown = ev.newest(found, page * size)[(page - 1) * size:]
         else:
             shown = ev.top(found, page * size)[(page - 1) * size:]
         matches = _query_matches(ran, searcher.reader()) if shown else None
@@ -195,17 +196,6 @@ def run_search(query: str, *, index_dir: str, page: int = 1, size: int = 10,
                       suggestion=suggestion, facets=facets, results=hits, sort=sort,
                       filters={k: v for k, v in
                                (("lang", lang), ("source", source), ("year", year)) if v})
-
-
-def _by_date(searcher, q: Q.Query, filter_q: Q.Query | None, page: int,
-             size: int) -> list[tuple[int, float]]:
-    """One page of (docnum, score), newest first; undated articles last (their empty year
-    sorts below every year)."""
-    newest = sorting.MultiFacet([sorting.FieldFacet("year", reverse=True),
-                                 sorting.FieldFacet("date", reverse=True)])
-    results = searcher.search(q, limit=page * size, filter=filter_q, sortedby=newest)
-    return [(hit.docnum, hit.score if isinstance(hit.score, float) else 0.0)
-            for hit in results[(page - 1) * size: page * size]]
 
 
 def rank_documents(query: str, *, index_dir: str, limit: int = 100,

@@ -33,6 +33,7 @@ class IndexReport:
     by_lang: Counter = field(default_factory=Counter)
     skipped: list[Skipped] = field(default_factory=list)  # unreadable files and records
     duplicates: list[Skipped] = field(default_factory=list)  # same text or URL as another id
+    warnings: list[Skipped] = field(default_factory=list)  # indexed, but something dropped
     missing: list[str] = field(default_factory=list)  # ids asked to remove that were not there
     commits: int = 0
     files: int = 0
@@ -51,6 +52,7 @@ class IndexReport:
                 "removed": self.removed, "by_lang": dict(self.by_lang),
                 "skipped": [_skip_json(s) for s in self.skipped],
                 "duplicates": [_skip_json(s) for s in self.duplicates],
+                "warnings": [_skip_json(s) for s in self.warnings],
                 "missing": self.missing, "commits": self.commits, "files": self.files,
                 "recovered": self.recovered, "seconds": round(self.seconds, 3),
                 "index_dir": self.index_dir}
@@ -186,6 +188,8 @@ class IndexSession:
         if item.path and item.path != _utf8(item.path):
             report.skipped.append(Skipped(item.path, "the file name is not valid UTF-8; rename it"))
             return
+        for note in item.notes:
+            report.warnings.append(Skipped(item.path or item.id, note))
         digest = fingerprint(item)
         content = digest.rsplit("-", 1)[0]
         if self._seen.get(item.id) == content:  # read already in this run, from another file:

@@ -146,3 +146,36 @@ def test_offsets_in_the_index_mark_what_analysis_marks(index_dir, text):
 def test_a_wildcard_alone_is_marked_by_analysis():
     only_exact = MatchSet(frozenset(), frozenset({"prices", "pricing"}))
     assert not _offsets_suffice(only_exact)
+
+
+@pytest.mark.parametrize("text", ["oil", "oil prices", "oil wheat cotton drought", "النفط",
+                                  "lang:en oil", "market bank shares trade report"])
+def test_newest_first_matches_whoosh_sort(index_dir, seed_index, text):
+    """Date order from the arrays (issue 16: no matcher walk for sort=date) equals Whoosh's."""
+    from whoosh import sorting
+    newest = sorting.MultiFacet([sorting.FieldFacet("year", reverse=True),
+                                 sorting.FieldFacet("date", reverse=True)])
+    for folder in (index_dir, seed_index):
+        searcher = _searcher(folder)
+        plan = build_query(text)
+        for q in filter(None, (plan.query, plan.fallback)):
+            found = matching.evaluator(searcher).run(q)
+            expected = [h.docnum for h in searcher.search(q, limit=50, sortedby=newest)]
+            assert [d for d, _ in matching.evaluator(searcher).newest(found, 50)] == expected
+
+
+def test_some_words_fallback_matches_whoosh_on_a_large_segment(tmp_path):
+    """Over 5,000 documents in a segment Whoosh counts matched terms in the coordination
+    bonus (below it, its preloaded Ors report none): the arrays follow it on both sides."""
+    rnd = random.Random(5)
+    folder = str(tmp_path / "index")
+    search.add_articles([_article(rnd, n) for n in range(5200)], folder, commit_every=None)
+    search.optimize_index(folder)  # one segment of 5,200
+    search.add_articles([_article(rnd, n) for n in range(0, 300, 3)], folder, commit_every=None)
+    searcher = _searcher(folder)
+    assert max(sub.doc_count_all() for sub, _ in searcher.leaf_searchers()) > 5000
+    for text in ["oil prices zzzunknownword", "oil wheat cotton drought desert",
+                 "النفط السوق وزير", "minister talks -drought market"]:
+        plan = build_query(text)
+        assert plan.fallback is not None
+        _same(searcher, plan.fallback)

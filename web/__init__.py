@@ -8,6 +8,7 @@ from flask import Flask, abort, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from search.errors import SearchError, error_json
+from web.host import check_host, relative_location
 
 __all__ = ["create_app"]
 
@@ -37,6 +38,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         # body beyond a few KB is refused (413).
         MAX_CONTENT_LENGTH=16 * 1024,
         SEARCH_ADMIN_TOKEN=os.environ.get("SEARCH_ADMIN_TOKEN") or None,
+        # where the server is reached from outside ("https://news.example.org"): absolute
+        # addresses in /opensearch.xml; without it they are relative (never the client's Host)
+        SEARCH_BASE_URL=os.environ.get("SEARCH_BASE_URL") or None,
         INTAKE_MAX_BYTES=5 * 1024 * 1024,
         INTAKE_LOCK_SECONDS=5.0,
         DEBUG=False,
@@ -52,7 +56,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(bp)
     app.before_request(_refuse_large_bodies)
     app.after_request(_add_security_headers)
+    app.after_request(_relative_redirects)
     _register_error_handlers(app)
+    app.wsgi_app = check_host(app.wsgi_app, SECURITY_HEADERS.items())
     return app
 
 
@@ -64,6 +70,12 @@ def _refuse_large_bodies():
         limit = current_app.config["INTAKE_MAX_BYTES"]
     if limit is not None and (request.content_length or 0) > limit:
         abort(413)
+
+
+def _relative_redirects(response):
+    if response.location:
+        response.headers["Location"] = relative_location(response.location, request.host)
+    return response
 
 
 def _add_security_headers(response):
@@ -86,11 +98,14 @@ def _error_response(status: int, kind: str, message: str, hint: str | None = Non
 def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(SearchError)
     def search_error(err: SearchError):
+        # a busy writer: 503 with when to try again, so clients back off instead of failing
+        headers = {"Retry-After": str(err.retry_after)} if err.retry_after else {}
         if _wants_json():
-            return error_json(err), err.http_status
+            return error_json(err, public=True), err.http_status, headers
         from web.views import render_search_error
 
-        return render_search_error(err)
+        body, status = render_search_error(err)
+        return body, status, headers
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
@@ -101,7 +116,10 @@ def _register_error_handlers(app: Flask) -> None:
         }
         status = err.code or 500
         message = messages.get(status) or err.description or err.name
-        return _error_response(status, type(err).__name__, message)
+        body, status = _error_response(status, type(err).__name__, message)
+        # a 405 names the methods the address takes (RFC 9110), as Werkzeug's own page does
+        allow = [(k, v) for k, v in err.get_headers() if k.lower() == "allow"]
+        return body, status, allow
 
     @app.errorhandler(Exception)
     def unexpected_error(err: Exception):

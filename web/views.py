@@ -73,17 +73,16 @@ def render_search_error(err: SearchError):
     """An error from the core shown as a page (called by the app's error handler)."""
     status = err.http_status
     if isinstance(err, (IndexMissingError, SchemaVersionError, IndexDamagedError)):
-        index_dir = _index_dir()
         hint = "search index build seeds/"
-        if index_dir != "index":
-            hint += f" --index {index_dir}"
+        if _index_dir() != "index":  # the folder itself is the operator's business
+            hint += " --index DIR (the server's SEARCH_INDEX)"
         return render_template("error.html", status=status, kind=type(err).__name__,
-                               message=err.message, hint=hint), status
+                               message=err.public_message, hint=hint), status
     if request.endpoint == "web.index" and isinstance(err, QueryError):
         # An unparsable query: the search page again, with the message next to the box.
         return _render_search(SearchParams(q=_raw_query()), error=err), status
     return render_template("error.html", status=status, kind=type(err).__name__,
-                           message=err.message, hint=None), status
+                           message=err.public_message, hint=None), status
 
 
 def _render_search(params: SearchParams, result: search.SearchPage | None = None,
@@ -179,7 +178,10 @@ def api_add_articles():
                              "(Content-Type: application/json).")
     report = search.add_records(records, _index_dir(),
                                 lock_timeout=current_app.config["INTAKE_LOCK_SECONDS"])
-    return report.to_json(), 201 if report.added else 200
+    body = report.to_json()
+    for private in ("index_dir", "recovered"):  # the server's path, a writer's pid
+        body.pop(private, None)
+    return body, 201 if report.added else 200
 
 
 @bp.get("/healthz")
@@ -199,11 +201,11 @@ def healthz():
 @bp.get("/opensearch.xml")
 def opensearch():
     """OpenSearch description, so a browser can add this engine to its search bar."""
-    base = url_for("web.index", _external=True)
-    xml = render_template("opensearch.xml", html_template=base + "?q={searchTerms}",
-                          json_template=url_for("web.api_search", _external=True)
-                          + "?q={searchTerms}", icon=url_for("static", filename="favicon.svg",
-                                                             _external=True))
+    base = (current_app.config.get("SEARCH_BASE_URL") or "").rstrip("/")  # never the Host
+    xml = render_template("opensearch.xml",
+                          html_template=base + url_for("web.index") + "?q={searchTerms}",
+                          json_template=base + url_for("web.api_search") + "?q={searchTerms}",
+                          icon=base + url_for("static", filename="favicon.svg"))
     return Response(xml, mimetype="application/opensearchdescription+xml")
 
 

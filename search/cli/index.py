@@ -74,6 +74,8 @@ def _echo_problems(report: "search.IndexReport") -> None:
         click.echo(f"  duplicate {printable(s.path)}: {printable(s.reason)}", err=True)
     for s in report.skipped:
         click.echo(f"  skipped {printable(s.path)}: {printable(s.reason)}", err=True)
+    for s in report.warnings:
+        click.echo(f"  warning {printable(s.path)}: {printable(s.reason)}", err=True)
 
 
 def _print_report(report: "search.IndexReport", as_json: bool, build: bool = False) -> None:

@@ -10,14 +10,15 @@ from search.errors import IngestError
 from search.ingest.boilerplate import strip_boilerplate
 from search.ingest.encoding import decode_bytes, looks_binary
 from search.ingest.fields import (
-    MAX_FILE_BYTES, derive_title, format_size, join_paragraphs, normalise_lang, one_line,
-    parse_date, record_id, split_lines, truncate_body,
+    MAX_FILE_BYTES, MIN_YEAR, derive_title, format_size, join_paragraphs, normalise_lang,
+    one_line, parse_date, record_id, split_lines, truncate_body, truncate_title,
 )
 from search.model import Article, Skipped
 
 MAX_LINE_BYTES = 10 * 1024 * 1024
 BODY_KEYS = ("body", "text", "content")
 DATE_KEYS = ("date", "published", "published_at")
+MAX_INT_DIGITS = 4300  # Python's own limit on int(text): no id, date or count needs more
 _WIDE_MARKS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
@@ -27,7 +28,7 @@ def article_from_record(record: object, path: str = "") -> Article:
         raise IngestError(f"record is {_kind(record)}, expected an object")
     body_key = next((key for key in BODY_KEYS if record.get(key) is not None), "body")
     raw_body = _text(record, body_key)
-    title = one_line(_text(record, "title"))
+    title = truncate_title(_text(record, "title"))
     source = _text(record, "source").strip()
     url = _text(record, "url").strip()
     lang = normalise_lang(_text(record, "lang"))
@@ -44,16 +45,35 @@ def article_from_record(record: object, path: str = "") -> Article:
     else:
         raise IngestError(f"id is {_kind(raw_id)}, expected text or a whole number")
     date_value = next((record[key] for key in DATE_KEYS if record.get(key) is not None), None)
+    date = parse_date(date_value)
+    notes: tuple[str, ...] = ()
+    if date is None and date_value not in (None, ""):  # said, but not usable: say so
+        shown = date_value if isinstance(date_value, str) else (
+            str(date_value) if isinstance(date_value, (int, float)) else _kind(date_value))
+        notes = (f"date {shown[:40]!r} not used: not a date between {MIN_YEAR} and next year"
+                 " in a known form; indexed without a date",)
     return Article(
         id=article_id, title=title or derive_title(body), body=body,
-        date=parse_date(date_value), source=source, url=url, lang=lang, path=path,
+        date=date, source=source, url=url, lang=lang, path=path, notes=notes,
     )
+
+
+def loads_json(text: str) -> object:
+    """json.loads, but a number too long to read is an IngestError, not a bare ValueError."""
+    return json.loads(text, parse_int=_parse_int)
+
+
+def _parse_int(digits: str) -> int:
+    if len(digits) > MAX_INT_DIGITS:
+        raise IngestError(f"invalid JSON: a number of {len(digits)} digits "
+                          f"(the limit is {MAX_INT_DIGITS})")
+    return int(digits)
 
 
 def read_json(text: str, path: str) -> Iterator[Article | Skipped]:
     """Articles of a JSON document holding one object or a list of objects."""
     try:
-        data = json.loads(text)
+        data = loads_json(text)
     except json.JSONDecodeError as error:
         raise IngestError(f"invalid JSON: {error.msg} at line {error.lineno} column {error.colno}")
     except RecursionError:
@@ -90,9 +110,12 @@ def read_jsonl(stream: BinaryIO, path: str) -> Iterator[Article | Skipped]:
             continue
         found = True
         try:
-            record = json.loads(line)
+            record = loads_json(line)
         except json.JSONDecodeError as error:
             yield Skipped(where, f"line {number}: invalid JSON: {error.msg} (column {error.colno})")
+            continue
+        except IngestError as error:
+            yield Skipped(where, f"line {number}: {error}")
             continue
         except RecursionError:
             yield Skipped(where, f"line {number}: invalid JSON: nested too deeply")
