@@ -2,6 +2,11 @@
 from __future__ import annotations
 
 
+def cut_text(text: str, limit: int = 40) -> str:
+    """A piece of user input short enough to quote in a message."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 class SearchError(Exception):
     """Base class of every error the core raises on purpose."""
 

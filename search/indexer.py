@@ -3,20 +3,14 @@ removals through a batched writer session, the HTTP intake's records, and index 
 from __future__ import annotations
 
 import os
-import shutil
 import time
-from collections import Counter
 from contextlib import contextmanager
 from typing import Callable, Iterable, Iterator
 
-from search import store
-from search.errors import (IndexMissingError, IngestError, InvalidArticleError,
-                           NothingIndexedError, SearchError)
-from search.fastwrite import FastSegmentWriter, gc_paused
+from search.engine import get_engine
+from search.errors import IngestError, InvalidArticleError, NothingIndexedError
 from search.ingest import article_from_record, read_articles
 from search.model import Article, Skipped
-from search.parallel import ParallelWriter
-from search.schema import SCHEMA_VERSION
 from search.writer import (COMMIT_EVERY, IndexReport, IndexSession, Progress, article_fields,
                            fingerprint)
 
@@ -35,30 +29,13 @@ def writing(index_dir: str, what: str, report: IndexReport, *, lock_timeout: flo
     """
     t0 = time.perf_counter()
     report.index_dir = str(index_dir)
-    if not create and store.live_dir(index_dir) is None:  # before the lock makes the folder
-        raise IndexMissingError(str(index_dir))
-    with store.write_lock(index_dir, lock_timeout, what=what) as interrupted:
+    with get_engine().writing(index_dir, what, lock_timeout=lock_timeout,
+                              create=create) as (target, interrupted):
         report.recovered = interrupted
-        store.clean_leftovers(index_dir)
-        if store.live_dir(index_dir) is None:
-            if not create:
-                raise IndexMissingError(str(index_dir))
-            store.swap_in(index_dir, store.new_generation(index_dir))
-        gen, ix = store.open_live(index_dir)
-
-        def committed() -> None:
-            store.write_meta(gen)
-            if on_commit:
-                on_commit(report)
-        session = IndexSession(ix, report, on_commit=committed, **options)
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.cancel()
-            raise
-        finally:
-            session.close()
+        session = IndexSession(target, report, on_commit=on_commit and (lambda: on_commit(report)),
+                               **options)
+        yield session
+        session.commit()
     report.seconds = time.perf_counter() - t0
 
 
@@ -72,31 +49,18 @@ def build_index(sources: Iterable[str], index_dir: str, progress: Progress | Non
     """Index everything in ``sources`` into a new generation and swap it in atomically."""
     t0 = time.perf_counter()
     report = IndexReport(index_dir=str(index_dir))
-    with store.write_lock(index_dir, lock_timeout, what="`search index build`") as interrupted:
+    with get_engine().writing(index_dir, "`search index build`", lock_timeout=lock_timeout,
+                              rebuild=True) as (target, interrupted):
         report.recovered = interrupted
-        store.clean_leftovers(index_dir)
-        gen = store.new_generation(index_dir)
-        ix = store.whoosh_index.open_dir(str(gen))
-        session = IndexSession(ix, report, commit_every=None, commit_seconds=None,
-                               open_writer=ParallelWriter)
-        try:
-            with gc_paused():
-                for item in read_articles(resolve_paths(sources), exclude=[index_dir]):
-                    if progress:
-                        progress(item)
-                    session.add(item)
-                if not report.added:
-                    # a typo in a path must not replace a good index with an empty one
-                    raise NothingIndexedError(list(sources), index_dir, len(report.skipped))
-                session.commit()
-        except BaseException:
-            session.cancel()
-            session.close()
-            shutil.rmtree(gen, ignore_errors=True)
-            raise
-        session.close()
-        store.write_meta(gen, schema_version=SCHEMA_VERSION)
-        store.swap_in(index_dir, gen)
+        session = IndexSession(target, report, commit_every=None, commit_seconds=None)
+        for item in read_articles(resolve_paths(sources), exclude=[index_dir]):
+            if progress:
+                progress(item)
+            session.add(item)
+        if not report.added:
+            # a typo in a path must not replace a good index with an empty one
+            raise NothingIndexedError(list(sources), index_dir, len(report.skipped))
+        session.commit()
     report.seconds = time.perf_counter() - t0
     return report
 
@@ -179,73 +143,22 @@ def remove_documents(ids: Iterable[str], index_dir: str, lock_timeout: float = 3
 
 def optimize_index(index_dir: str, lock_timeout: float = 30.0) -> dict:
     """Merge all segments into one and drop deleted documents: faster searches, less disk."""
-    t0 = time.perf_counter()
-    if store.live_dir(index_dir) is None:
-        raise IndexMissingError(str(index_dir))
-    with store.write_lock(index_dir, lock_timeout, what="`search index optimize`"):
-        store.clean_leftovers(index_dir)
-        gen, ix = store.open_live(index_dir)
-        before = (len(ix._segments()), store.size_on_disk(gen))
-        # one segment without deletions: nothing to merge or purge, don't rewrite it
-        if before[0] > 1 or any(seg.has_deletions() for seg in ix._segments()):
-            FastSegmentWriter(ix).commit(optimize=True)
-            store.write_meta(gen)
-        after = (len(ix._segments()), store.size_on_disk(gen))
-    return {"segments_before": before[0], "segments": after[0], "size_bytes_before": before[1],
-            "size_bytes": after[1], "seconds": round(time.perf_counter() - t0, 3),
-            "index_dir": str(index_dir)}
+    return get_engine().optimize(index_dir, lock_timeout)
 
 
 def index_status(index_dir: str) -> dict:
     """Presence, size and version of an index (never raises for a missing one)."""
-    status = {"exists": False, "documents": 0, "schema_version": None, "updated": None,
-              "index_dir": str(index_dir)}
-    try:
-        gen, ix = store.open_live(index_dir)
-        meta = store.read_meta(gen)
-        with store.damage_guard(index_dir), ix.searcher() as s:
-            status.update(exists=True, documents=s.doc_count(), schema_version=SCHEMA_VERSION,
-                          updated=meta.get("updated"), segments=len(ix._segments()),
-                          size_bytes=store.size_on_disk(gen))
-    except IndexMissingError:
-        return status
-    except SearchError as e:  # schema mismatch or damage: report it, don't raise
-        gen = store.live_dir(index_dir)
-        meta = store.read_meta(gen) if gen else {}
-        status.update(exists=True, schema_version=meta.get("schema_version"),
-                      updated=meta.get("updated"), error=e.message)
-    return status
+    return get_engine().status(index_dir)
 
 
 def index_stats(index_dir: str) -> dict:
     """Documents per language and source, segments, size, last update, schema version."""
-    gen, ix = store.open_live(index_dir)
-    meta = store.read_meta(gen)
-    with ix.searcher() as s:
-        return {"documents": s.doc_count(),
-                "by_lang": _count_values(s.reader(), "lang"),
-                "by_source": _count_values(s.reader(), "source"),
-                "segments": len(ix._segments()), "size_bytes": store.size_on_disk(gen),
-                "updated": meta.get("updated"), "schema_version": meta.get("schema_version")}
+    return get_engine().stats(index_dir)
 
 
 def count_by(index_dir: str, fieldname: str) -> dict[str, int]:
     """Documents per value of a column field (lang, source)."""
-    _, ix = store.open_live(index_dir)
-    with ix.searcher() as s:
-        return _count_values(s.reader(), fieldname)
-
-
-def _count_values(reader, fieldname: str) -> dict[str, int]:
-    """Live documents per value, most first; segment by segment, because Whoosh's column
-    reader over several segments misplaces documents when one segment lacks the column."""
-    counts: Counter = Counter()
-    for leaf, _ in reader.leaf_readers():
-        if not leaf.doc_count():  # also an empty index's reader, which has no columns
-            continue
-        column = leaf.column_reader(fieldname)
-        counts.update(v for docnum in leaf.all_doc_ids() if (v := column[docnum]))
-    return dict(counts.most_common())
+    return get_engine().count_values(index_dir, fieldname)
 
 
 __all__ = ["IndexReport", "IndexSession", "article_fields", "fingerprint", "writing",

@@ -20,8 +20,8 @@ from whoosh.qparser.syntax import AndGroup
 
 from search.analysis import analyze_word, iter_words, question_words
 from search.analysis.adapter import ScriptTokenizer
-from search.errors import QueryError
-from search.expansion import cut_text, limit_expansions
+from search.engine import limit_expansions
+from search.errors import QueryError, cut_text
 
 MAX_QUERY_CHARS = 1000
 MAX_RESULT_WINDOW = 10_000  # page * size, as Elasticsearch's index.max_result_window

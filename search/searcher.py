@@ -1,21 +1,16 @@
 """Running queries on the live index: ranking, results pages, highlights, facets, suggestions."""
 from __future__ import annotations
 
-import math
 import re
-import threading
 import time
+from typing import Iterable
 
 import numpy as np
 from whoosh import query as Q
-from whoosh import sorting
-from whoosh.scoring import BM25F
-from whoosh.spelling import ReaderCorrector
 
-from search import matching, store
 from search.analysis import analyze_word
+from search.engine import Matches, Reader, get_engine
 from search.errors import DocumentNotFoundError, QueryError
-from search.expansion import ScannedReader
 from search.highlight import MatchSet, make_snippet, mark_paragraphs, mark_text
 from search.model import Document, Hit, SearchPage
 from search.query import (FACETS, FIELD_BOOSTS, MAX_RESULT_WINDOW, SORTS, Plan, build_query,
@@ -24,95 +19,42 @@ from search.query import (FACETS, FIELD_BOOSTS, MAX_RESULT_WINDOW, SORTS, Plan, 
 SUGGEST_SECONDS = 0.3  # time "did you mean" may spend looking for words close to the query's
 
 
-class _BM25(BM25F):
-    """Whoosh's per-field BM25 with the idf of Robertson and Spärck Jones (Lucene's too).
-
-    Whoosh's own idf, log(N / (n + 1)) + 1, never falls below 1: a word found in every
-    article still adds a full term's score, so common words outvote rare ones in long questions.
-    """
-
-    def idf(self, searcher, fieldname: str, text: str) -> float:
-        parent = searcher.get_parent()
-        n, total = parent.doc_frequency(fieldname, text), parent.doc_count_all()
-        return math.log(1 + (total - n + 0.5) / (n + 0.5))
+def open_reader(index_dir: str) -> Reader:
+    """The engine's reader on the live index (one per thread, reused while unchanged)."""
+    return get_engine().reader(index_dir)
 
 
-def weighting() -> BM25F:
-    """The ranking function of every searcher: BM25 with Anserini's k1 0.9, b 0.4."""
-    return _BM25(B=0.4, K1=0.9)
-
-
-_local = threading.local()
-
-
-def _searcher(index_dir: str):
-    """This thread's searcher on the live generation, reopened when the index changed."""
-    cache = getattr(_local, "searchers", None)
-    if cache is None:
-        cache = _local.searchers = {}
-    key = str(index_dir)
-    entry = cache.get(key)
-    gen = store.live_dir(index_dir)
-    if entry is not None and gen == entry[0] and entry[1].up_to_date():
-        return entry[1]
-    # Reopen rather than Searcher.refresh(): whoosh-reloaded 2.7.5's refresh keeps segments a
-    # merge removed and reuses segment readers blind to new deletions (duplicate, deleted hits).
-    gen, ix = store.open_live(index_dir)
-    with store.damage_guard(index_dir):
-        searcher = ix.searcher(weighting=weighting())
-    if entry is not None:
-        entry[1].close()
-    cache[key] = (gen, searcher)
-    return searcher
-
-
-def _match_set(pairs) -> MatchSet:
+def _match_set(pairs: Iterable[tuple[str, str]]) -> MatchSet:
     stems, exact = set(), set()
-    for fieldname, term in pairs:
+    for fieldname, text in pairs:
         if fieldname not in FIELD_BOOSTS:
             continue  # dates, languages: not words of the text
-        text = term.decode("utf-8") if isinstance(term, bytes) else term
         (exact if fieldname.endswith("_exact") else stems).add(text)
     return MatchSet(frozenset(stems), frozenset(exact))
 
 
-def _matches(hit) -> MatchSet:
-    """The terms one hit matched (needs a search with terms=True)."""
-    return _match_set(hit.matched_terms())
-
-
-def _query_matches(q: Q.Query, reader) -> MatchSet:
+def query_matches(q: Q.Query, reader: Reader) -> MatchSet:
     """The index terms a query looks for, excluded words left out: what a page highlights.
 
-    Computed once per query; asking Whoosh for each hit's matched terms (terms=True) costs
-    work on every matching article, not just the ten shown.
+    Computed once per query, not per hit: the words a shown article has are marked, the
+    others are simply not found in it.
     """
-    def walk(node: Q.Query):
-        if isinstance(node, Q.Not):
-            return
-        if isinstance(node, Q.AndNot):
-            yield from walk(node.a)
-        elif node.is_leaf():
-            yield from node.existing_terms(reader, phrases=True, expand=True)
-        else:
-            for child in node.children():
-                yield from walk(child)
-    return _match_set(walk(q))
+    return _match_set(reader.query_terms(q))
 
 
-def _hit(searcher, docnum: int, score: float, matches: MatchSet | None,
+def _hit(reader: Reader, docnum: int, score: float, matches: MatchSet | None,
          from_index: bool) -> Hit:
     """One result: stored fields, the title marked and a snippet of the body.
 
     The marks come from the character offsets in the index when the query's words are all
     stems there (``from_index``), else from analysing the stored text again.
     """
-    stored = searcher.stored_fields(docnum)
+    stored = reader.stored(docnum)
     lang = stored.get("lang", "")
     title, body = stored.get("title", ""), stored.get("body", "")
     if from_index:
-        title_spans = matching.char_spans(searcher, docnum, "title", matches.stems)
-        body_spans = matching.char_spans(searcher, docnum, "body", matches.stems)
+        title_spans = reader.char_spans(docnum, "title", matches.stems)
+        body_spans = reader.char_spans(docnum, "body", matches.stems)
     else:
         title_spans = matches.spans(title, lang) if matches else []
         body_spans = None
@@ -126,7 +68,7 @@ def _hit(searcher, docnum: int, score: float, matches: MatchSet | None,
                path=stored.get("path") or "")
 
 
-def _offsets_suffice(matches: MatchSet) -> bool:
+def offsets_suffice(matches: MatchSet) -> bool:
     """Whether the stems' offsets mark every word the query matched: each exact form (from a
     wildcard, say) has its stem among the stems, so no word is matched only by its form."""
     stems_of_exact = (analyze_word(e) for e in matches.exact)
@@ -134,22 +76,23 @@ def _offsets_suffice(matches: MatchSet) -> bool:
                                        for t in stems_of_exact)
 
 
-def _facets(ev, mask) -> dict[str, dict[str, int]]:
+def _facets(reader: Reader, mask: np.ndarray) -> dict[str, dict[str, int]]:
     out = {}
     for name in FACETS:
-        counts = ev.facet_counts(mask, name)
+        counts = reader.facet_counts(mask, name)
         out[name] = dict(sorted(((str(k), v) for k, v in counts.items() if k),
                                 key=lambda kv: (-kv[1], kv[0])))
     return out
 
 
-def _matched(plan: Plan, ev) -> tuple[Q.Query, "matching.Matches", bool]:
+def _matched(plan: Plan, reader: Reader) -> tuple[Q.Query, Matches, bool]:
     """What ran (the query, or its some-words fallback when no article has every word), what
     it matched, and whether the fallback ran."""
-    allowed = ev.run(plan.filter, scored=False).mask if plan.filter is not None else None
+    allowed = reader.evaluate(plan.filter, scored=False).mask \
+        if plan.filter is not None else None
 
-    def run(q: Q.Query):
-        found = ev.run(q)
+    def run(q: Q.Query) -> Matches:
+        found = reader.evaluate(q)
         if allowed is not None:
             found.mask &= allowed
         return found
@@ -176,20 +119,17 @@ def run_search(query: str, *, index_dir: str, page: int = 1, size: int = 10,
                          "narrow the query instead.")
     lang, source, year = (clean_text(str(v)) if v else None for v in (lang, source, year))
     plan = build_query(query, lang=lang, source=source, year=year, mode=mode)
-    searcher = _searcher(index_dir)
-    with store.damage_guard(index_dir):
-        ev = matching.evaluator(searcher)
-        ran, found, fallback = _matched(plan, ev)
+    reader = open_reader(index_dir)
+    with reader.damage_guard():
+        ran, found, fallback = _matched(plan, reader)
         total = int(np.count_nonzero(found.mask))
-        if sort == "date":
-            shown = _by_date(searcher, ran, plan.filter, page, size)
-        else:
-            shown = ev.top(found, page * size)[(page - 1) * size:]
-        matches = _query_matches(ran, searcher.reader()) if shown else None
-        from_index = bool(matches) and _offsets_suffice(matches)
-        hits = [_hit(searcher, docnum, score, matches, from_index) for docnum, score in shown]
-        facets = _facets(ev, found.mask)
-    suggestion = suggest(plan, searcher) if total < 3 or fallback else None
+        top = reader.top_by_date if sort == "date" else reader.top
+        shown = top(found, page * size)[(page - 1) * size:]
+        matches = query_matches(ran, reader) if shown else None
+        from_index = bool(matches) and offsets_suffice(matches)
+        hits = [_hit(reader, docnum, score, matches, from_index) for docnum, score in shown]
+        facets = _facets(reader, found.mask)
+    suggestion = suggest(plan, reader) if total < 3 or fallback else None
     return SearchPage(query=plan.text, total=total, page=page, size=size,
                       took_ms=(time.perf_counter() - t0) * 1000, fallback=fallback,
                       suggestion=suggestion, facets=facets, results=hits, sort=sort,
@@ -197,66 +137,54 @@ def run_search(query: str, *, index_dir: str, page: int = 1, size: int = 10,
                                (("lang", lang), ("source", source), ("year", year)) if v})
 
 
-def _by_date(searcher, q: Q.Query, filter_q: Q.Query | None, page: int,
-             size: int) -> list[tuple[int, float]]:
-    """One page of (docnum, score), newest first; undated articles last (their empty year
-    sorts below every year)."""
-    newest = sorting.MultiFacet([sorting.FieldFacet("year", reverse=True),
-                                 sorting.FieldFacet("date", reverse=True)])
-    results = searcher.search(q, limit=page * size, filter=filter_q, sortedby=newest)
-    return [(hit.docnum, hit.score if isinstance(hit.score, float) else 0.0)
-            for hit in results[(page - 1) * size: page * size]]
-
-
 def rank_documents(query: str, *, index_dir: str, limit: int = 100,
                    mode: str = "any") -> list[tuple[str, float]]:
     """(id, score) of the best ``limit`` articles, best first: ranking only, no highlighting."""
     plan = build_query(query, mode=mode)
-    searcher = _searcher(index_dir)
-    ev = matching.evaluator(searcher)
-    _, found, _ = _matched(plan, ev)
-    return [(searcher.stored_fields(docnum)["id"], score)
-            for docnum, score in ev.top(found, limit)]
+    reader = open_reader(index_dir)
+    _, found, _ = _matched(plan, reader)
+    return [(reader.stored(docnum)["id"], score) for docnum, score in reader.top(found, limit)]
 
 
-def suggest(plan: Plan, searcher) -> str | None:
+def suggest(plan: Plan, reader: Reader) -> str | None:
     """"Did you mean": replace words no article has by the closest indexed word."""
     text, changed = plan.text, False
-    reader = searcher.reader()
-    corrector = ReaderCorrector(ScannedReader(reader), "body_exact", reader.schema["body_exact"])
     deadline = time.monotonic() + SUGGEST_SECONDS
     for word in dict.fromkeys(plan.words):
         if time.monotonic() > deadline:  # a courtesy: it must not make a long query slow
             break
         terms = analyze_word(word)
-        if terms is None or searcher.doc_frequency("body_exact", terms[0]) > 0:
+        if terms is None or reader.doc_frequency("body_exact", terms[0]) > 0:
             continue
-        if searcher.doc_frequency("title_exact", terms[0]) > 0 or len(terms[0]) < 3:
+        if reader.doc_frequency("title_exact", terms[0]) > 0 or len(terms[0]) < 3:
             continue
-        options = corrector.suggest(terms[0], limit=1, maxdist=2, prefix=1)
-        if options and options[0] != terms[0]:
-            text = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", options[0], text)
+        option = reader.closest_word("body_exact", terms[0], maxdist=2, prefix=1)
+        if option and option != terms[0]:
+            text = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", option, text)
             changed = True
     return text if changed else None
 
 
 def get_document(doc_id: str, *, index_dir: str, query: str | None = None) -> Document:
     """One whole article, with the query's words marked when a query is given."""
-    searcher = _searcher(index_dir)
-    stored = searcher.document(id=doc_id)
-    if stored is None:
-        raise DocumentNotFoundError(doc_id)
-    matches = MatchSet(frozenset(), frozenset())
-    if query:
-        try:
-            plan = build_query(query)
-        except QueryError:
-            plan = None
-        if plan is not None:
-            q = Q.And([Q.Term("id", doc_id), plan.fallback or plan.query])
-            hits = searcher.search(q, limit=1, terms=True)
-            if len(hits):
-                matches = _matches(hits[0])
+    reader = open_reader(index_dir)
+    with reader.damage_guard():
+        docnum = reader.docnum_of(doc_id)
+        if docnum is None:
+            raise DocumentNotFoundError(doc_id)
+        stored = reader.stored(docnum)
+        matches = MatchSet(frozenset(), frozenset())
+        if query:
+            try:
+                plan = build_query(query)
+            except QueryError:
+                plan = None
+            if plan is not None:
+                # the same evaluator as a results page: the words marked are those of the
+                # query (or its fallback) when this article matches it
+                ran = plan.fallback or plan.query
+                if reader.evaluate(ran, scored=False).mask[docnum]:
+                    matches = query_matches(ran, reader)
     lang = stored.get("lang", "")
     body, title = stored.get("body", ""), stored.get("title", "")
     date = stored.get("date")
@@ -268,4 +196,5 @@ def get_document(doc_id: str, *, index_dir: str, query: str | None = None) -> Do
                     body_html=mark_paragraphs(body, matches, lang))
 
 
-__all__ = ["weighting", "run_search", "rank_documents", "get_document", "suggest"]
+__all__ = ["open_reader", "run_search", "rank_documents", "get_document", "suggest",
+           "query_matches", "offsets_suffice"]

@@ -6,16 +6,11 @@ import hashlib
 import os
 import time
 from collections import Counter
-from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-from whoosh import query as Q
-from whoosh.index import LockError
-
 from search.analysis import detect_language
-from search.errors import IndexLockedError
-from search.fastwrite import FastSegmentWriter
+from search.engine import WriteSession
 from search.model import Article, Skipped
 
 COMMIT_EVERY = 1000  # articles per commit in a long run: what a crash can lose at most
@@ -113,18 +108,15 @@ Progress = Callable[[Article | Skipped], None]
 class IndexSession:
     """One writer's changes to an index, committed every ``commit_every`` articles or
     ``commit_seconds``; duplicates are checked against the last commit plus this batch.
-    ``open_writer(ix)`` makes each batch's Whoosh writer (a full build shares it with a helper
-    process: search.parallel)."""
+    ``target`` is the engine's write session (search.engine.WriteSession)."""
 
-    def __init__(self, ix, report: IndexReport, *, commit_every: int | None = COMMIT_EVERY,
+    def __init__(self, target: WriteSession, report: IndexReport, *,
+                 commit_every: int | None = COMMIT_EVERY,
                  commit_seconds: float | None = COMMIT_SECONDS,
-                 on_commit: Callable[[], None] | None = None,
-                 open_writer: Callable = FastSegmentWriter) -> None:
-        self.ix, self.report, self.open_writer = ix, report, open_writer
+                 on_commit: Callable[[], None] | None = None) -> None:
+        self.target, self.report = target, report
         self.commit_every, self.commit_seconds = commit_every, commit_seconds
         self.on_commit = on_commit
-        self._searcher = ix.searcher()
-        self._writer = None
         self._started = 0.0
         self._seen: dict[str, str] = {}  # id -> content digest, of every article read so far
         self._reset_batch()
@@ -140,8 +132,7 @@ class IndexSession:
 
     def _committed(self, fieldname: str, text: str) -> Iterator[dict]:
         """Stored fields of committed, undeleted documents with ``text`` in ``fieldname``."""
-        for docnum in self._searcher.docs_for_query(Q.Term(fieldname, text)):
-            stored = self._searcher.stored_fields(docnum)
+        for stored in self.target.lookup(fieldname, text):
             if stored["id"] not in self._gone:
                 yield stored
 
@@ -155,8 +146,7 @@ class IndexSession:
         if mine.get(key, doc_id) != doc_id:
             return mine[key]
         if kind == "text":
-            terms = [t.decode("utf-8") for t in
-                     self._searcher.reader().expand_prefix("hash", key + "-")]
+            terms = self.target.words_with_prefix("hash", key + "-")
         else:
             terms = [key]
         for term in terms:
@@ -169,7 +159,7 @@ class IndexSession:
     def indexed_paths(self, under: str) -> list[str]:
         """Paths of indexed files inside the folder ``under`` (some may have only deleted docs)."""
         prefix = under.rstrip(os.sep) + os.sep
-        return [t.decode("utf-8") for t in self._searcher.reader().expand_prefix("path", prefix)]
+        return self.target.words_with_prefix("path", prefix)
 
     def ids_from(self, path: str) -> set[str]:
         """Ids of the committed articles read from ``path``."""
@@ -208,11 +198,12 @@ class IndexSession:
                                              f"article {item.id!r} not indexed: {reason}"))
             return
         doc = article_fields(item, digest)
+        self._start()
         if old is None:  # new, or deleted earlier in this batch (a file moved)
-            self._open().add_document(**doc)
+            self.target.add(doc)
             report.added += 1
         else:
-            self._open().update_document(**doc)
+            self.target.update(doc)
             report.updated += 1
         report.by_lang[item.lang] += 1
         self._batch[item.id] = item.path
@@ -228,7 +219,8 @@ class IndexSession:
         if self.indexed(doc_id) is None:
             return False
         self._seen.pop(doc_id, None)
-        self._open().delete_by_term("id", doc_id)
+        self._start()
+        self.target.delete("id", doc_id)
         self._gone.add(doc_id)
         self.report.removed += 1
         self._changed()
@@ -241,16 +233,9 @@ class IndexSession:
             self.commit()
         return sum(self.remove(doc_id) for p in paths for doc_id in sorted(self.ids_from(p)))
 
-    def _open(self):
-        if self._writer is None:
-            try:
-                self._writer = self.open_writer(self.ix)
-            except LockError:
-                raise IndexLockedError(str(self.ix.storage.folder),
-                                       "a Whoosh writer outside `search` (MAIN_WRITELOCK)",
-                                       0) from None
+    def _start(self) -> None:
+        if not self._changes:  # the batch's first change: its clock starts
             self._started = time.monotonic()
-        return self._writer
 
     def _changed(self) -> None:
         self._changes += 1
@@ -260,35 +245,21 @@ class IndexSession:
 
     def commit(self) -> None:
         """Make the batch durable and visible to readers."""
-        if self._writer is None:
+        if not self.target.commit():
             return
-        writer, self._writer = self._writer, None
-        try:
-            writer.commit()
-        except BaseException:
-            if not writer.is_closed:  # release Whoosh's lock: a watcher goes on after this
-                with suppress(Exception):
-                    writer.cancel()
-            raise
         self.report.commits += 1
-        # reopen, not refresh(): whoosh-reloaded's refresh fails on an empty index and keeps
-        # segments a merge removed
-        self._searcher.close()
-        self._searcher = self.ix.searcher()
         self._reset_batch()
         if self.on_commit:
             self.on_commit()
 
     def cancel(self) -> None:
         """Drop the uncommitted batch; the index stays as of the last commit."""
-        if self._writer is not None:
-            self._writer.cancel()
-            self._writer = None
+        self.target.cancel()
         self._reset_batch()
 
     def close(self) -> None:
-        """Release the searcher."""
-        self._searcher.close()
+        """Release what the engine's session holds."""
+        self.target.close()
 
 
 __all__ = ["IndexReport", "IndexSession", "Progress", "article_fields", "fingerprint",

@@ -7,8 +7,9 @@ segments never change) and a query tree is evaluated as array operations: a mask
 matching documents and their BM25 scores, the same numbers Whoosh computes. The total, the
 facets and the top k then come from the same arrays.
 
-Query nodes without an array form here (phrases, ranges, wildcards, the coordinated some-words
-fallback) are run by Whoosh's own matchers and joined in as arrays.
+Query nodes without an array form here (phrases with slop, ranges, wildcards, the coordinated
+some-words fallback) are run by Whoosh's own matchers and joined in as arrays; plain phrases
+are matched here from cached word positions.
 """
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ import os
 import threading
 import zlib
 from collections import OrderedDict
-from dataclasses import dataclass
 
 import numpy as np
 from whoosh import query as Q
@@ -24,6 +24,8 @@ from whoosh.compat import loads
 from whoosh.system import _INT_SIZE
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.util.numeric import byte_to_length
+
+from search.engine.base import Matches
 
 # a byte-encoded field length (what Whoosh stores per document) -> the length it stands for
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) or 0 for b in range(256)], dtype=np.float64)
@@ -222,14 +224,6 @@ def _lengths(reader, fieldname: str) -> np.ndarray:
     return _cached(("l", _segment_key(reader), fieldname), compute)[0]
 
 
-@dataclass
-class Matches:
-    """What a query matched: a mask over document numbers, and each document's score."""
-
-    mask: np.ndarray
-    scores: np.ndarray
-
-
 class Evaluator:
     """Evaluates queries over one searcher's documents (all its segments, deletions masked)."""
 
@@ -248,6 +242,7 @@ class Evaluator:
                 self.live[np.fromiter(deleted, dtype=np.int64) + offset] = False
         self._lengths: dict[str, np.ndarray] = {}
         self._codes: dict[str, tuple[np.ndarray, list[str]]] = {}
+        self._dates: tuple[np.ndarray, np.ndarray] | None = None
 
     # -- leaves ------------------------------------------------------------------------------
 
@@ -445,6 +440,35 @@ class Evaluator:
             docnums, scores = docnums[keep], scores[keep]
         order = np.lexsort((docnums, -scores))[:k]
         return [(int(docnums[i]), float(scores[i])) for i in order]
+
+    def top_by_date(self, found: Matches, k: int) -> list[tuple[int, float]]:
+        """The ``k`` newest (docnum, score): by the date column, undated last, ties by score,
+        then the lower docnum."""
+        docnums = np.flatnonzero(found.mask)
+        if not len(docnums) or k <= 0:
+            return []
+        dated, rank = self._date_ranks()
+        scores = found.scores[docnums] if found.scores is not None else np.zeros(len(docnums))
+        order = np.lexsort((docnums, -scores, -rank[docnums], ~dated[docnums]))[:k]
+        return [(int(docnums[i]), float(scores[i])) for i in order]
+
+    def _date_ranks(self) -> tuple[np.ndarray, np.ndarray]:
+        """Whether each document has a date, and its date's rank (later dates rank higher)."""
+        if self._dates is None:
+            dated = np.zeros(self.size, dtype=bool)
+            raw = np.zeros(self.size, dtype=np.uint64)
+            for reader, offset in self.leaves:
+                n = reader.doc_count_all()
+                if not reader.has_column("date"):
+                    continue
+                years = reader.column_reader("year")
+                column = reader.column_reader("date", translate=False)
+                dated[offset:offset + n] = [bool(years[d]) for d in range(n)]
+                raw[offset:offset + n] = np.fromiter((column[d] for d in range(n)),
+                                                     dtype=np.uint64, count=n)
+            _, rank = np.unique(raw, return_inverse=True)
+            self._dates = (dated, rank.astype(np.int64))
+        return self._dates
 
     def facet_counts(self, mask: np.ndarray, field: str) -> dict[str, int]:
         """How many of the masked documents have each value of ``field``."""
