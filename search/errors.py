@@ -113,7 +113,17 @@ class InvalidArticleError(SearchError):
         self.problems = problems
 
 
-def error_json(err: SearchError) -> dict:
+class ConfigError(SearchError):
+    """A setting's value (an environment variable) cannot be used."""
+
+    exit_code = 2
+
+
+def error_body(status: int, kind: str, message: str) -> dict:
     """The one JSON error shape of the CLI and the API."""
-    return {"error": {"status": err.http_status, "type": type(err).__name__,
-                      "message": err.message}}
+    return {"error": {"status": status, "type": kind, "message": message}}
+
+
+def error_json(err: SearchError) -> dict:
+    """A core error in the one JSON error shape."""
+    return error_body(err.http_status, type(err).__name__, err.message)

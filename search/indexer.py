@@ -11,6 +11,7 @@ from search.engine import get_engine
 from search.errors import IngestError, InvalidArticleError, NothingIndexedError
 from search.ingest import article_from_record, read_articles
 from search.model import Article, Skipped
+from search.settings import LOCK_TIMEOUT
 from search.writer import (COMMIT_EVERY, IndexReport, IndexSession, Progress, article_fields,
                            fingerprint)
 
@@ -20,7 +21,7 @@ RECORD_KEYS = ("id", "title", "body", "text", "content", "date", "published", "p
 
 
 @contextmanager
-def writing(index_dir: str, what: str, report: IndexReport, *, lock_timeout: float = 30.0,
+def writing(index_dir: str, what: str, report: IndexReport, *, lock_timeout: float = LOCK_TIMEOUT,
             create: bool = True, on_commit: Callable[[IndexReport], None] | None = None,
             **options) -> Iterator[IndexSession]:
     """A session on the live index under the write lock; commits at the end, or cancels.
@@ -45,7 +46,7 @@ def resolve_paths(paths: Iterable[str | os.PathLike]) -> list[str]:
 
 
 def build_index(sources: Iterable[str], index_dir: str, progress: Progress | None = None,
-                lock_timeout: float = 30.0) -> IndexReport:
+                lock_timeout: float = LOCK_TIMEOUT) -> IndexReport:
     """Index everything in ``sources`` into a new generation and swap it in atomically."""
     t0 = time.perf_counter()
     report = IndexReport(index_dir=str(index_dir))
@@ -66,7 +67,7 @@ def build_index(sources: Iterable[str], index_dir: str, progress: Progress | Non
 
 
 def add_articles(items: Iterable[Article | Skipped], index_dir: str,
-                 progress: Progress | None = None, lock_timeout: float = 30.0,
+                 progress: Progress | None = None, lock_timeout: float = LOCK_TIMEOUT,
                  commit_every: int | None = COMMIT_EVERY,
                  on_commit: Callable[[IndexReport], None] | None = None) -> IndexReport:
     """Add new articles, update changed ones (same id), skip unchanged ones and duplicates."""
@@ -81,7 +82,7 @@ def add_articles(items: Iterable[Article | Skipped], index_dir: str,
 
 
 def add_paths(paths: Iterable[str], index_dir: str, progress: Progress | None = None,
-              lock_timeout: float = 30.0, commit_every: int | None = COMMIT_EVERY,
+              lock_timeout: float = LOCK_TIMEOUT, commit_every: int | None = COMMIT_EVERY,
               on_commit: Callable[[IndexReport], None] | None = None) -> IndexReport:
     """Read files/folders (JSON Lines, JSON, text, HTML) and add their articles to the index."""
     return add_articles(read_articles(resolve_paths(paths), exclude=[index_dir]), index_dir, progress,
@@ -119,7 +120,7 @@ def read_records(records: object) -> list[Article]:
     return articles
 
 
-def add_records(records: object, index_dir: str, lock_timeout: float = 30.0) -> IndexReport:
+def add_records(records: object, index_dir: str, lock_timeout: float = LOCK_TIMEOUT) -> IndexReport:
     """Validate JSON articles (InvalidArticleError, nothing written) and add them, one commit."""
     articles = read_records(records)
     report = IndexReport()
@@ -130,7 +131,7 @@ def add_records(records: object, index_dir: str, lock_timeout: float = 30.0) -> 
     return report
 
 
-def remove_documents(ids: Iterable[str], index_dir: str, lock_timeout: float = 30.0) -> IndexReport:
+def remove_documents(ids: Iterable[str], index_dir: str, lock_timeout: float = LOCK_TIMEOUT) -> IndexReport:
     """Delete articles by id; ids not in the index are listed in ``report.missing``."""
     report = IndexReport()
     with writing(index_dir, "`search index remove`", report, lock_timeout=lock_timeout,
@@ -141,7 +142,7 @@ def remove_documents(ids: Iterable[str], index_dir: str, lock_timeout: float = 3
     return report
 
 
-def optimize_index(index_dir: str, lock_timeout: float = 30.0) -> dict:
+def optimize_index(index_dir: str, lock_timeout: float = LOCK_TIMEOUT) -> dict:
     """Merge all segments into one and drop deleted documents: faster searches, less disk."""
     return get_engine().optimize(index_dir, lock_timeout)
 

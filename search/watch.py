@@ -22,6 +22,7 @@ from watchdog.observers import Observer
 from search.analysis import detect_language
 from search.errors import IndexLockedError
 from search.indexer import IndexReport, resolve_paths
+from search.settings import LOCK_TIMEOUT
 from search.sync import apply_changes, list_files, sync_folder
 
 SETTLE_SECONDS = 0.5
@@ -129,7 +130,7 @@ def _signature(path: str) -> tuple | None:
 
 def watch_folder(folder: str, index_dir: str, *, on_batch: Callable[[IndexReport], None],
                  stop: threading.Event, settle: float = SETTLE_SECONDS,
-                 lock_timeout: float = 30.0, initial_sync: bool = True,
+                 lock_timeout: float = LOCK_TIMEOUT, initial_sync: bool = True,
                  on_wait: Callable[[IndexLockedError], None] | None = None) -> None:
     """Keep the index in step with ``folder`` until ``stop`` is set.
 

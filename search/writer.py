@@ -12,8 +12,9 @@ from typing import Callable, Iterator
 from search.analysis import detect_language
 from search.engine import WriteSession
 from search.model import Article, Skipped
+from search.settings import DEFAULTS
 
-COMMIT_EVERY = 1000  # articles per commit in a long run: what a crash can lose at most
+COMMIT_EVERY = DEFAULTS.commit_every  # articles per commit in a long run: what a crash can lose at most
 COMMIT_SECONDS = 5.0  # and how long readers wait, at most, to see progress
 
 

@@ -12,7 +12,8 @@ from markupsafe import Markup, escape
 
 import search
 from search.errors import (DocumentNotFoundError, IndexDamagedError, IndexMissingError,
-                           QueryError, SchemaVersionError, SearchError)
+                           QueryError, SchemaVersionError, SearchError, error_body)
+from search.settings import DEFAULT_INDEX
 from web.params import ParameterError, SearchParams, parse_params
 
 bp = Blueprint("web", __name__)
@@ -75,7 +76,7 @@ def render_search_error(err: SearchError):
     if isinstance(err, (IndexMissingError, SchemaVersionError, IndexDamagedError)):
         index_dir = _index_dir()
         hint = "search index build seeds/"
-        if index_dir != "index":
+        if index_dir != DEFAULT_INDEX:
             hint += f" --index {index_dir}"
         return render_template("error.html", status=status, kind=type(err).__name__,
                                message=err.message, hint=hint), status
@@ -166,8 +167,8 @@ def api_add_articles():
     auth = request.headers.get("Authorization", "")
     given = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
     if not hmac.compare_digest(given.encode("utf-8"), token.encode("utf-8")):
-        body = {"error": {"status": 401, "type": "Unauthorized",
-                          "message": "A valid admin token is needed: Authorization: Bearer TOKEN."}}
+        body = error_body(401, "Unauthorized",
+                          "A valid admin token is needed: Authorization: Bearer TOKEN.")
         return body, 401, {"WWW-Authenticate": "Bearer"}
     request.max_content_length = current_app.config["INTAKE_MAX_BYTES"]
     try:

@@ -111,6 +111,9 @@ class WriteSession(Protocol):
 class Engine(Protocol):
     """An index backend: open readers and write sessions on an index, and describe it."""
 
+    def configure(self, settings: Any) -> None:
+        """Apply the settings the engine uses (search.settings.Settings): cache sizes…"""
+
     def reader(self, index_dir: PathLike) -> Reader:
         """A reader on the live index, reused while the index is unchanged."""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 
 from search.engine.base import PathLike
-from search.engine.whoosh_backend import store
+from search.engine.whoosh_backend import matching, store
 from search.engine.whoosh_backend.fastwrite import FastSegmentWriter
 from search.engine.whoosh_backend.reader import WhooshReader, count_values, open_reader
 from search.engine.whoosh_backend.session import WhooshWriteSession, writing
@@ -21,6 +21,10 @@ class WhooshEngine:
     """The seam's Engine on Whoosh indexes in local generation folders."""
 
     name = "whoosh"
+
+    def configure(self, settings) -> None:
+        """Apply the engine's settings (the posting cache's size)."""
+        matching.configure_cache(settings.postings_cache_mb)
 
     def reader(self, index_dir: PathLike) -> WhooshReader:
         return open_reader(index_dir)

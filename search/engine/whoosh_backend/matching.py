@@ -13,7 +13,6 @@ are matched here from cached word positions.
 """
 from __future__ import annotations
 
-import os
 import threading
 import zlib
 from collections import OrderedDict
@@ -33,8 +32,9 @@ NOT_SCORE = 1.0  # what Whoosh's InverseMatcher adds for a NOT clause inside an 
 # Decoded posting lists kept per process. An LRU smaller than the working set of a query mix
 # misses on nearly every lookup: on the 4x news corpus (194k articles) 96 MB gave a phrase p95
 # of 137 ms, 256 MB 12.7 ms; the full corpus (48k) fills 67 MB with the 600 benchmark
-# queries. Memory is only used as lists are read.
-CACHE_MB = float(os.environ.get("SEARCH_POSTINGS_CACHE_MB", "256"))
+# queries. Memory is only used as lists are read. Set by configure_cache (the setting
+# postings_cache_mb, env SEARCH_POSTINGS_CACHE_MB, read at the edges).
+CACHE_MB = 256.0
 # no postings: docnums, weights, block index, inlined values
 _EMPTY = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32),
           np.zeros((0, 4), dtype=np.int64), None)
@@ -72,6 +72,12 @@ class _LRU:
 
 
 _CACHE = _LRU(int(CACHE_MB * 1024 * 1024))
+
+
+def configure_cache(megabytes: float) -> None:
+    """Resize the posting cache (lists beyond the new budget are dropped as new ones come)."""
+    with _CACHE._lock:
+        _CACHE.max_bytes = int(megabytes * 1024 * 1024)
 
 
 def _cached(key, compute, nbytes: int | None = None):
