@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Iterable
 
 import numpy as np
 from whoosh import query as Q
@@ -11,9 +10,9 @@ from whoosh import query as Q
 from search.analysis import analyze_word
 from search.engine import Matches, Reader, get_engine
 from search.errors import DocumentNotFoundError, QueryError
-from search.highlight import MatchSet, make_snippet, mark_paragraphs, mark_text
+from search.highlight import Highlighter, MatchSet, offsets_suffice
 from search.model import Document, Hit, SearchPage
-from search.query import (FACETS, FIELD_BOOSTS, MAX_RESULT_WINDOW, SORTS, Plan, build_query,
+from search.query import (FACETS, MAX_RESULT_WINDOW, SORTS, Plan, build_query,
                           clean_text)
 
 SUGGEST_SECONDS = 0.3  # time "did you mean" may spend looking for words close to the query's
@@ -24,56 +23,22 @@ def open_reader(index_dir: str) -> Reader:
     return get_engine().reader(index_dir)
 
 
-def _match_set(pairs: Iterable[tuple[str, str]]) -> MatchSet:
-    stems, exact = set(), set()
-    for fieldname, text in pairs:
-        if fieldname not in FIELD_BOOSTS:
-            continue  # dates, languages: not words of the text
-        (exact if fieldname.endswith("_exact") else stems).add(text)
-    return MatchSet(frozenset(stems), frozenset(exact))
-
-
 def query_matches(q: Q.Query, reader: Reader) -> MatchSet:
-    """The index terms a query looks for, excluded words left out: what a page highlights.
-
-    Computed once per query, not per hit: the words a shown article has are marked, the
-    others are simply not found in it.
-    """
-    return _match_set(reader.query_terms(q))
+    """The index terms a query looks for, excluded words left out: what a page highlights."""
+    return Highlighter(reader, q).matches
 
 
-def _hit(reader: Reader, docnum: int, score: float, matches: MatchSet | None,
-         from_index: bool) -> Hit:
-    """One result: stored fields, the title marked and a snippet of the body.
-
-    The marks come from the character offsets in the index when the query's words are all
-    stems there (``from_index``), else from analysing the stored text again.
-    """
+def _hit(reader: Reader, docnum: int, score: float, marks: Highlighter) -> Hit:
+    """One result: stored fields, the title marked and a snippet of the body."""
     stored = reader.stored(docnum)
     lang = stored.get("lang", "")
     title, body = stored.get("title", ""), stored.get("body", "")
-    if from_index:
-        title_spans = reader.char_spans(docnum, "title", matches.stems)
-        body_spans = reader.char_spans(docnum, "body", matches.stems)
-    else:
-        title_spans = matches.spans(title, lang) if matches else []
-        body_spans = None
     date = stored.get("date")
-    return Hit(id=stored["id"], title=title,
-               snippet=make_snippet(body, matches, lang, spans=body_spans),
+    return Hit(id=stored["id"], title=title, snippet=marks.snippet(docnum, body, lang),
                lang=lang, date=date.isoformat() if date else None,
                source=stored.get("source") or "", url=stored.get("url") or "",
-               score=round(float(score), 4),
-               title_html=mark_text(title, title_spans),
+               score=round(float(score), 4), title_html=marks.title_html(docnum, title, lang),
                path=stored.get("path") or "")
-
-
-def offsets_suffice(matches: MatchSet) -> bool:
-    """Whether the stems' offsets mark every word the query matched: each exact form (from a
-    wildcard, say) has its stem among the stems, so no word is matched only by its form."""
-    stems_of_exact = (analyze_word(e) for e in matches.exact)
-    return bool(matches.stems) and all(t is not None and t[1] in matches.stems
-                                       for t in stems_of_exact)
 
 
 def _facets(reader: Reader, mask: np.ndarray) -> dict[str, dict[str, int]]:
@@ -125,9 +90,8 @@ def run_search(query: str, *, index_dir: str, page: int = 1, size: int = 10,
         total = int(np.count_nonzero(found.mask))
         top = reader.top_by_date if sort == "date" else reader.top
         shown = top(found, page * size)[(page - 1) * size:]
-        matches = query_matches(ran, reader) if shown else None
-        from_index = bool(matches) and offsets_suffice(matches)
-        hits = [_hit(reader, docnum, score, matches, from_index) for docnum, score in shown]
+        marks = Highlighter(reader, ran) if shown else None
+        hits = [_hit(reader, docnum, score, marks) for docnum, score in shown]
         facets = _facets(reader, found.mask)
     suggestion = suggest(plan, reader) if total < 3 or fallback else None
     return SearchPage(query=plan.text, total=total, page=page, size=size,
@@ -165,15 +129,17 @@ def suggest(plan: Plan, reader: Reader) -> str | None:
     return text if changed else None
 
 
-def get_document(doc_id: str, *, index_dir: str, query: str | None = None) -> Document:
-    """One whole article, with the query's words marked when a query is given."""
+def get_document(doc_id: str, *, index_dir: str, query: str | None = None,
+                 lines: bool = False) -> Document:
+    """One whole article, with the query's words marked when a query is given; with ``lines``
+    each line of the body is a paragraph (the article page), else a <br> (the API)."""
     reader = open_reader(index_dir)
     with reader.damage_guard():
         docnum = reader.docnum_of(doc_id)
         if docnum is None:
             raise DocumentNotFoundError(doc_id)
         stored = reader.stored(docnum)
-        matches = MatchSet(frozenset(), frozenset())
+        matched = None
         if query:
             try:
                 plan = build_query(query)
@@ -184,17 +150,19 @@ def get_document(doc_id: str, *, index_dir: str, query: str | None = None) -> Do
                 # query (or its fallback) when this article matches it
                 ran = plan.fallback or plan.query
                 if reader.evaluate(ran, scored=False).mask[docnum]:
-                    matches = query_matches(ran, reader)
-    lang = stored.get("lang", "")
-    body, title = stored.get("body", ""), stored.get("title", "")
+                    matched = ran
+        lang = stored.get("lang", "")
+        body, title = stored.get("body", ""), stored.get("title", "")
+        marks = Highlighter(reader, matched)
+        title_html = marks.title_html(docnum, title, lang)
+        body_html = marks.paragraphs(docnum, body, lang, lines=lines)
     date = stored.get("date")
     return Document(id=doc_id, title=title, body=body, lang=lang,
                     date=date.isoformat() if date else None,
                     source=stored.get("source") or "", url=stored.get("url") or "",
                     path=stored.get("path") or "",
-                    title_html=mark_text(title, matches.spans(title, lang)),
-                    body_html=mark_paragraphs(body, matches, lang))
+                    title_html=title_html, body_html=body_html)
 
 
 __all__ = ["open_reader", "run_search", "rank_documents", "get_document", "suggest",
-           "query_matches", "offsets_suffice"]
+           "query_matches", "offsets_suffice"]  # offsets_suffice: search.highlight's

@@ -65,8 +65,8 @@ def index():
 def document(doc_id: str):
     """One whole article, with the query's words highlighted."""
     q = _raw_query() or None
-    doc = _get_document(doc_id, q)
-    body = _line_paragraphs(doc.body_html) if doc.body_html else _paragraphs(doc.body)
+    doc = _get_document(doc_id, q, lines=True)  # each line of a scraped article a paragraph
+    body = Markup(doc.body_html) if doc.body_html else _paragraphs(doc.body)
     return render_template("doc.html", doc=doc, q=q or "", body=body)
 
 
@@ -119,23 +119,14 @@ def _paragraphs(text: str) -> Markup:
     return Markup("\n").join(Markup("<p>%s</p>") % p for p in paragraphs)
 
 
-def _line_paragraphs(body_html: str) -> Markup:
-    """The core's <p> paragraphs, each line break made a paragraph too (scraped articles break
-    paragraphs with single newlines), unless a <mark> spans the break."""
-    parts = body_html.split("<br>")
-    if any(part.count("<mark>") != part.count("</mark>") for part in parts):
-        return Markup(body_html)
-    return Markup("</p>\n<p>".join(parts))
-
-
-def _get_document(doc_id: str, q: str | None) -> search.Document:
+def _get_document(doc_id: str, q: str | None, lines: bool = False) -> search.Document:
     if len(doc_id) > MAX_ID_LENGTH:
         raise DocumentNotFoundError(doc_id[:40] + "…")
     try:
-        return search.get_document(doc_id, index_dir=_index_dir(), query=q)
+        return search.get_document(doc_id, index_dir=_index_dir(), query=q, lines=lines)
     except QueryError:
         # A query that cannot be parsed still lets the article be read, unhighlighted.
-        return search.get_document(doc_id, index_dir=_index_dir())
+        return search.get_document(doc_id, index_dir=_index_dir(), lines=lines)
 
 
 # --- JSON API ---------------------------------------------------------------------------------

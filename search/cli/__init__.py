@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import html
 import json
-import re
 import sys
 
 import click
@@ -12,19 +11,15 @@ import search
 from search.cli.common import INDEX_OPTION, handle_errors
 from search.cli.index import index
 from search.errors import SearchError
+from search.highlight import render_marks
 from search.query import SORTS
 from search.settings import apply_settings, load_settings
 
-_MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
-_TAG = re.compile(r"<[^>]+>")
-
-
 def render_html(fragment: str, color: bool) -> str:
-    """Snippet HTML for a terminal: <mark> as bold yellow (or [brackets]), tags dropped."""
-    def mark(m: re.Match) -> str:
-        inner = m.group(1)
+    """Snippet HTML for a terminal: marks as bold yellow (or [brackets]), tags dropped."""
+    def mark(inner: str) -> str:
         return click.style(inner, fg="yellow", bold=True) if color else f"[{inner}]"
-    return html.unescape(_TAG.sub("", _MARK.sub(mark, fragment)))
+    return render_marks(fragment, mark)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
