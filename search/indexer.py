@@ -8,16 +8,14 @@ from contextlib import contextmanager
 from typing import Callable, Iterable, Iterator
 
 from search.engine import get_engine
-from search.errors import IngestError, InvalidArticleError, NothingIndexedError
-from search.ingest import article_from_record, read_articles
+from search.errors import NothingIndexedError
+from search.ingest import read_articles
+from search.ingest.record import read_records
 from search.model import Article, Skipped
 from search.settings import LOCK_TIMEOUT
 from search.writer import (COMMIT_EVERY, IndexReport, IndexSession, Progress, article_fields,
                            fingerprint)
 
-MAX_RECORDS = 1000  # articles per add_records call (the HTTP intake)
-RECORD_KEYS = ("id", "title", "body", "text", "content", "date", "published", "published_at",
-               "source", "url", "lang")
 
 
 @contextmanager
@@ -87,37 +85,6 @@ def add_paths(paths: Iterable[str], index_dir: str, progress: Progress | None = 
     """Read files/folders (JSON Lines, JSON, text, HTML) and add their articles to the index."""
     return add_articles(read_articles(resolve_paths(paths), exclude=[index_dir]), index_dir, progress,
                         lock_timeout, commit_every, on_commit)
-
-
-def read_records(records: object) -> list[Article]:
-    """Articles from JSON records sent to the index (one object or a list of them).
-
-    Raises InvalidArticleError listing every problem, so a client can fix them all at once.
-    """
-    if isinstance(records, dict):
-        records = [records]
-    if not isinstance(records, list):
-        raise InvalidArticleError(["expected a JSON object or a list of objects"])
-    if not records:
-        raise InvalidArticleError(["the list holds no article"])
-    if len(records) > MAX_RECORDS:
-        raise InvalidArticleError([f"{len(records)} articles in one request; "
-                                   f"the limit is {MAX_RECORDS}"])
-    articles, problems = [], []
-    for number, record in enumerate(records, 1):
-        where = f"article {number}" if len(records) > 1 else "the article"
-        unknown = sorted(set(record) - set(RECORD_KEYS)) if isinstance(record, dict) else []
-        if unknown:
-            problems.append(f"{where}: unknown field {unknown[0]!r} (fields: id, title, body, "
-                            f"date, source, url, lang)")
-            continue
-        try:
-            articles.append(article_from_record(record))
-        except IngestError as error:
-            problems.append(f"{where}: {error.message}")
-    if problems:
-        raise InvalidArticleError(problems)
-    return articles
 
 
 def add_records(records: object, index_dir: str, lock_timeout: float = LOCK_TIMEOUT) -> IndexReport:

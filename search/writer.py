@@ -58,13 +58,36 @@ def _skip_json(skipped: Skipped) -> dict:
             "reason": skipped.reason}
 
 
-def fingerprint(article: Article) -> str:
-    """``<text>-<record>-<file>`` digests: the text finds the same story under another id; the
-    whole finds an unchanged article (same text, metadata and file)."""
+@dataclass(frozen=True)
+class Fingerprint:
+    """Digests of an article: its text finds the same story under another id; text, record
+    and file together find an unchanged article (same text, metadata and file)."""
+
+    text: str  # 16 hex digits of the title and body, spaces and case folded
+    record: str  # 16 hex digits of every indexed field
+    file: str  # 8 hex digits of the path it was read from
+
+    @property
+    def content(self) -> tuple[str, str]:
+        """What the article says, wherever it was read from."""
+        return self.text, self.record
+
+    def stored(self) -> str:
+        """The form kept in the index's ``hash`` field (schema 2: ``text-record-file``)."""
+        return f"{self.text}-{self.record}-{self.file}"
+
+    @staticmethod
+    def stored_prefix(text: str) -> str:
+        """The start of every stored fingerprint with this text digest."""
+        return text + "-"
+
+
+def fingerprint(article: Article) -> Fingerprint:
+    """The article's fingerprint."""
     text = " ".join(f"{article.title} {article.body}".split()).casefold()
     record = "\x1f".join([article.title, article.body, article.source, article.url,
                           article.lang, article.date.isoformat() if article.date else ""])
-    return f"{_sha1(text)[:16]}-{_sha1(record)[:16]}-{_sha1(article.path)[:8]}"
+    return Fingerprint(_sha1(text)[:16], _sha1(record)[:16], _sha1(article.path)[:8])
 
 
 def _sha1(text: str) -> str:
@@ -80,7 +103,7 @@ def _utf8(text: str) -> str:
         return text.encode("utf-8", "replace").decode("utf-8")
 
 
-def article_fields(article: Article, digest: str = "") -> dict:
+def article_fields(article: Article, digest: Fingerprint | None = None) -> dict:
     """The Whoosh document of an article (language detected here when not given)."""
     title, body = _utf8(article.title), _utf8(article.body)
     lang = article.lang or detect_language(title + "\n" + body)
@@ -95,7 +118,7 @@ def article_fields(article: Article, digest: str = "") -> dict:
         "source": _utf8(article.source) or None,
         "url": _utf8(article.url) or None,
         "path": article.path or None,
-        "hash": digest or fingerprint(article),
+        "hash": (digest or fingerprint(article)).stored(),
     }
     if article.date is not None:
         doc["date"] = article.date
@@ -119,7 +142,7 @@ class IndexSession:
         self.commit_every, self.commit_seconds = commit_every, commit_seconds
         self.on_commit = on_commit
         self._started = 0.0
-        self._seen: dict[str, str] = {}  # id -> content digest, of every article read so far
+        self._seen: dict[str, tuple[str, str]] = {}  # id -> content, of every article read
         self._reset_batch()
 
     def _reset_batch(self) -> None:
@@ -147,7 +170,7 @@ class IndexSession:
         if mine.get(key, doc_id) != doc_id:
             return mine[key]
         if kind == "text":
-            terms = self.target.words_with_prefix("hash", key + "-")
+            terms = self.target.words_with_prefix("hash", Fingerprint.stored_prefix(key))
         else:
             terms = [key]
         for term in terms:
@@ -178,7 +201,7 @@ class IndexSession:
             report.skipped.append(Skipped(item.path, "the file name is not valid UTF-8; rename it"))
             return
         digest = fingerprint(item)
-        content = digest.rsplit("-", 1)[0]
+        content = digest.content
         if self._seen.get(item.id) == content:  # read already in this run, from another file:
             report.unchanged += 1               # the first file keeps it (no ping-pong)
             return
@@ -186,10 +209,10 @@ class IndexSession:
         if item.id in self._batch:  # changed within one run: commit the first version
             self.commit()
         old = self.indexed(item.id)
-        if old is not None and old.get("hash") == digest:
+        if old is not None and old.get("hash") == digest.stored():
             report.unchanged += 1
             return
-        text, url = digest.split("-")[0], item.url.strip().lower()
+        text, url = digest.text, item.url.strip().lower()
         twin = self._owner("text", text, item.id)
         reason = f"same text as article {twin!r}" if twin else None
         if not twin and url and (twin := self._owner("url", url, item.id)):
@@ -263,5 +286,5 @@ class IndexSession:
         self.target.close()
 
 
-__all__ = ["IndexReport", "IndexSession", "Progress", "article_fields", "fingerprint",
-           "COMMIT_EVERY", "COMMIT_SECONDS"]
+__all__ = ["Fingerprint", "IndexReport", "IndexSession", "Progress", "article_fields",
+           "fingerprint", "COMMIT_EVERY", "COMMIT_SECONDS"]

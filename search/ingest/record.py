@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from search.errors import IngestError
+from search.errors import IngestError, InvalidArticleError
 from search.ingest.boilerplate import strip_boilerplate
 from search.ingest.encoding import decode_bytes, looks_binary
 from search.ingest.fields import (
@@ -18,6 +18,8 @@ from search.model import Article, Skipped
 MAX_LINE_BYTES = 10 * 1024 * 1024
 BODY_KEYS = ("body", "text", "content")
 DATE_KEYS = ("date", "published", "published_at")
+RECORD_KEYS = ("id", "title", *BODY_KEYS, *DATE_KEYS, "source", "url", "lang")
+MAX_RECORDS = 1000  # articles per read_records call (the HTTP intake)
 _WIDE_MARKS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
@@ -48,6 +50,37 @@ def article_from_record(record: object, path: str = "") -> Article:
         id=article_id, title=title or derive_title(body), body=body,
         date=parse_date(date_value), source=source, url=url, lang=lang, path=path,
     )
+
+
+def read_records(records: object) -> list[Article]:
+    """Articles from JSON records sent to the index (one object or a list of them).
+
+    Raises InvalidArticleError listing every problem, so a client can fix them all at once.
+    """
+    if isinstance(records, dict):
+        records = [records]
+    if not isinstance(records, list):
+        raise InvalidArticleError(["expected a JSON object or a list of objects"])
+    if not records:
+        raise InvalidArticleError(["the list holds no article"])
+    if len(records) > MAX_RECORDS:
+        raise InvalidArticleError([f"{len(records)} articles in one request; "
+                                   f"the limit is {MAX_RECORDS}"])
+    articles, problems = [], []
+    for number, record in enumerate(records, 1):
+        where = f"article {number}" if len(records) > 1 else "the article"
+        unknown = sorted(set(record) - set(RECORD_KEYS)) if isinstance(record, dict) else []
+        if unknown:
+            problems.append(f"{where}: unknown field {unknown[0]!r} (fields: id, title, body, "
+                            f"date, source, url, lang)")
+            continue
+        try:
+            articles.append(article_from_record(record))
+        except IngestError as error:
+            problems.append(f"{where}: {error.message}")
+    if problems:
+        raise InvalidArticleError(problems)
+    return articles
 
 
 def read_json(text: str, path: str) -> Iterator[Article | Skipped]:
