@@ -83,6 +83,24 @@ def test_only_the_engine_touches_whoosh_private_attributes(name):
     assert not swapped, f"{name} swaps an object's class (line {swapped}): engine business"
 
 
+@pytest.mark.parametrize("name", sorted(_outside_engine()))
+def test_above_the_seam_only_the_interface_is_imported(name):
+    """A second backend is picked in search/engine/__init__.py: nothing above names one."""
+    bad = sorted(i for i in _imports(MODULES[name])
+                 if _within(i, ENGINE) and i not in (ENGINE, f"{ENGINE}.base")
+                 and not (i.startswith(ENGINE + ".") and i.count(".") == 2
+                          and i.rsplit(".", 1)[1] in _engine_api()))
+    assert not bad, f"{name} imports {bad}: use search.engine's interface"
+
+
+def _engine_api() -> set[str]:
+    """The names search/engine/__init__.py exports."""
+    for node in MODULES[ENGINE].body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "__all__":
+            return set(ast.literal_eval(node.value))
+    return set()
+
+
 @pytest.mark.parametrize("name", sorted(n for n in MODULES if _within(n, "search")))
 def test_the_core_never_imports_the_web(name):
     bad = sorted(i for i in _imports(MODULES[name])

@@ -1,6 +1,7 @@
-"""Array evaluation (search.engine.whoosh_backend.matching) against Whoosh's own matchers, on a real index with
-several segments and deleted documents: the same documents, the same scores, the same order,
-and highlights from the index's character offsets equal to those from re-analysing the text."""
+"""Array evaluation (search.engine.whoosh_backend.matching) against Whoosh's own matchers, on
+a real index with several segments and deleted documents: the same documents, the same
+scores, the same order, and highlights from the index's character offsets equal to those from
+re-analysing the text; pages by date in the order of Whoosh's sorted collector."""
 from __future__ import annotations
 
 import random

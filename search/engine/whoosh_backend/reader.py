@@ -99,10 +99,6 @@ class WhooshReader:
     def count_values(self, field: str) -> dict[str, int]:
         return count_values(self.searcher.reader(), field)
 
-    def segment_count(self) -> int:
-        """Segments of the generation (with documents or not)."""
-        return len(self.searcher.reader().leaf_readers())
-
 
 def count_values(reader, fieldname: str) -> dict[str, int]:
     """Live documents per value, most first; segment by segment, because Whoosh's column
