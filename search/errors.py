@@ -2,6 +2,11 @@
 from __future__ import annotations
 
 
+def cut_text(text: str, limit: int = 40) -> str:
+    """A piece of user input short enough to quote in a message."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 class SearchError(Exception):
     """Base class of every error the core raises on purpose."""
 
@@ -124,7 +129,18 @@ class InvalidArticleError(SearchError):
         self.problems = problems
 
 
+class ConfigError(SearchError):
+    """A setting's value (an environment variable) cannot be used."""
+
+    exit_code = 2
+
+
+def error_body(status: int, kind: str, message: str) -> dict:
+    """The one JSON error shape of the CLI and the API."""
+    return {"error": {"status": status, "type": kind, "message": message}}
+
+
 def error_json(err: SearchError, public: bool = False) -> dict:
-    """The one JSON error shape of the CLI and the API (``public``: for a web client)."""
-    return {"error": {"status": err.http_status, "type": type(err).__name__,
-                      "message": err.public_message if public else err.message}}
+    """A core error in the one JSON error shape (``public``: for a web client, no paths)."""
+    return error_body(err.http_status, type(err).__name__,
+                      err.public_message if public else err.message)

@@ -12,6 +12,7 @@ from search.indexer import (COMMIT_EVERY, IndexReport, IndexSession, Progress, r
 from search.ingest import read_file
 from search.ingest.walk import admission, walk_files
 from search.model import Skipped
+from search.settings import LOCK_TIMEOUT
 
 
 def list_files(top: str, exclude: Iterable[str] = (), root: str | None = None) -> list[str]:
@@ -52,7 +53,7 @@ def index_file(session: IndexSession, path: str, progress: Progress | None = Non
 
 
 def sync_folder(folder: str, index_dir: str, progress: Progress | None = None,
-                lock_timeout: float = 30.0, commit_every: int | None = COMMIT_EVERY,
+                lock_timeout: float = LOCK_TIMEOUT, commit_every: int | None = COMMIT_EVERY,
                 on_commit: Callable[[IndexReport], None] | None = None,
                 stop: threading.Event | None = None) -> IndexReport:
     """Add new files of ``folder``, re-index changed ones, remove articles of files that are gone.
@@ -83,7 +84,7 @@ def sync_folder(folder: str, index_dir: str, progress: Progress | None = None,
 
 
 def apply_changes(index_dir: str, changed: Iterable[str], removed: Iterable[str],
-                  lock_timeout: float = 30.0, stop: threading.Event | None = None,
+                  lock_timeout: float = LOCK_TIMEOUT, stop: threading.Event | None = None,
                   root: str | None = None) -> IndexReport:
     """Drop the articles of removed files or folders, then (re)index changed files (those the
     source walk admits under ``root``, when given)."""

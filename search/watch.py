@@ -24,6 +24,7 @@ from search.errors import IndexLockedError
 from search.indexer import IndexReport, resolve_paths
 from search.ingest.walk import IGNORED, admission, walk_files
 from search.sync import apply_changes, sync_folder
+from search.settings import LOCK_TIMEOUT
 
 SETTLE_SECONDS = 0.5
 STALLED_SECONDS = 30.0  # a writer that keeps a file open and silent this long is done
@@ -128,7 +129,7 @@ def _signature(path: str) -> tuple | None:
 
 def watch_folder(folder: str, index_dir: str, *, on_batch: Callable[[IndexReport], None],
                  stop: threading.Event, settle: float = SETTLE_SECONDS,
-                 lock_timeout: float = 30.0, initial_sync: bool = True,
+                 lock_timeout: float = LOCK_TIMEOUT, initial_sync: bool = True,
                  on_wait: Callable[[IndexLockedError], None] | None = None) -> None:
     """Keep the index in step with ``folder`` until ``stop`` is set.
 

@@ -12,7 +12,7 @@ import pytest
 
 import search
 from conftest import run_cli
-from search import store
+from search.engine.whoosh_backend import store
 from search.sync import sync_folder
 from search.watch import watch_folder
 from web import create_app
@@ -263,16 +263,15 @@ def common_index(tmp_path_factory) -> str:
 @pytest.mark.parametrize("sort", ["relevance", "date"])
 def test_long_common_query_is_bounded(common_index, monkeypatch, sort):
     import time
-    from search import matching
+    from search.engine.whoosh_backend import matching
     from search.budget import MAX_FALLBACK_WORDS, bound_fallback, fallback_words
     from search.query import MAX_QUERY_CHARS, build_query
-    from search.searcher import _searcher
+    from search.searcher import open_reader
     text = " ".join(COMMON)
     assert len(text) <= MAX_QUERY_CHARS and len(set(COMMON)) == 150
     plan = build_query(text)
     assert fallback_words(plan.fallback) > 100  # what the query asks for…
-    searcher = _searcher(common_index)
-    bounded = bound_fallback(plan.fallback, searcher.doc_frequency)
+    bounded = bound_fallback(plan.fallback, open_reader(common_index).doc_frequency)
     assert fallback_words(bounded) == MAX_FALLBACK_WORDS  # …and what runs
     walked = []  # Whoosh's matchers walk one document at a time in Python: not here
     original = matching.Evaluator._whoosh

@@ -17,7 +17,7 @@ import pytest
 
 import search
 from conftest import ROOT, SEEDS, run_cli
-from search import store
+from search.engine.whoosh_backend import store
 from search.errors import IndexLockedError, InvalidArticleError
 from search.ingest.fields import file_article_id
 from search.schema import SCHEMA_VERSION
@@ -230,7 +230,7 @@ def test_add_records_adds_and_skips_duplicates(tmp_path):
 
 HOLDER = """
 import sys, time
-from search import store
+from search.engine.whoosh_backend import store
 with store.write_lock(sys.argv[1], what="`lock holder of the test`"):
     print("locked", flush=True)
     time.sleep(float(sys.argv[2]))

@@ -1,13 +1,13 @@
 """The web front end: a thin Flask shell over `search` (HTML pages and a JSON API)."""
 from __future__ import annotations
 
-import os
 from typing import Any, Mapping
 
 from flask import Flask, abort, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from search.errors import SearchError, error_json
+from search.errors import SearchError, error_body, error_json
+from search.settings import Settings, apply_settings, load_settings
 from web.host import check_host, relative_location
 
 __all__ = ["create_app"]
@@ -26,23 +26,25 @@ SECURITY_HEADERS = {
 }
 
 
-def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the Flask app; `config` overrides the defaults (SEARCH_INDEX, MAX_QUERY_LENGTH…)."""
+def create_app(config: Mapping[str, Any] | None = None,
+               settings: Settings | None = None) -> Flask:
+    """Build the Flask app from the settings (read from the environment when not given);
+    `config` overrides the resulting Flask config (SEARCH_INDEX, MAX_QUERY_LENGTH…)."""
+    settings = settings or load_settings()
+    apply_settings(settings)
     app = Flask(__name__)
     app.config.from_mapping(
-        SEARCH_INDEX=os.environ.get("SEARCH_INDEX") or "index",
-        MAX_QUERY_LENGTH=1000,
-        MAX_PAGE=1000,
-        MAX_RESULT_WINDOW=10_000,  # page * size, as the core allows
+        SEARCH_INDEX=settings.index_dir,
+        MAX_QUERY_LENGTH=settings.max_query_chars,
+        MAX_PAGE=settings.max_page,
+        MAX_RESULT_WINDOW=settings.max_result_window,  # page * size, as the core allows
         # Only the intake (POST /api/articles) takes a body, up to INTAKE_MAX_BYTES; any other
         # body beyond a few KB is refused (413).
         MAX_CONTENT_LENGTH=16 * 1024,
-        SEARCH_ADMIN_TOKEN=os.environ.get("SEARCH_ADMIN_TOKEN") or None,
-        # where the server is reached from outside ("https://news.example.org"): absolute
-        # addresses in /opensearch.xml; without it they are relative (never the client's Host)
-        SEARCH_BASE_URL=os.environ.get("SEARCH_BASE_URL") or None,
-        INTAKE_MAX_BYTES=5 * 1024 * 1024,
-        INTAKE_LOCK_SECONDS=5.0,
+        SEARCH_ADMIN_TOKEN=settings.admin_token or None,
+        SEARCH_BASE_URL=settings.base_url or None,
+        INTAKE_MAX_BYTES=settings.intake_max_bytes,
+        INTAKE_LOCK_SECONDS=settings.intake_lock_seconds,
         DEBUG=False,
         PROPAGATE_EXCEPTIONS=False,
     )
@@ -90,7 +92,7 @@ def _wants_json() -> bool:
 
 def _error_response(status: int, kind: str, message: str, hint: str | None = None):
     if _wants_json():
-        return {"error": {"status": status, "type": kind, "message": message}}, status
+        return error_body(status, kind, message), status
     return render_template("error.html", status=status, kind=kind, message=message,
                            hint=hint), status
 

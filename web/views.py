@@ -12,7 +12,8 @@ from markupsafe import Markup, escape
 
 import search
 from search.errors import (DocumentNotFoundError, IndexDamagedError, IndexMissingError,
-                           QueryError, SchemaVersionError, SearchError)
+                           QueryError, SchemaVersionError, SearchError, error_body)
+from search.settings import DEFAULT_INDEX
 from web.params import ParameterError, SearchParams, parse_params
 
 bp = Blueprint("web", __name__)
@@ -64,8 +65,8 @@ def index():
 def document(doc_id: str):
     """One whole article, with the query's words highlighted."""
     q = _raw_query() or None
-    doc = _get_document(doc_id, q)
-    body = _line_paragraphs(doc.body_html) if doc.body_html else _paragraphs(doc.body)
+    doc = _get_document(doc_id, q, lines=True)  # each line of a scraped article a paragraph
+    body = Markup(doc.body_html) if doc.body_html else _paragraphs(doc.body)
     return render_template("doc.html", doc=doc, q=q or "", body=body)
 
 
@@ -74,7 +75,7 @@ def render_search_error(err: SearchError):
     status = err.http_status
     if isinstance(err, (IndexMissingError, SchemaVersionError, IndexDamagedError)):
         hint = "search index build seeds/"
-        if _index_dir() != "index":  # the folder itself is the operator's business
+        if _index_dir() != DEFAULT_INDEX:  # the folder itself is the operator's business
             hint += " --index DIR (the server's SEARCH_INDEX)"
         return render_template("error.html", status=status, kind=type(err).__name__,
                                message=err.public_message, hint=hint), status
@@ -117,23 +118,14 @@ def _paragraphs(text: str) -> Markup:
     return Markup("\n").join(Markup("<p>%s</p>") % p for p in paragraphs)
 
 
-def _line_paragraphs(body_html: str) -> Markup:
-    """The core's <p> paragraphs, each line break made a paragraph too (scraped articles break
-    paragraphs with single newlines), unless a <mark> spans the break."""
-    parts = body_html.split("<br>")
-    if any(part.count("<mark>") != part.count("</mark>") for part in parts):
-        return Markup(body_html)
-    return Markup("</p>\n<p>".join(parts))
-
-
-def _get_document(doc_id: str, q: str | None) -> search.Document:
+def _get_document(doc_id: str, q: str | None, lines: bool = False) -> search.Document:
     if len(doc_id) > MAX_ID_LENGTH:
         raise DocumentNotFoundError(doc_id[:40] + "…")
     try:
-        return search.get_document(doc_id, index_dir=_index_dir(), query=q)
+        return search.get_document(doc_id, index_dir=_index_dir(), query=q, lines=lines)
     except QueryError:
         # A query that cannot be parsed still lets the article be read, unhighlighted.
-        return search.get_document(doc_id, index_dir=_index_dir())
+        return search.get_document(doc_id, index_dir=_index_dir(), lines=lines)
 
 
 # --- JSON API ---------------------------------------------------------------------------------
@@ -165,8 +157,8 @@ def api_add_articles():
     auth = request.headers.get("Authorization", "")
     given = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
     if not hmac.compare_digest(given.encode("utf-8"), token.encode("utf-8")):
-        body = {"error": {"status": 401, "type": "Unauthorized",
-                          "message": "A valid admin token is needed: Authorization: Bearer TOKEN."}}
+        body = error_body(401, "Unauthorized",
+                          "A valid admin token is needed: Authorization: Bearer TOKEN.")
         return body, 401, {"WWW-Authenticate": "Bearer"}
     request.max_content_length = current_app.config["INTAKE_MAX_BYTES"]
     try:

@@ -1,4 +1,5 @@
-"""JSON and JSON Lines records: {"id", "title", "body", "date", "source", "url", "lang"}."""
+"""JSON and JSON Lines records: {"id", "title", "body", "date", "source", "url", "lang"}: every way
+they come in (files, the HTTP intake's bodies, an evaluation corpus) is read here."""
 from __future__ import annotations
 
 import codecs
@@ -6,7 +7,7 @@ import json
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from search.errors import IngestError
+from search.errors import IngestError, InvalidArticleError
 from search.ingest.boilerplate import strip_boilerplate
 from search.ingest.encoding import decode_bytes, looks_binary
 from search.ingest.fields import (
@@ -19,6 +20,8 @@ MAX_LINE_BYTES = 10 * 1024 * 1024
 BODY_KEYS = ("body", "text", "content")
 DATE_KEYS = ("date", "published", "published_at")
 MAX_INT_DIGITS = 4300  # Python's own limit on int(text): no id, date or count needs more
+RECORD_KEYS = ("id", "title", *BODY_KEYS, *DATE_KEYS, "source", "url", "lang")
+MAX_RECORDS = 1000  # articles per read_records call (the HTTP intake)
 _WIDE_MARKS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
@@ -68,6 +71,62 @@ def _parse_int(digits: str) -> int:
         raise IngestError(f"invalid JSON: a number of {len(digits)} digits "
                           f"(the limit is {MAX_INT_DIGITS})")
     return int(digits)
+
+
+def read_records(records: object) -> list[Article]:
+    """Articles from JSON records sent to the index (one object or a list of them).
+
+    Raises InvalidArticleError listing every problem, so a client can fix them all at once.
+    """
+    if isinstance(records, dict):
+        records = [records]
+    if not isinstance(records, list):
+        raise InvalidArticleError(["expected a JSON object or a list of objects"])
+    if not records:
+        raise InvalidArticleError(["the list holds no article"])
+    if len(records) > MAX_RECORDS:
+        raise InvalidArticleError([f"{len(records)} articles in one request; "
+                                   f"the limit is {MAX_RECORDS}"])
+    articles, problems = [], []
+    for number, record in enumerate(records, 1):
+        where = f"article {number}" if len(records) > 1 else "the article"
+        unknown = sorted(set(record) - set(RECORD_KEYS)) if isinstance(record, dict) else []
+        if unknown:
+            problems.append(f"{where}: unknown field {unknown[0]!r} (fields: id, title, body, "
+                            f"date, source, url, lang)")
+            continue
+        try:
+            articles.append(article_from_record(record))
+        except IngestError as error:
+            problems.append(f"{where}: {error.message}")
+    if problems:
+        raise InvalidArticleError(problems)
+    return articles
+
+
+def read_corpus(path: str) -> Iterator[Article]:
+    """Articles of a JSON Lines corpus through the product's record reader, titles as labelled.
+
+    An empty title stays empty: ingest would derive one from the first sentence, which
+    doubles that sentence's weight in a corpus of paragraphs (xquad-ar MRR@10 0.927 → 0.863).
+    """
+    try:
+        with open(path, encoding="utf-8-sig") as f:
+            for number, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    record = loads_json(line)
+                    article = article_from_record(record, path)
+                except ValueError as e:
+                    raise IngestError(f"{path}:{number}: invalid JSON ({e})") from None
+                except IngestError as e:
+                    raise IngestError(f"{path}:{number}: {e.message}") from None
+                if not (record.get("title") or "").strip():
+                    article.title = ""
+                yield article
+    except OSError as e:
+        raise IngestError(f"cannot read the corpus {path}: {e.strerror}") from None
 
 
 def read_json(text: str, path: str) -> Iterator[Article | Skipped]:

@@ -33,6 +33,7 @@ from whoosh.filedb.filestore import FileStorage
 from search.errors import (IndexDamagedError, IndexLockedError, IndexMissingError,
                            SchemaVersionError)
 from search.schema import SCHEMA_VERSION, build_schema
+from search.settings import LOCK_TIMEOUT
 
 CURRENT = "current"
 PREVIOUS = "previous"  # the generation readers may still be answering from after a swap
@@ -246,7 +247,7 @@ def size_on_disk(gen_dir: Path) -> int:
 
 
 @contextmanager
-def write_lock(index_dir: str | os.PathLike, timeout: float = 30.0,
+def write_lock(index_dir: str | os.PathLike, timeout: float = LOCK_TIMEOUT,
                what: str = "an indexer") -> Iterator[str | None]:
     """One writer at a time: an flock, which the kernel releases when its holder dies.
 

@@ -8,17 +8,16 @@ matching documents and their BM25 scores, the same numbers Whoosh computes. The 
 facets and the top k then come from the same arrays.
 
 Query nodes without an array form here (phrases with slop, ranges, wildcards) are run by
-Whoosh's own matchers and joined in as arrays. The some-words fallback (an Or of words with
-Whoosh's coordination bonus) has one: a long query of common words walked tens of thousands
-of matches in Whoosh's matchers, seconds of CPU for one request.
+Whoosh's own matchers and joined in as arrays; plain phrases are matched here from cached word
+positions. The some-words fallback (an Or of words with Whoosh's coordination bonus) has an
+array form: a long query of common words walked tens of thousands of matches in Whoosh's
+matchers, seconds of CPU for one request.
 """
 from __future__ import annotations
 
-import os
 import threading
 import zlib
 from collections import OrderedDict
-from dataclasses import dataclass
 
 import numpy as np
 from whoosh import query as Q
@@ -27,14 +26,17 @@ from whoosh.system import _INT_SIZE
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.util.numeric import byte_to_length
 
+from search.engine.base import Matches
+
 # a byte-encoded field length (what Whoosh stores per document) -> the length it stands for
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) or 0 for b in range(256)], dtype=np.float64)
 NOT_SCORE = 1.0  # what Whoosh's InverseMatcher adds for a NOT clause inside an AND
 # Decoded posting lists kept per process. An LRU smaller than the working set of a query mix
 # misses on nearly every lookup: on the 4x news corpus (194k articles) 96 MB gave a phrase p95
 # of 137 ms, 256 MB 12.7 ms; the full corpus (48k) fills 67 MB with the 600 benchmark
-# queries. Memory is only used as lists are read.
-CACHE_MB = float(os.environ.get("SEARCH_POSTINGS_CACHE_MB", "256"))
+# queries. Memory is only used as lists are read. Set by configure_cache (the setting
+# postings_cache_mb, env SEARCH_POSTINGS_CACHE_MB, read at the edges).
+CACHE_MB = 256.0
 # no postings: docnums, weights, block index, inlined values
 _EMPTY = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32),
           np.zeros((0, 4), dtype=np.int64), None)
@@ -72,6 +74,12 @@ class _LRU:
 
 
 _CACHE = _LRU(int(CACHE_MB * 1024 * 1024))
+
+
+def configure_cache(megabytes: float) -> None:
+    """Resize the posting cache (lists beyond the new budget are dropped as new ones come)."""
+    with _CACHE._lock:
+        _CACHE.max_bytes = int(megabytes * 1024 * 1024)
 
 
 def _cached(key, compute, nbytes: int | None = None):
@@ -222,14 +230,6 @@ def _lengths(reader, fieldname: str) -> np.ndarray:
             out[:len(raw)] = _LENGTH_OF_BYTE[raw]
         return (out,)
     return _cached(("l", _segment_key(reader), fieldname), compute)[0]
-
-
-@dataclass
-class Matches:
-    """What a query matched: a mask over document numbers, and each document's score."""
-
-    mask: np.ndarray
-    scores: np.ndarray
 
 
 class Evaluator:
@@ -489,30 +489,33 @@ class Evaluator:
         order = np.lexsort((docnums, -scores))[:k]
         return [(int(docnums[i]), float(scores[i])) for i in order]
 
-    def newest(self, found: Matches, k: int) -> list[tuple[int, float]]:
-        """The ``k`` newest (docnum, 0.0) by year then date, undated last, ties to the lower
-        docnum: the order of Whoosh's sort on those columns, without walking its matchers."""
+    def top_by_date(self, found: Matches, k: int) -> list[tuple[int, float]]:
+        """The ``k`` newest (docnum, score): by the date column, undated last, ties by score,
+        then the lower docnum."""
         docnums = np.flatnonzero(found.mask)
         if not len(docnums) or k <= 0:
             return []
-        years, dates = self._date_ranks()
-        order = np.lexsort((docnums, -dates[docnums], -years[docnums]))[:k]
-        return [(int(d), 0.0) for d in docnums[order]]
+        dated, rank = self._date_ranks()
+        scores = found.scores[docnums] if found.scores is not None else np.zeros(len(docnums))
+        order = np.lexsort((docnums, -scores, -rank[docnums], ~dated[docnums]))[:k]
+        return [(int(docnums[i]), float(scores[i])) for i in order]
 
     def _date_ranks(self) -> tuple[np.ndarray, np.ndarray]:
-        """Every document's rank by year ("" lowest) and by the raw date column value."""
+        """Whether each document has a date, and its date's rank (later dates rank higher)."""
         if self._dates is None:
-            codes, names = self._facet_codes("year")
-            by_name = np.argsort(np.argsort(np.array(names, dtype=object))) if names else \
-                np.zeros(0, dtype=np.int64)
-            years = np.where(codes >= 0, by_name[np.maximum(codes, 0)] if len(names) else -1, -1)
+            dated = np.zeros(self.size, dtype=bool)
             raw = np.zeros(self.size, dtype=np.uint64)
             for reader, offset in self.leaves:
+                n = reader.doc_count_all()
+                if not reader.has_column("date"):
+                    continue
+                years = reader.column_reader("year")
                 column = reader.column_reader("date", translate=False)
-                raw[offset:offset + reader.doc_count_all()] = np.fromiter(
-                    (int(v) for v in column), dtype=np.uint64, count=reader.doc_count_all())
-            dates = np.unique(raw, return_inverse=True)[1].astype(np.int64)
-            self._dates = (years.astype(np.int64), dates)
+                dated[offset:offset + n] = [bool(years[d]) for d in range(n)]
+                raw[offset:offset + n] = np.fromiter((column[d] for d in range(n)),
+                                                     dtype=np.uint64, count=n)
+            _, rank = np.unique(raw, return_inverse=True)
+            self._dates = (dated, rank.astype(np.int64))
         return self._dates
 
     def facet_counts(self, mask: np.ndarray, field: str) -> dict[str, int]:
