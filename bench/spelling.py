@@ -56,10 +56,10 @@ def main() -> None:
     p.add_argument("--index", required=True, help="a built index (the full news corpora)")
     p.add_argument("--limit", type=int, default=600, help="misspelt words to time")
     args = p.parse_args()
-    s = searching._searcher(args.index)
+    s = searching.open_reader(args.index)
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t0 = time.perf_counter()
-    words = spelling.dictionary(s.reader())
+    words = spelling.dictionary(s)
     build = time.perf_counter() - t0
     rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(f"index: {s.doc_count()} articles; dictionary: {len(words.counts):,} words, "

@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 
 from whoosh import query as Q
-from whoosh.matching import ListMatcher
 
 from search.analysis import iter_words, word_script
 from search.analysis.script import ARABIC
 from search.analysis.stopform import stop_form
+from search.engine import TextCheck
 
 MAX_PHRASE_CHECKS = 1_000  # articles (all segments together) whose text is read for a phrase
 MAX_WORDS = 12
@@ -39,56 +39,6 @@ def phrase_pattern(words: list[str]) -> re.Pattern:
     return re.compile(rf"(?<!\w){body}(?!\w)", re.IGNORECASE)
 
 
-class CommonPhrase(Q.WrappingQuery):
-    """The articles of ``child`` (every word) whose title or body has ``words`` side by side;
-    MAX_PHRASE_CHECKS articles checked in all, best-scored first in each segment."""
-
-    def __init__(self, child: Q.Query, words: list[str]) -> None:
-        super().__init__(child)
-        self.words = list(words)
-        self._pattern = phrase_pattern(self.words)
-        self._left = MAX_PHRASE_CHECKS  # shared by the segments, not per segment
-        self._kept: dict = {}  # per segment reader: the run and the fallback read it once
-
-    def _rewrap(self, child: Q.Query) -> "CommonPhrase":
-        return CommonPhrase(child, self.words)
-
-    def __eq__(self, other: object) -> bool:
-        return (type(other) is type(self) and other.child == self.child
-                and other.words == self.words)
-
-    def __hash__(self) -> int:
-        return hash(self.child) ^ hash(tuple(self.words))
-
-    def __unicode__(self) -> str:
-        return f'"{" ".join(self.words)}" (common words, checked in the text of {self.child})'
-
-    __str__ = __unicode__
-
-    def matcher(self, searcher, context=None):
-        key = id(searcher.reader())
-        if key not in self._kept:
-            self._kept[key] = self._check(searcher, context)
-        kept = self._kept[key]
-        return ListMatcher([d for d, _ in kept], weights=[s for _, s in kept])
-
-    def _check(self, searcher, context) -> list[tuple[int, float]]:
-        inner = self.child.matcher(searcher, context)
-        found = []
-        while inner.is_active():
-            found.append((inner.id(), inner.score()))
-            inner.next()
-        found.sort(key=lambda pair: (-pair[1], pair[0]))
-        kept = []
-        for docnum, score in found[:max(self._left, 0)]:
-            self._left -= 1
-            stored = searcher.stored_fields(docnum)
-            text = (stored.get("title") or "") + "\n" + (stored.get("body") or "")
-            if self._pattern.search(text):
-                kept.append((docnum, score))
-        return sorted(kept)
-
-
 def common_query(text: str) -> Q.Query | None:
     """The query for text of only common words; None when it has other words or syntax."""
     if _SYNTAX.search(text):
@@ -101,7 +51,9 @@ def common_query(text: str) -> Q.Query | None:
                for form in dict.fromkeys(forms)]
     if len(words) == 1:
         return clauses[0]
-    return CommonPhrase(Q.And(clauses), words)
+    # the exact fields keep no positions: the engine checks the phrase in the stored text
+    return TextCheck(Q.And(clauses), phrase_pattern(words), MAX_PHRASE_CHECKS,
+                     label=f'"{" ".join(words)}" (common words)')
 
 
-__all__ = ["CommonPhrase", "MAX_PHRASE_CHECKS", "common_query", "phrase_pattern"]
+__all__ = ["MAX_PHRASE_CHECKS", "common_query", "phrase_pattern"]

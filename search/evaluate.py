@@ -6,16 +6,14 @@ ir_measures; a query with no hit counts as 0.
 """
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator
+from typing import Iterable
 
 from search.errors import IngestError, QueryError, SearchError
 from search.indexer import add_articles
-from search.ingest import article_from_record
-from search.ingest.record import BODY_KEYS
+from search.ingest.record import read_corpus
 from search.model import Article
 from search.searcher import rank_documents
 
@@ -43,44 +41,6 @@ class EvalReport:
         return {"queries": self.queries, "no_hit": self.no_hit,
                 **{k: round(v, 4) for k, v in self.metrics.items()},
                 "skipped": len(self.skipped)}
-
-
-def _is_empty(record: object) -> bool:
-    """A record with no body text at all (a real corpus has some): skipped, not an error."""
-    return isinstance(record, dict) and not any(
-        isinstance(record.get(key), str) and record[key].strip() for key in BODY_KEYS)
-
-
-def read_corpus(path: str, skipped: list[str] | None = None) -> Iterator[Article]:
-    """Articles of a JSON Lines corpus through the product's record reader, titles as labelled.
-
-    An empty title stays empty: ingest would derive one from the first sentence, which
-    doubles that sentence's weight in a corpus of paragraphs (xquad-ar MRR@10 0.927 → 0.863).
-    A record without a body is left out and noted in ``skipped``: its qrels still count (a
-    query whose only relevant article is empty scores 0, as the labels say).
-    """
-    try:
-        with open(path, encoding="utf-8-sig") as f:
-            for number, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                    article = article_from_record(record, path)
-                except ValueError as e:
-                    raise IngestError(f"{path}:{number}: invalid JSON ({e})") from None
-                except IngestError as e:
-                    if not _is_empty(record):
-                        raise IngestError(f"{path}:{number}: {e.message}") from None
-                    if skipped is not None:
-                        name = f" (id {record['id']})" if record.get("id") not in (None, "") else ""
-                        skipped.append(f"{path}:{number}: {e.message}{name}")
-                    continue
-                if not (record.get("title") or "").strip():
-                    article.title = ""
-                yield article
-    except OSError as e:
-        raise IngestError(f"cannot read the corpus {path}: {e.strerror}") from None
 
 
 def read_queries(path: str) -> dict[str, str]:

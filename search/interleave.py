@@ -13,18 +13,20 @@ from __future__ import annotations
 import numpy as np
 from whoosh import query as Q
 
+from search.engine import Matches, Reader
+
 MIN_SHARE = 0.1  # of the places on a page, for each language that has matches
 FIELD = "lang"
 
 
-def top(ev, found, k: int) -> list[tuple[int, float]]:
+def top(reader: Reader, found: Matches, k: int) -> list[tuple[int, float]]:
     """The ``k`` first (docnum, score) of the merged per-language rankings."""
-    counts = ev.facet_counts(found.mask, FIELD)
+    counts = reader.facet_counts(found.mask, FIELD)
     if len(counts) < 2 or k <= 0:
-        return ev.top(found, k)
+        return reader.top(found, k)
     groups, covered = [], np.zeros_like(found.mask)
     for lang in sorted(counts):
-        mask = found.mask & ev.run(Q.Term(FIELD, lang), scored=False).mask
+        mask = found.mask & reader.evaluate(Q.Term(FIELD, lang), scored=False).mask
         covered |= mask
         groups.append(mask)
     rest = found.mask & ~covered  # articles without a language: a group of their own
@@ -34,7 +36,7 @@ def top(ev, found, k: int) -> list[tuple[int, float]]:
     merged = []
     for mask in groups:
         share = max(int(np.count_nonzero(mask)) / total, MIN_SHARE)
-        ranked = ev.top(type(found)(mask, found.scores), k)
+        ranked = reader.top(Matches(mask, found.scores), k)
         merged.extend(((rank + 0.5) / share, -score, docnum, score)
                       for rank, (docnum, score) in enumerate(ranked))
     merged.sort()

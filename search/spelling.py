@@ -23,12 +23,13 @@ from functools import lru_cache
 from symspellpy import SymSpell, Verbosity
 from symspellpy.editdistance import DistanceAlgorithm, EditDistance
 
-_DISTANCE = EditDistance(DistanceAlgorithm.DAMERAU_OSA_FAST)
-
 from search.analysis import (analyze_word, fold_arabic_letters, iter_words, normalize_arabic,
                              word_script)
 from search.analysis.script import ARABIC
 from search.analysis.stopform import stop_form
+from search.engine import Reader
+
+_DISTANCE = EditDistance(DistanceAlgorithm.DAMERAU_OSA_FAST)
 
 FIELDS = ("title_exact", "body_exact")
 MAX_EDIT = 2  # letters a suggestion may differ by (one for words of four letters or fewer)
@@ -85,35 +86,31 @@ def _is_word(term: str) -> bool:
         and any(c.isalpha() for c in term)
 
 
-def _count_segment(leaf) -> Counter:
-    """Article counts of the words of one segment (segments never change: kept by id)."""
-    key = leaf.segment().segment_id()
-    found = _segment_counts.get(key)
+def _count_part(reader: Reader, part: str) -> Counter:
+    """Article counts of the words of one part (segments never change: kept by id)."""
+    found = _segment_counts.get(part)
     if found is None:
         found = Counter()
         for field in FIELDS:
-            if field not in leaf.schema:
-                continue
-            for term, info in leaf.iter_field(field):
-                text = term.decode("utf-8") if isinstance(term, bytes) else term
+            for text, docs in reader.part_words(part, field):
                 if _is_word(text):
-                    found[text] += info.doc_frequency()
-        _segment_counts[key] = found
+                    found[text] += docs
+        _segment_counts[part] = found
         while len(_segment_counts) > KEEP_SEGMENTS:
             _segment_counts.popitem(last=False)
     else:
-        _segment_counts.move_to_end(key)
+        _segment_counts.move_to_end(part)
     return found
 
 
-def build_dictionary(reader) -> Dictionary:
+def build_dictionary(reader: Reader) -> Dictionary:
     """The index's exact-form words with their article counts (the MAX_WORDS commonest),
     reusing the SymSpell table of an earlier generation that shares segments with it."""
-    leaves = [leaf for leaf, _ in reader.leaf_readers()]
-    segments = frozenset(leaf.segment().segment_id() for leaf in leaves)
+    parts = reader.parts()
+    segments = frozenset(parts)
     total: Counter = Counter()
-    for leaf in leaves:
-        total.update(_count_segment(leaf))
+    for part in parts:
+        total.update(_count_part(reader, part))
     counts = dict(sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_WORDS])
     lineage = max((x for x in _lineages if x.segments & segments),
                   key=lambda x: len(x.segments & segments), default=None)
@@ -125,9 +122,9 @@ def build_dictionary(reader) -> Dictionary:
     return Dictionary(lineage.symspell, counts)
 
 
-def dictionary(reader) -> Dictionary:
+def dictionary(reader: Reader) -> Dictionary:
     """The dictionary of the reader's generation, built once per process."""
-    key = frozenset(leaf.segment().segment_id() for leaf, _ in reader.leaf_readers())
+    key = frozenset(reader.parts())
     with _lock:
         found = _generations.get(key)
         if found is None:
@@ -165,10 +162,10 @@ def rank_terms(term: str, words: Dictionary, whole: str | None = None) -> list[t
     return sorted(set(ranked))
 
 
-def _written_distance(typed: str, candidate: str, searcher) -> tuple[int, str]:
+def _written_distance(typed: str, candidate: str, reader: Reader) -> tuple[int, str]:
     """How far the typed word is from the way the articles write a candidate (Arabic, folded),
     and that written form."""
-    written = surface_form(candidate, searcher)
+    written = surface_form(candidate, reader)
     folded = _whole_form(written) or written
     distance = _DISTANCE.compare(typed, folded, 2 * MAX_EDIT)
     return (distance if distance >= 0 else 2 * MAX_EDIT + 1), written  # -1: farther than that
@@ -202,31 +199,26 @@ def _written_pattern(term: str) -> re.Pattern:
     return re.compile(rf"(?<!\w){re.escape(term)}(?!\w)", re.IGNORECASE)
 
 
-def surface_form(term: str, searcher) -> str:
+def surface_form(term: str, reader: Reader) -> str:
     """The commonest way the articles write an exact-form term (السعودية, Gorbachev), read
     from the first few articles that have it; the term itself when none shows it."""
-    reader = searcher.reader()
     pattern = _written_pattern(term)
     forms: Counter = Counter()
     for field in ("body_exact", "title_exact"):
-        if forms or field not in reader.schema or (field, term) not in reader:
+        if forms:
             continue
-        docs = reader.postings(field, term)
-        seen = 0
-        while docs.is_active() and seen < SURFACE_DOCS:
-            stored = searcher.stored_fields(docs.id())
+        for docnum in reader.docs_with(field, term, SURFACE_DOCS):
+            stored = reader.stored(docnum)
             text = (stored.get("title") or "") + "\n" + (stored.get("body") or "")
             forms.update(re.sub(_MARKS, "", m.group())
                          for m in pattern.finditer(text[:SURFACE_CHARS]))
-            seen += 1
-            docs.next()
     if not forms:
         return term
     # all capitals is a headline's style (Reuters), not the word's spelling
     return min(forms, key=lambda w: (w.isupper() and len(w) > 1, -forms[w], w))
 
 
-def suggest_text(text: str, words: list[str], searcher) -> str | None:
+def suggest_text(text: str, words: list[str], reader: Reader) -> str | None:
     """The query with each word no article has replaced by the closest known word, written
     as the articles write it; None when nothing is replaced."""
     known = None  # built only when a word needs it (not for common words or known ones)
@@ -235,9 +227,9 @@ def suggest_text(text: str, words: list[str], searcher) -> str | None:
         terms = analyze_word(word)
         if terms is None or len(terms[0]) < MIN_LETTERS or not terms[0].isalpha():
             continue  # common words, short words, numbers
-        if any(searcher.doc_frequency(f, terms[0]) for f in FIELDS):
+        if any(reader.doc_frequency(f, terms[0]) for f in FIELDS):
             continue  # some article has it
-        known = known or dictionary(searcher.reader())
+        known = known or dictionary(reader)
         whole = _whole_form(word)
         ranked = rank_terms(terms[0], known, whole)
         if not ranked:
@@ -247,10 +239,10 @@ def suggest_text(text: str, words: list[str], searcher) -> str | None:
             # close candidates, the one the articles write most like the typed word (لافروف,
             # not أشرف); a count-bounded look at TIES of them
             ties = [r for r in ranked if r[:2] == ranked[0][:2]][:TIES]
-            written = min((_written_distance(whole, r[3], searcher) for r in ties),
+            written = min((_written_distance(whole, r[3], reader) for r in ties),
                           key=lambda dw: dw[0])[1]
         else:
-            written = surface_form(ranked[0][3], searcher)
+            written = surface_form(ranked[0][3], reader)
         if written is None or analyze_word(written) is None:  # none, or a stop word
             continue
         text = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", written, text)

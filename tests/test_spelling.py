@@ -128,7 +128,7 @@ def test_new_articles_join_the_dictionary(tmp_path):
     page = search.run_search("zanzibarquix", index_dir=index_dir)
     assert page.suggestion == "Zanzibarquux" and page.total == 1
     from search import searcher
-    reader = searcher._searcher(index_dir).reader()
+    reader = searcher.open_reader(index_dir)
     grown = spelling.dictionary(reader)  # the earlier generation's table, extended
     _forget()
     fresh = spelling.dictionary(reader)

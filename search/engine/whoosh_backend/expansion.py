@@ -15,17 +15,12 @@ from itertools import islice
 
 from whoosh import query as Q
 
-from search.errors import QueryError
+from search.errors import QueryError, cut_text
 
 MAX_EXPANSION = 256  # terms a prefix/wildcard/fuzzy word may expand to
 MAX_SCAN = 50_000  # index terms a wildcard or fuzzy word may look through to find them
 MAX_QUERY_SCAN = 200_000  # index terms all the *, ? and ~ words of one query look through
 MAX_POSTINGS = 1_000_000  # postings (term, article) the terms of one expanded word may hold
-
-
-def cut_text(text: str, limit: int = 40) -> str:
-    """A piece of the query short enough to quote in a message."""
-    return text if len(text) <= limit else text[:limit] + "…"
 
 
 class Budget:

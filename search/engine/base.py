@@ -1,0 +1,174 @@
+"""The seam between the product and its index: what an engine must do, in the product's terms.
+
+Everything above ``search.engine`` (parsing, bounds, ranking pages, highlighting, the write
+wing's dedupe and batching) speaks these types; an implementation (Whoosh today in
+``search.engine.whoosh_backend``, a SolrCloud backend next) provides them. Nothing above the
+seam may reach past them into an engine's objects.
+
+A query is a Plan's tree of ``whoosh.query`` nodes (Term, Phrase, And, Or, Not, AndNot, ranges,
+prefixes…): the product builds that tree and every engine evaluates it. Whoosh runs it
+directly; another engine translates the tree (it is a plain, documented data structure).
+Documents are numbered 0..N-1 within one open reader (a point-in-time view of the index);
+``Matches`` are arrays over those numbers, so totals, facets and every kind of page (by
+score, by date) come from the same matches.
+"""
+from __future__ import annotations
+
+import os
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any, Iterable, Iterator, Protocol, runtime_checkable
+
+import numpy as np
+from whoosh import query as Q
+
+Query = Any  # a whoosh.query.Query tree: the Plan's representation (see the docstring)
+PathLike = str | os.PathLike
+
+
+@dataclass
+class Matches:
+    """What a query matched: a mask over document numbers, and each document's score (0 where
+    the mask is False; None when evaluated unscored)."""
+
+    mask: np.ndarray
+    scores: np.ndarray | None
+
+
+class TextCheck(Q.WrappingQuery):
+    """A Plan node: the documents of ``child`` whose stored title or body matches ``pattern``
+    (a compiled regex), read best-scored first and at most ``limit`` of them in all (a count
+    bound: the same answer every time). For what the index cannot check itself (a phrase of
+    words indexed without positions)."""
+
+    def __init__(self, child: Query, pattern: Any, limit: int, label: str = "") -> None:
+        super().__init__(child)
+        self.pattern, self.limit, self.label = pattern, limit, label
+
+    def _rewrap(self, child: Query) -> "TextCheck":
+        return TextCheck(child, self.pattern, self.limit, self.label)
+
+    def __eq__(self, other: object) -> bool:
+        return (type(other) is type(self) and other.child == self.child
+                and other.pattern == self.pattern and other.limit == self.limit)
+
+    def __hash__(self) -> int:
+        return hash(self.child) ^ hash(self.pattern.pattern) ^ self.limit
+
+    def __unicode__(self) -> str:
+        return f"{self.label or self.pattern.pattern} (checked in the text of {self.child})"
+
+    __str__ = __unicode__
+
+
+@runtime_checkable
+class Reader(Protocol):
+    """A point-in-time view of one index: evaluation, stored fields, spans, term statistics."""
+
+    def damage_guard(self) -> AbstractContextManager[None]:
+        """Turn the engine's low-level read errors into IndexDamagedError."""
+
+    def doc_count(self) -> int:
+        """Live (undeleted) documents."""
+
+    def evaluate(self, query: Query, scored: bool = True) -> Matches:
+        """The documents ``query`` matches (deleted ones left out), scored by BM25 when asked."""
+
+    def top(self, found: Matches, k: int) -> list[tuple[int, float]]:
+        """The ``k`` best (docnum, score), best first; ties to the lower docnum."""
+
+    def top_by_date(self, found: Matches, k: int) -> list[tuple[int, float]]:
+        """The ``k`` newest (docnum, score); undated last; ties by score, then docnum."""
+
+    def facet_counts(self, mask: np.ndarray, field: str) -> dict[str, int]:
+        """How many of the masked documents have each value of a filter field."""
+
+    def stored(self, docnum: int) -> dict:
+        """A document's stored fields."""
+
+    def docnum_of(self, doc_id: str) -> int | None:
+        """The live document with this id, or None."""
+
+    def query_terms(self, query: Query) -> Iterator[tuple[str, str]]:
+        """(field, word) of every index term the query looks for, excluded words left out."""
+
+    def char_spans(self, docnum: int, field: str, words: Iterable[str]) -> list[tuple[int, int]]:
+        """(start, end) in the stored text of every occurrence of ``words`` in the field."""
+
+    def doc_frequency(self, field: str, word: str) -> int:
+        """Documents having ``word`` in ``field``."""
+
+    def count_values(self, field: str) -> dict[str, int]:
+        """Live documents per value of a filter field, most first."""
+
+    def parts(self) -> list[str]:
+        """Ids of the unchanging parts (segments) this view is made of: what is computed from
+        one part can be kept by its id, and the set of them names the view."""
+
+    def part_words(self, part: str, field: str) -> Iterator[tuple[str, int]]:
+        """Each word of ``field`` in one part, with how many of that part's documents have it."""
+
+    def docs_with(self, field: str, word: str, limit: int) -> list[int]:
+        """The first ``limit`` live documents (by number) having ``word`` in ``field``."""
+
+
+@runtime_checkable
+class WriteSession(Protocol):
+    """A writer's view of one index: what is committed, and changes until commit or cancel."""
+
+    def lookup(self, field: str, word: str) -> Iterator[dict]:
+        """Stored fields of committed, undeleted documents with ``word`` in ``field``."""
+
+    def words_with_prefix(self, field: str, prefix: str) -> list[str]:
+        """Committed index terms of ``field`` starting with ``prefix``."""
+
+    def add(self, fields: dict) -> None:
+        """Add a document (the fields of ``search.writer.article_fields``)."""
+
+    def update(self, fields: dict) -> None:
+        """Replace the document with the same id."""
+
+    def delete(self, field: str, word: str) -> None:
+        """Delete the documents with ``word`` in ``field``."""
+
+    def commit(self) -> bool:
+        """Make the changes durable and visible; False when there was nothing to commit."""
+
+    def cancel(self) -> None:
+        """Drop the uncommitted changes."""
+
+    def close(self) -> None:
+        """Release what the session holds."""
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """An index backend: open readers and write sessions on an index, and describe it."""
+
+    def configure(self, settings: Any) -> None:
+        """Apply the settings the engine uses (search.settings.Settings): cache sizes…"""
+
+    def reader(self, index_dir: PathLike) -> Reader:
+        """A reader on the live index, reused while the index is unchanged."""
+
+    def writing(self, index_dir: PathLike, what: str, *, lock_timeout: float, create: bool,
+                rebuild: bool = False,
+                on_commit: Any = None) -> AbstractContextManager[tuple[WriteSession, str | None]]:
+        """The one writer of an index: (session, writer that died holding the lock or None).
+        ``rebuild`` writes a new index swapped in only when the block ends without error."""
+
+    def optimize(self, index_dir: PathLike, lock_timeout: float) -> dict:
+        """Merge segments and purge deletions; segment counts and sizes before and after."""
+
+    def status(self, index_dir: PathLike) -> dict:
+        """Presence, documents, schema version, update time, segments, size (never raises for
+        a missing index)."""
+
+    def stats(self, index_dir: PathLike) -> dict:
+        """Documents per language and source, segments, size, update time, schema version."""
+
+    def count_values(self, index_dir: PathLike, field: str) -> dict[str, int]:
+        """Documents per value of a filter field (lang, source), most first."""
+
+
+__all__ = ["Engine", "Matches", "Query", "Reader", "TextCheck", "WriteSession"]
