@@ -5,14 +5,14 @@ import math
 import re
 import threading
 import time
+from datetime import date
 
 import numpy as np
 from whoosh import query as Q
-from whoosh import sorting
 from whoosh.scoring import BM25F
 from whoosh.spelling import ReaderCorrector
 
-from search import matching, store
+from search import chronology, matching, store
 from search.analysis import analyze_word
 from search.errors import DocumentNotFoundError, QueryError
 from search.expansion import ScannedReader
@@ -163,8 +163,10 @@ def _matched(plan: Plan, ev) -> tuple[Q.Query, "matching.Matches", bool]:
 
 def run_search(query: str, *, index_dir: str, page: int = 1, size: int = 10,
                lang: str | None = None, source: str | None = None, year: str | None = None,
-               sort: str = "relevance", mode: str = "all") -> SearchPage:
-    """Run a query and return one page of highlighted, faceted results."""
+               sort: str = "relevance", mode: str = "all",
+               date_from: date | None = None, date_to: date | None = None) -> SearchPage:
+    """Run a query and return one page of highlighted, faceted results (``date_from`` and
+    ``date_to``, dates, bound a window of days; see search.chronology)."""
     t0 = time.perf_counter()
     if sort not in SORTS:
         raise QueryError(f"sort must be one of {', '.join(SORTS)}.")
@@ -176,13 +178,14 @@ def run_search(query: str, *, index_dir: str, page: int = 1, size: int = 10,
                          "narrow the query instead.")
     lang, source, year = (clean_text(str(v)) if v else None for v in (lang, source, year))
     plan = build_query(query, lang=lang, source=source, year=year, mode=mode)
+    plan.filter = chronology.with_window(plan.filter, date_from, date_to)
     searcher = _searcher(index_dir)
     with store.damage_guard(index_dir):
         ev = matching.evaluator(searcher)
         ran, found, fallback = _matched(plan, ev)
         total = int(np.count_nonzero(found.mask))
-        if sort == "date":
-            shown = _by_date(searcher, ran, plan.filter, page, size)
+        if sort in ("date", "oldest"):  # from the match arrays: no Whoosh sort per page
+            shown = chronology.by_date(ev, found, page, size, newest_first=sort == "date")
         else:
             shown = ev.top(found, page * size)[(page - 1) * size:]
         matches = _query_matches(ran, searcher.reader()) if shown else None
@@ -193,19 +196,9 @@ def run_search(query: str, *, index_dir: str, page: int = 1, size: int = 10,
     return SearchPage(query=plan.text, total=total, page=page, size=size,
                       took_ms=(time.perf_counter() - t0) * 1000, fallback=fallback,
                       suggestion=suggestion, facets=facets, results=hits, sort=sort,
-                      filters={k: v for k, v in
-                               (("lang", lang), ("source", source), ("year", year)) if v})
-
-
-def _by_date(searcher, q: Q.Query, filter_q: Q.Query | None, page: int,
-             size: int) -> list[tuple[int, float]]:
-    """One page of (docnum, score), newest first; undated articles last (their empty year
-    sorts below every year)."""
-    newest = sorting.MultiFacet([sorting.FieldFacet("year", reverse=True),
-                                 sorting.FieldFacet("date", reverse=True)])
-    results = searcher.search(q, limit=page * size, filter=filter_q, sortedby=newest)
-    return [(hit.docnum, hit.score if isinstance(hit.score, float) else 0.0)
-            for hit in results[(page - 1) * size: page * size]]
+                      filters={k: str(v) for k, v in
+                               (("lang", lang), ("source", source), ("year", year),
+                                ("from", date_from), ("to", date_to)) if v})
 
 
 def rank_documents(query: str, *, index_dir: str, limit: int = 100,

@@ -50,6 +50,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from web.views import bp
 
     app.register_blueprint(bp)
+    from web.research import bp as research_bp
+
+    app.register_blueprint(research_bp)
     app.before_request(_refuse_large_bodies)
     app.after_request(_add_security_headers)
     _register_error_handlers(app)

@@ -11,6 +11,7 @@ import click
 import search
 from search.cli.common import INDEX_OPTION, handle_errors
 from search.cli.index import index
+from search.cli.research import parse_window, timeline, window_options, write_export
 
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
 _TAG = re.compile(r"<[^>]+>")
@@ -51,6 +52,7 @@ def analyze(text: str, lang: str | None, as_json: bool) -> None:
 
 
 main.add_command(index)
+main.add_command(timeline)
 
 
 @main.command(context_settings={"ignore_unknown_options": True})
@@ -62,21 +64,34 @@ main.add_command(index)
 @click.option("--lang", default=None, help="Only articles in this language (ar, en, …).")
 @click.option("--source", default=None, help="Only articles from this source.")
 @click.option("--year", default=None, help="Only articles from this year.")
-@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance",
-              show_default=True)
+@click.option("--sort", type=click.Choice(["relevance", "date", "oldest"]),
+              default="relevance", show_default=True, help="date: newest first.")
+@window_options
 @click.option("--json", "as_json", is_flag=True, help="Print the result page as JSON.")
+@click.option("--all", "export_all", is_flag=True,
+              help="Print every result (up to 10,000) in --format instead of a page.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv",
+              show_default=True, help="With --all: CSV (UTF-8 with BOM) or JSON Lines.")
 @handle_errors
 def query(text: str, index_dir: str, size: int, page: int, lang: str | None,
-          source: str | None, year: str | None, sort: str, as_json: bool) -> None:
+          source: str | None, year: str | None, sort: str, date_from: str | None,
+          date_to: str | None, as_json: bool, export_all: bool, fmt: str) -> None:
     """Search the index for TEXT (see the README for the query syntax)."""
+    if export_all:
+        write_export(text, index_dir=index_dir, fmt=fmt, lang=lang, source=source, year=year,
+                     sort=sort, date_from=date_from, date_to=date_to)
+        return
+    window = parse_window(date_from, date_to)
     result = search.run_search(text, index_dir=index_dir, page=page, size=size, lang=lang,
-                               source=source, year=year, sort=sort)
+                               source=source, year=year, sort=sort, date_from=window[0],
+                               date_to=window[1])
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False))
         return
     color = sys.stdout.isatty()
     first = (result.page - 1) * result.size
-    click.echo(f"{result.total} results ({result.took_ms:.0f} ms)"
+    noun = "result" if result.total == 1 else "results"
+    click.echo(f"{result.total} {noun} ({result.took_ms:.0f} ms)"
                + (f", page {result.page} of {result.pages}" if result.pages > 1 else ""))
     if result.fallback:
         click.echo("No article has all the words; showing articles with some of them.")

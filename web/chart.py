@@ -1,0 +1,78 @@
+"""The timeline chart: an SVG bar chart drawn on the server (no script, nothing fetched).
+
+Each period is a link narrowing the search to it, with its numbers in a label and a tooltip;
+the same numbers are given as a table by the template (the chart's text alternative).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from markupsafe import Markup, escape
+
+WIDTH, HEIGHT = 800, 200
+LEFT, RIGHT, TOP, BOTTOM = 44, 8, 12, 26  # room for the axis labels
+MAX_LABELS = 7  # period labels under the axis
+
+
+@dataclass
+class ChartSeries:
+    """One series of bars: a name people read and its count per period."""
+
+    name: str
+    counts: list[int]
+    lang: str = ""  # the language of the name (for lang= and dir=)
+
+
+def _label(start: str, interval: str) -> str:
+    """A period's short label: 1987-03 for a month, else the day."""
+    return start[:7] if interval == "month" else start
+
+
+def render_chart(starts: list[str], interval: str, series: list[ChartSeries],
+                 link: Callable[[int], str], describe: Callable[[int], str]) -> Markup:
+    """The SVG of a bar chart: ``link(i)`` is period i's address, ``describe(i)`` its words."""
+    n = len(starts)
+    if not n or not series:
+        return Markup("")
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    top = max(1, max(max(s.counts) for s in series))
+    slot = plot_w / n
+    bar = slot * 0.8 / len(series)
+    parts = [f'<svg class="chart__svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="group" '
+             f'aria-label="Articles per {interval}" dir="ltr" '
+             f'preserveAspectRatio="none" focusable="false">']
+    # axis: the largest count and zero
+    parts.append(f'<line class="chart__axis" x1="{LEFT}" y1="{TOP + plot_h}" '
+                 f'x2="{WIDTH - RIGHT}" y2="{TOP + plot_h}"/>')
+    parts.append(f'<text class="chart__tick" x="{LEFT - 6}" y="{TOP + 10}" '
+                 f'text-anchor="end">{top:,}</text>')
+    parts.append(f'<text class="chart__tick" x="{LEFT - 6}" y="{TOP + plot_h}" '
+                 f'text-anchor="end">0</text>')
+    step = max(1, -(-n // MAX_LABELS))
+    for i in range(n):
+        x0 = LEFT + i * slot
+        words = escape(describe(i))
+        parts.append(f'<a class="chart__period" href="{escape(link(i))}" aria-label="{words}">'
+                     f'<title>{words}</title>'
+                     f'<rect class="chart__hit" x="{x0:.2f}" y="{TOP}" width="{slot:.2f}" '
+                     f'height="{plot_h}"/>')
+        for k, s in enumerate(series):
+            h = plot_h * s.counts[i] / top
+            if s.counts[i] and h < 1:
+                h = 1.0  # a period with any article shows a sliver
+            x = x0 + slot * 0.1 + k * bar
+            parts.append(f'<rect class="chart__bar chart__bar--{k}" x="{x:.2f}" '
+                         f'y="{TOP + plot_h - h:.2f}" width="{max(bar, 0.5):.2f}" '
+                         f'height="{h:.2f}"/>')
+        parts.append('</a>')
+        if i % step == 0 or i == n - 1 and n > 1 and (n - 1) % step > step // 2:
+            anchor = "start" if i == 0 else ("end" if i == n - 1 else "middle")
+            parts.append(f'<text class="chart__tick" x="{x0 + slot / 2:.2f}" '
+                         f'y="{HEIGHT - 8}" text-anchor="{anchor}">'
+                         f'{escape(_label(starts[i], interval))}</text>')
+    parts.append('</svg>')
+    return Markup("".join(parts))
+
+
+__all__ = ["ChartSeries", "render_chart"]
