@@ -49,11 +49,8 @@ def _read_times(ev: "matching.Evaluator") -> DocTimes:
     for reader, offset in ev.leaves:
         n = reader.doc_count_all()
         if "date" in schema and reader.has_column("date"):
-            column = reader.column_reader("date", translate=False)
-            raw = np.fromiter((int(v) if v is not None else _MISSING for v in column),
-                              dtype=np.uint64, count=n)
-            values = np.where(raw >= _MISSING, -1, raw.astype(np.int64))
-            moment[offset:offset + n] = values
+            raw = _date_column(reader.column_reader("date", translate=False), n)
+            moment[offset:offset + n] = np.where(raw >= _MISSING, -1, raw.astype(np.int64))
         if "lang" in schema:
             for btext in reader.lexicon("lang"):
                 name = schema["lang"].from_bytes(btext)
@@ -65,6 +62,22 @@ def _read_times(ev: "matching.Evaluator") -> DocTimes:
     # 0001-01-01 is ordinal 1
     day = np.where(moment >= 0, moment // US_PER_DAY + 1, NO_DATE)
     return DocTimes(moment=moment, day=day, lang=lang, langs=langs)
+
+
+def _date_column(column, n: int) -> np.ndarray:
+    """A segment's date column as unsigned ints, read as one block of bytes when it is
+    Whoosh's fixed-width numeric column (0.5 s value by value on the full corpora)."""
+    fixed = getattr(column, "_fixedlen", None)
+    typecode = getattr(column, "_typecode", None)
+    if fixed == 8 and typecode in ("q", "Q") and hasattr(column, "_dbfile"):
+        count = min(column._count, n)
+        data = np.frombuffer(bytes(column._dbfile.get(column._basepos, count * 8)),
+                             dtype=">i8" if typecode == "q" else ">u8", count=count)
+        out = np.full(n, int(column._default) & 0xFFFFFFFFFFFFFFFF, dtype=np.uint64)
+        out[:count] = data.astype(np.uint64)
+        return out
+    return np.fromiter((int(v) & 0xFFFFFFFFFFFFFFFF if v is not None else _MISSING
+                        for v in column), dtype=np.uint64, count=n)
 
 
 # -- date windows ---------------------------------------------------------------------------
