@@ -13,7 +13,7 @@ import re
 from datetime import date
 from typing import Any, Iterator
 
-from search import chronology, matching, store
+from search import chronology, filters, matching, store
 from search.errors import QueryError
 from search.query import SORTS, build_query, clean_text
 from search.searcher import _hit, _matched, _offsets_suffice, _query_matches, _searcher
@@ -46,8 +46,9 @@ def export_rows(query: str, *, index_dir: str, lang: str | None = None,
     if not 1 <= limit <= EXPORT_CAP:
         raise QueryError(f"An export holds from 1 to {EXPORT_CAP:,} results.")
     lang, source, year = (clean_text(str(v)) if v else None for v in (lang, source, year))
-    plan = build_query(query, lang=lang, source=source, year=year, mode=mode)
-    plan.filter = chronology.with_window(plan.filter, date_from, date_to)
+    plan = build_query(query, lang=lang, year=year, mode=mode)
+    plan.filter = filters.refine(plan.filter, source=source, date_from=date_from,
+                                 date_to=date_to)
     searcher = _searcher(index_dir)
     with store.damage_guard(index_dir):
         ev = matching.evaluator(searcher)

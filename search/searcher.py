@@ -12,7 +12,7 @@ from whoosh import query as Q
 from whoosh.scoring import BM25F
 from whoosh.spelling import ReaderCorrector
 
-from search import chronology, matching, store
+from search import chronology, filters, matching, store
 from search.analysis import analyze_word
 from search.errors import DocumentNotFoundError, QueryError
 from search.expansion import ScannedReader
@@ -177,8 +177,9 @@ def run_search(query: str, *, index_dir: str, page: int = 1, size: int = 10,
         raise QueryError(f"Results beyond the first {MAX_RESULT_WINDOW} cannot be paged to; "
                          "narrow the query instead.")
     lang, source, year = (clean_text(str(v)) if v else None for v in (lang, source, year))
-    plan = build_query(query, lang=lang, source=source, year=year, mode=mode)
-    plan.filter = chronology.with_window(plan.filter, date_from, date_to)
+    plan = build_query(query, lang=lang, year=year, mode=mode)
+    plan.filter = filters.refine(plan.filter, source=source, date_from=date_from,
+                                 date_to=date_to)
     searcher = _searcher(index_dir)
     with store.damage_guard(index_dir):
         ev = matching.evaluator(searcher)

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from search import chronology, matching, store
+from search import chronology, filters, matching, store
 from search.errors import QueryError
 from search.query import build_query, clean_text
 from search.searcher import _matched, _searcher
@@ -140,16 +140,18 @@ def compute_timeline(queries: list[str] | str, *, index_dir: str, interval: str 
     if interval not in INTERVALS:
         raise QueryError(f"interval must be one of {', '.join(INTERVALS)}.")
     lang, source, year = (clean_text(str(v)) if v else None for v in (lang, source, year))
-    plans = [build_query(t, lang=lang, source=source, year=year, mode=mode) for t in texts]
+    plans = [build_query(t, lang=lang, year=year, mode=mode) for t in texts]
     searcher = _searcher(index_dir)
     with store.damage_guard(index_dir):
         ev = matching.evaluator(searcher)
         times = chronology.doc_times(ev)
-        window = chronology.with_window(plans[0].filter, date_from, date_to)
+        for plan in plans:
+            plan.filter = filters.refine(plan.filter, source=source, date_from=date_from,
+                                         date_to=date_to)
+        window = plans[0].filter
         allowed = ev.run(window, scored=False).mask if window is not None else ev.live
         masks = []
         for plan in plans:
-            plan.filter = chronology.with_window(plan.filter, date_from, date_to)
             _, found, _ = _matched(plan, ev)
             masks.append(found.mask)
     dated = times.day != chronology.NO_DATE

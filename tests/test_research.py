@@ -305,3 +305,39 @@ def test_feed_parses_newest_first_with_arabic_titles(client):
 def test_feed_without_query_is_a_400(client):
     response = client.get("/feed")
     assert response.status_code == 400
+
+
+# ---- sources as outlets --------------------------------------------------------------------
+
+def test_source_names_come_from_one_data_file():
+    from search.sources import source_name, source_names
+    names = source_names()
+    assert source_name("aawsat") == "الشرق الأوسط" and source_name("Reuters") == "Reuters"
+    assert source_name("unknown.example") == "unknown.example"
+    corpus = {r["source"] for r in RECORDS}
+    assert corpus <= set(names)
+
+
+@pytest.mark.parametrize("spec, expected", [
+    ("aawsat", {"aawsat"}),
+    ("aawsat,reuters", {"aawsat", "reuters"}),
+    ("-reuters", {"aawsat"}),
+    ("reuters,-aawsat", {"reuters"}),
+])
+def test_source_filter_takes_several_values_and_exclusions(client, spec, expected):
+    body = client.get("/api/search", query_string={"q": QUERY, "source": spec,
+                                                    "size": 100}).json
+    assert {h["source"] for h in body["results"]} == expected
+    assert body["total"] == sum(1 for r in RECORDS if _is_oil(r) and r["source"] in expected)
+    tl = client.get("/api/timeline", query_string={"q": QUERY, "source": spec}).json
+    assert sum(tl["total"].values()) == body["total"]
+
+
+def test_source_facet_shows_outlet_names_and_toggles(client):
+    page = client.get("/", query_string={"q": QUERY}).get_data(as_text=True)
+    assert "<bdi>الشرق الأوسط</bdi>" in page and 'aria-label="Exclude Reuters"' in page
+    chosen = client.get("/", query_string={"q": QUERY, "source": "aawsat"}).get_data(
+        as_text=True)
+    # with one outlet chosen, the others are still offered (counted without the source filter)
+    assert "source=aawsat,reuters" in chosen
+    assert 'aria-labelledby="facet-source"' in chosen

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request, stream_with_context, url_for
 
 import search
-from search import export, timeline
+from search import export, facets, sources, timeline
 from search.export import plain_text
 from web.chart import ChartSeries, render_chart
 from web.params import ParameterError, SearchParams, parse_params
@@ -49,6 +49,55 @@ def _timeline(queries: list[str], params: SearchParams, interval: str) -> timeli
     return timeline.compute_timeline(queries, index_dir=_index_dir(), interval=interval,
                                      lang=params.lang, source=params.source, year=params.year,
                                      date_from=params.window[0], date_to=params.window[1])
+
+
+# --- sources ---------------------------------------------------------------------------------
+
+bp.add_app_template_filter(sources.source_name, "source_name")
+bp.add_app_template_filter(sources.source_lang, "source_lang")
+
+
+@bp.app_template_filter("source_names_of")
+def source_names_of(spec: str | None) -> str:
+    """A source filter as people read it: "Okaz or Sabq, not Reuters"."""
+    wanted, excluded = sources.parse_sources(spec)
+    text = " or ".join(sources.source_name(k) for k in wanted)
+    if excluded:
+        text += (", " if text else "") + "not " + " or ".join(
+            sources.source_name(k) for k in excluded)
+    return text
+
+
+@bp.app_template_global()
+def source_spec(current: str | None, exclude: str | None = None) -> str:
+    """The source filter ``current`` with one more source excluded."""
+    wanted, excluded = sources.parse_sources(current)
+    if exclude:
+        wanted = [k for k in wanted if k != exclude.lower()]
+        excluded = list(dict.fromkeys([*excluded, exclude.lower()]))
+    return ",".join([*wanted, *("-" + k for k in excluded)])
+
+
+@bp.app_template_global()
+def source_facet(params: SearchParams) -> list[dict[str, Any]]:
+    """The source facet of a page with a source filter: every source with its count under the
+    other filters, whether it is wanted, excluded or neither, and the links that change that."""
+    from web.views import search_url
+    counts = facets.source_counts(params.q, index_dir=_index_dir(), lang=params.lang,
+                                  year=params.year, date_from=params.window[0],
+                                  date_to=params.window[1])
+    wanted, excluded = sources.parse_sources(params.source)
+    for key in excluded:
+        counts.setdefault(key, 0)
+    out = []
+    for key, count in counts.items():
+        others = [k for k in wanted if k != key]
+        toggled = others if key in wanted else [*wanted, key]
+        spec = ",".join([*toggled, *("-" + k for k in excluded if k != key)])
+        out.append({"key": key, "count": count, "wanted": key in wanted,
+                    "excluded": key in excluded,
+                    "toggle": search_url(params, source=spec or None)})
+    return out
 
 
 # --- timeline --------------------------------------------------------------------------------
