@@ -341,3 +341,32 @@ def test_source_facet_shows_outlet_names_and_toggles(client):
     # with one outlet chosen, the others are still offered (counted without the source filter)
     assert "source=aawsat,reuters" in chosen
     assert 'aria-labelledby="facet-source"' in chosen
+
+
+# ---- the home page -------------------------------------------------------------------------
+
+def test_home_page_says_what_is_in_the_index(client):
+    import html
+    import re
+    page = client.get("/").get_data(as_text=True)
+    langs = Counter(r["lang"] for r in RECORDS)
+    stats = " ".join(re.search(r'class="hero__stats">(.*?)</p>', page, re.S).group(1).split())
+    assert f"{len(RECORDS):,} articles" in stats
+    assert f"{langs['ar']:,} in Arabic" in stats and f"{langs['en']:,} in English" in stats
+    assert f"from {len({r['source'] for r in RECORDS})} sources" in stats
+    first = min(r["date"] for r in RECORDS if r.get("date"))[:10]
+    assert f'datetime="{first}"' in stats
+    examples = [html.unescape(q) for q in re.findall(
+        r'<a class="chip" href="[^"]*" dir="auto"><bdi>(.*?)</bdi>', page)]
+    assert examples and not set(examples) & {"لافروف", "Lavrov"}  # from this index, not seeds
+    assert any(re.search(r"[\u0600-\u06ff]", q) for q in examples)
+    for q in examples:  # each comes from titles and finds them
+        body = client.get("/api/search", query_string={"q": q}).json
+        assert body["total"] >= 2, q
+
+
+def test_one_result_reads_result(client, index_dir):
+    page = client.get("/", query_string={"q": "undated"}).get_data(as_text=True)
+    assert " 1 result\n" in page or " 1 result " in page and "1 results" not in page
+    out = run_cli("query", "undated", "--index", index_dir).stdout
+    assert out.startswith("1 result (") and "1 results" not in out

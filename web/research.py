@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request, stream_with_context, url_for
 
 import search
-from search import export, facets, sources, timeline
+from search import export, facets, overview, sources, timeline
 from search.export import plain_text
 from web.chart import ChartSeries, render_chart
 from web.params import ParameterError, SearchParams, parse_params
@@ -49,6 +49,28 @@ def _timeline(queries: list[str], params: SearchParams, interval: str) -> timeli
     return timeline.compute_timeline(queries, index_dir=_index_dir(), interval=interval,
                                      lang=params.lang, source=params.source, year=params.year,
                                      date_from=params.window[0], date_to=params.window[1])
+
+
+# --- the home page ---------------------------------------------------------------------------
+
+@bp.app_template_global()
+def home_overview() -> overview.Overview | None:
+    """What the index holds (None when it cannot be read: the page still offers the box)."""
+    try:
+        return overview.index_overview(_index_dir())
+    except search.SearchError:
+        return None
+
+
+@bp.app_template_global()
+def home_examples(info: overview.Overview | None, fallback: list[str]) -> list[str]:
+    """Example queries from the index's titles, both languages in turn; else ``fallback``."""
+    if info is None or not info.examples:
+        return fallback
+    lists = list(info.examples.values())
+    mixed = [q for group in zip(*lists) for q in group]
+    longest = max(lists, key=len)
+    return mixed + longest[len(mixed) // len(lists):] if mixed else longest
 
 
 # --- sources ---------------------------------------------------------------------------------
