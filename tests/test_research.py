@@ -370,3 +370,14 @@ def test_one_result_reads_result(client, index_dir):
     assert " 1 result\n" in page or " 1 result " in page and "1 results" not in page
     out = run_cli("query", "undated", "--index", index_dir).stdout
     assert out.startswith("1 result (") and "1 results" not in out
+
+
+def test_chart_draws_a_long_empty_run_as_one_break():
+    from web.chart import GAP, ChartSeries, render_chart
+    counts = [3, 0, 1] + [0] * (GAP + 4) + [2]
+    svg = render_chart([f"2015-01-{d:02d}" for d in range(1, len(counts) + 1)], "day",
+                       [ChartSeries("English", counts)], lambda i: f"/?i={i}",
+                       lambda i: f"period {i}")
+    assert svg.count('class="chart__period"') == 4  # three short periods and the last
+    assert f"{GAP + 4:,} days without a match" in svg
+    assert 'href="/?i=1"' in svg  # a short empty run stays, as periods one can click

@@ -12,6 +12,7 @@ from search.cli.common import INDEX_OPTION, handle_errors
 from search.timeline import INTERVALS, compute_timeline
 
 BAR_WIDTH = 40  # characters of the longest bar
+GAP = 4  # this many empty periods in a row are one line
 
 
 def parse_window(date_from: str | None, date_to: str | None):
@@ -85,8 +86,20 @@ def _print_chart(t) -> None:
             table.add_column(t.langs[j], justify="right")
             table.add_column("", no_wrap=True)
         styles = ["blue", "dark_orange", "green"]
+        empty = series.count.sum(axis=1) == 0
         for i, start in enumerate(t.starts):
-            cells = [start.isoformat()[:7] if t.interval == "month" else start.isoformat()]
+            if empty[i] and i and empty[i - 1]:
+                continue  # inside a run of empty periods: said once, below
+            run = _empty_run(empty, i)
+            if run >= GAP:
+                table.add_row(f"… {run:,} empty {t.interval}s", *([""] * (2 * len(shown))))
+                continue
+            if empty[i]:
+                for j in range(i, i + run):
+                    table.add_row(_period_label(t.starts[j], t.interval),
+                                  *(["0", ""] * len(shown)))
+                continue
+            cells = [_period_label(start, t.interval)]
             for n, j in enumerate(shown):
                 count = int(series.count[i, j])
                 bar = "█" * round(width * count / top) or ("▏" if count else "")
@@ -95,6 +108,18 @@ def _print_chart(t) -> None:
         console.print(table)
         if k < len(t.series) - 1:
             console.print()
+
+
+def _period_label(start, interval: str) -> str:
+    return start.isoformat()[:7] if interval == "month" else start.isoformat()
+
+
+def _empty_run(empty, i: int) -> int:
+    """How many empty periods start at i (0 when period i has matches)."""
+    n = 0
+    while i + n < len(empty) and empty[i + n]:
+        n += 1
+    return n
 
 
 def write_export(text: str, *, index_dir: str, fmt: str, lang, source, year, sort: str,
