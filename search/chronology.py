@@ -9,7 +9,7 @@ match mask.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 
 import numpy as np
 from whoosh import query as Q
@@ -98,25 +98,46 @@ def _bad_day(text: str, name: str) -> date:
                      f"(got {text[:40]!r}).")
 
 
-def window_filter(date_from: date | None, date_to: date | None) -> Q.Query | None:
-    """A filter for articles dated from ``date_from`` to ``date_to``, both days included."""
+def window_mask(ev: "matching.Evaluator", date_from: date | None,
+                date_to: date | None) -> np.ndarray | None:
+    """The live articles dated from ``date_from`` to ``date_to``, both days included (None
+    without a window). From the per-document days: a Whoosh date range enumerates the
+    numeric terms of every day in it, 2 s for a two-month window on the full corpora."""
     if date_from is None and date_to is None:
         return None
     if date_from and date_to and date_from > date_to:
         raise QueryError(f"The date window ends ({date_to}) before it starts ({date_from}).")
-    start = datetime.combine(date_from, datetime.min.time()) if date_from else None
-    end = (datetime.combine(date_to + timedelta(days=1), datetime.min.time())
-           - timedelta(microseconds=1)) if date_to else None
-    return Q.DateRange("date", start, end)
+    day = doc_times(ev).day
+    mask = ev.live & (day != NO_DATE)
+    if date_from is not None:
+        mask &= day >= date_from.toordinal()
+    if date_to is not None:
+        mask &= day <= date_to.toordinal()
+    return mask
 
 
-def with_window(filter_q: Q.Query | None, date_from: date | None,
-                date_to: date | None) -> Q.Query | None:
-    """``filter_q`` narrowed to a date window (itself when there is no window)."""
-    window = window_filter(date_from, date_to)
-    if window is None:
-        return filter_q
-    return window if filter_q is None else Q.And([filter_q, window])
+def match(plan, ev: "matching.Evaluator", date_from: date | None = None,
+          date_to: date | None = None) -> tuple[Q.Query, "matching.Matches", bool]:
+    """What ran, what it matched within the plan's filter and the date window, and whether
+    the some-words fallback ran (when nothing has every word): search.searcher's matching
+    with the window applied as a mask."""
+    window = window_mask(ev, date_from, date_to)
+    allowed = ev.run(plan.filter, scored=False).mask if plan.filter is not None else None
+    if window is not None:
+        allowed = window if allowed is None else allowed & window
+
+    def run(q: Q.Query) -> "matching.Matches":
+        found = ev.run(q)
+        if allowed is not None:
+            found.mask &= allowed
+            found.scores[~found.mask] = 0.0
+        return found
+    found = run(plan.query)
+    if not found.mask.any() and plan.fallback is not None:
+        backup = run(plan.fallback)
+        if backup.mask.any():
+            return plan.fallback, backup, True
+    return plan.query, found, False
 
 
 # -- date order -----------------------------------------------------------------------------
@@ -146,5 +167,5 @@ def data_span(ev: "matching.Evaluator") -> tuple[date, date] | None:
     return date.fromordinal(int(days.min())), date.fromordinal(int(days.max()))
 
 
-__all__ = ["DocTimes", "by_date", "data_span", "doc_times", "parse_day", "window_filter",
-           "with_window"]
+__all__ = ["DocTimes", "by_date", "data_span", "doc_times", "match", "parse_day",
+           "window_mask"]

@@ -16,7 +16,7 @@ from typing import Any, Iterator
 from search import chronology, filters, matching, store
 from search.errors import QueryError
 from search.query import SORTS, build_query, clean_text
-from search.searcher import _hit, _matched, _offsets_suffice, _query_matches, _searcher
+from search.searcher import _hit, _offsets_suffice, _query_matches, _searcher
 
 EXPORT_CAP = 10_000  # rows in one export: the same bound as the deepest results page
 COLUMNS = ("id", "date", "lang", "source", "title", "url", "score", "snippet")
@@ -47,12 +47,11 @@ def export_rows(query: str, *, index_dir: str, lang: str | None = None,
         raise QueryError(f"An export holds from 1 to {EXPORT_CAP:,} results.")
     lang, source, year = (clean_text(str(v)) if v else None for v in (lang, source, year))
     plan = build_query(query, lang=lang, year=year, mode=mode)
-    plan.filter = filters.refine(plan.filter, source=source, date_from=date_from,
-                                 date_to=date_to)
+    plan.filter = filters.refine(plan.filter, source=source)
     searcher = _searcher(index_dir)
     with store.damage_guard(index_dir):
         ev = matching.evaluator(searcher)
-        ran, found, _ = _matched(plan, ev)
+        ran, found, _ = chronology.match(plan, ev, date_from, date_to)
         if sort == "relevance":
             order = ev.top(found, limit)
         else:

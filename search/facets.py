@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from search import filters, matching, store
+from search import chronology, matching, store
 from search.query import build_query, clean_text
-from search.searcher import _matched, _searcher
+from search.searcher import _searcher
 
 
 def source_counts(query: str, *, index_dir: str, lang: str | None = None,
@@ -15,11 +15,11 @@ def source_counts(query: str, *, index_dir: str, lang: str | None = None,
     """How many matches each source has under every filter but the source one, most first."""
     lang, year = (clean_text(str(v)) if v else None for v in (lang, year))
     plan = build_query(query, lang=lang, year=year, mode=mode)
-    plan.filter = filters.refine(plan.filter, date_from=date_from, date_to=date_to)
+
     searcher = _searcher(index_dir)
     with store.damage_guard(index_dir):
         ev = matching.evaluator(searcher)
-        _, found, _ = _matched(plan, ev)
+        _, found, _ = chronology.match(plan, ev, date_from, date_to)
         counts = ev.facet_counts(found.mask, "source")
     return dict(sorted(((str(k), v) for k, v in counts.items() if k),
                        key=lambda kv: (-kv[1], kv[0])))

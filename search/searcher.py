@@ -178,12 +178,11 @@ def run_search(query: str, *, index_dir: str, page: int = 1, size: int = 10,
                          "narrow the query instead.")
     lang, source, year = (clean_text(str(v)) if v else None for v in (lang, source, year))
     plan = build_query(query, lang=lang, year=year, mode=mode)
-    plan.filter = filters.refine(plan.filter, source=source, date_from=date_from,
-                                 date_to=date_to)
+    plan.filter = filters.refine(plan.filter, source=source)
     searcher = _searcher(index_dir)
     with store.damage_guard(index_dir):
         ev = matching.evaluator(searcher)
-        ran, found, fallback = _matched(plan, ev)
+        ran, found, fallback = chronology.match(plan, ev, date_from, date_to)
         total = int(np.count_nonzero(found.mask))
         if sort in ("date", "oldest"):  # from the match arrays: no Whoosh sort per page
             shown = chronology.by_date(ev, found, page, size, newest_first=sort == "date")

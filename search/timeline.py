@@ -17,7 +17,7 @@ import numpy as np
 from search import chronology, filters, matching, store
 from search.errors import QueryError
 from search.query import build_query, clean_text
-from search.searcher import _matched, _searcher
+from search.searcher import _searcher
 
 INTERVALS = ("auto", "day", "week", "month")
 MAX_QUERIES = 3  # queries compared on one chart
@@ -146,14 +146,13 @@ def compute_timeline(queries: list[str] | str, *, index_dir: str, interval: str 
         ev = matching.evaluator(searcher)
         times = chronology.doc_times(ev)
         for plan in plans:
-            plan.filter = filters.refine(plan.filter, source=source, date_from=date_from,
-                                         date_to=date_to)
-        window = plans[0].filter
-        allowed = ev.run(window, scored=False).mask if window is not None else ev.live
-        masks = []
-        for plan in plans:
-            _, found, _ = _matched(plan, ev)
-            masks.append(found.mask)
+            plan.filter = filters.refine(plan.filter, source=source)
+        allowed = ev.run(plans[0].filter, scored=False).mask \
+            if plans[0].filter is not None else ev.live.copy()
+        window = chronology.window_mask(ev, date_from, date_to)
+        if window is not None:
+            allowed &= window
+        masks = [chronology.match(plan, ev, date_from, date_to)[1].mask for plan in plans]
     dated = times.day != chronology.NO_DATE
     nlang = max(1, len(times.langs))
     matched_days = [times.day[m & dated] for m in masks]

@@ -274,7 +274,7 @@ def feed():
             sub(entry, "link", rel="related", href=original)
         if hit.source:
             category = sub(entry, "category", term=hit.source)
-            category.set("label", hit.source)
+            category.set("label", sources.source_name(hit.source))
         summary = sub(entry, "summary", plain_text(hit.snippet))
         if hit.lang:
             summary.set(XML_LANG, hit.lang)

@@ -12,6 +12,7 @@ import search
 from search.cli.common import INDEX_OPTION, handle_errors
 from search.cli.index import index
 from search.cli.research import parse_window, timeline, window_options, write_export
+from search.sources import source_name
 
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
 _TAG = re.compile(r"<[^>]+>")
@@ -98,7 +99,8 @@ def query(text: str, index_dir: str, size: int, page: int, lang: str | None,
     if result.suggestion:
         click.echo(f"Did you mean: {result.suggestion}")
     for n, hit in enumerate(result.results, first + 1):
-        meta = " · ".join(x for x in (hit.source, (hit.date or "")[:10], hit.lang) if x)
+        meta = " · ".join(x for x in (source_name(hit.source), (hit.date or "")[:10], hit.lang)
+                          if x)
         click.echo("")
         click.echo(f"{n}. {render_html(hit.title_html or html.escape(hit.title), color)}"
                    f"  [{hit.id}] {hit.score:.2f}")
