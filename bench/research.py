@@ -13,6 +13,7 @@ under --workdir when missing, or --index DIR):
 """
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -69,7 +70,8 @@ def main() -> None:
     ms = [timed(run_export) for _ in range(3)]
     rows.append({"what": "export csv", **latency_figures(ms),
                  "note": f"{count[0]:,} rows of {args.query!r}"})
-    print_table(f"research tools on {index_dir}", rows, COLUMNS)
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print_table(f"research tools on {index_dir} (load average {load})", rows, COLUMNS)
     write_json(args.json_path, rows, machine=machine())
 
 
