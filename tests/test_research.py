@@ -381,3 +381,27 @@ def test_chart_draws_a_long_empty_run_as_one_break():
     assert svg.count('class="chart__period"') == 4  # three short periods and the last
     assert f"{GAP + 4:,} days without a match" in svg
     assert 'href="/?i=1"' in svg  # a short empty run stays, as periods one can click
+
+
+# ---- proximity: "word1 word2"~N, documented in the README's syntax table -------------------
+
+@pytest.mark.parametrize("query, found", [
+    ('"Russian Lavrov"~4', True),  # "Russian Foreign Minister Sergei Lavrov": 4 apart
+    ('"Russian Lavrov"', False),
+    ('"Lavrov Russian"~4', False),  # in order
+    ('"وزير لافروف"~4', True),  # "وزير الخارجية الروسي سيرغي لافروف"
+    ('"وزير لافروف"~3', False),
+    ('"لافروف وزير"~4', False),
+])
+def test_proximity_in_both_languages(seed_index, query, found):
+    import re
+    page = search.run_search(query, index_dir=seed_index, size=20)
+    assert not page.fallback
+    assert bool(page.total) is found
+    pair = re.findall(r'"(\S+) (\S+)"', query)[0]
+    for hit in page.results:  # both words are there, the first before the second
+        text = hit.title + " " + search.get_document(hit.id, index_dir=seed_index).body
+        assert pair[0] in text and pair[1] in text
+    if found:  # the README's syntax table shows it
+        readme = search.__file__.rsplit("/search/", 1)[0] + "/README.md"
+        assert query in open(readme, encoding="utf-8").read()
