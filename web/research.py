@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request, stream_with_context, url_for
 
 import search
-from search import export, facets, overview, sources, timeline
+from search import export, facets, overview, related, sources, timeline
 from search.export import plain_text
 from web.chart import ChartSeries, render_chart
 from web.params import ParameterError, SearchParams, parse_params
@@ -49,6 +49,29 @@ def _timeline(queries: list[str], params: SearchParams, interval: str) -> timeli
     return timeline.compute_timeline(queries, index_dir=_index_dir(), interval=interval,
                                      lang=params.lang, source=params.source, year=params.year,
                                      date_from=params.window[0], date_to=params.window[1])
+
+
+# --- related coverage ------------------------------------------------------------------------
+
+@bp.get("/api/doc/<path:doc_id>/related")
+def api_related(doc_id: str):
+    """Articles like this one: {id, terms, copies, results} (limit= 1 to 20, default 5)."""
+    raw = request.args.get("limit") or "5"
+    if not raw.isdigit() or not 1 <= int(raw) <= related.MAX_RELATED:
+        raise ParameterError(f"limit must be a whole number from 1 to {related.MAX_RELATED} "
+                             f"(got {raw[:40]!r}).")
+    if len(doc_id) > 200:
+        raise search.DocumentNotFoundError(doc_id[:40] + "…")
+    return related.related_articles(doc_id, index_dir=_index_dir(), limit=int(raw)).to_json()
+
+
+@bp.app_template_global()
+def related_for(doc_id: str) -> related.Related | None:
+    """The article page's "More like this" (None when it cannot be worked out)."""
+    try:
+        return related.related_articles(doc_id, index_dir=_index_dir())
+    except search.SearchError:
+        return None
 
 
 # --- the home page ---------------------------------------------------------------------------
