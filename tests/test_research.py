@@ -405,3 +405,14 @@ def test_proximity_in_both_languages(seed_index, query, found):
     if found:  # the README's syntax table shows it
         readme = search.__file__.rsplit("/search/", 1)[0] + "/README.md"
         assert query in open(readme, encoding="utf-8").read()
+
+
+def test_chart_offers_each_interval(client):
+    import re
+    page = client.get("/", query_string={"q": QUERY}).get_data(as_text=True)
+    links = dict((name, href.replace("&amp;", "&")) for href, name in re.findall(
+        r'<a href="([^"]+)"[^>]*>(Auto|Day|Week|Month)</a>', page))
+    assert set(links) == {"Auto", "Day", "Week", "Month"}
+    monthly = client.get(links["Month"]).get_data(as_text=True)
+    assert "Articles per month" in monthly
+    assert monthly.count('class="chart__period"') == len({r["date"][:7] for r in _dated_oil()})

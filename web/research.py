@@ -165,7 +165,12 @@ def timeline_chart(params: SearchParams) -> dict[str, Any] | None:
     interval = request.args.get("interval") or "auto"
     if interval not in timeline.INTERVALS:
         interval = "auto"
-    t = _timeline([params.q], params, interval)
+    try:
+        t = _timeline([params.q], params, interval)
+    except search.SearchError:  # e.g. days over decades: the results stand without a chart
+        if interval == "auto":
+            raise
+        t = _timeline([params.q], params, "auto")
     if not t.starts:
         return None
     counts = t.series[0].count
@@ -187,7 +192,12 @@ def timeline_chart(params: SearchParams) -> dict[str, Any] | None:
              "cells": [(int(counts[i, j]), float(counts[i, j]) / float(t.all_count[i, j])
                         if t.all_count[i, j] else 0.0) for j in shown]}
             for i in range(len(starts))]
+    base = params.to_args(page=1)
+    intervals = [(name, url_for("web.index", **base, **({} if name == "auto" else
+                                                      {"interval": name})),
+                  name == interval) for name in timeline.INTERVALS]
     return {"svg": render_chart(starts, t.interval, series, link, describe),
+            "intervals": intervals,
             "series": series, "interval": t.interval, "rows": rows,
             "first": starts[0], "last": ends[-1]}
 
