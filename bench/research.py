@@ -7,6 +7,8 @@ under --workdir when missing, or --index DIR):
   first         the first timeline of a fresh searcher (reads the per-document dates)
   page-*        search.run_search(q, size=10, sort=…) over the benchmark query set: relevance,
                 date (newest first) and oldest
+  related       "more like this" of each benchmark query's best article
+  results page  the whole HTML results page (chart included) through Flask's test client
   export        every row of --query (up to 10,000) as CSV, highlighted snippets included
 
     python bench/research.py [--index DIR] [--query Q] [--rounds 50] [--queries 200]
@@ -62,6 +64,22 @@ def main() -> None:
               for q in queries]
         rows.append({"what": f"page, sort={sort}", **latency_figures(ms),
                      "note": f"{len(queries)} benchmark queries, top 10"})
+    from search.related import related_articles
+    ids = [search.run_search(q, index_dir=index, size=1).results[0].id
+           for q in queries[: args.queries // 4] if search.run_search(q, index_dir=index,
+                                                                      size=1).results]
+    for doc_id in ids:  # warm
+        related_articles(doc_id, index_dir=index)
+    ms = [timed(lambda: related_articles(doc_id, index_dir=index)) for doc_id in ids]
+    rows.append({"what": "related", **latency_figures(ms),
+                 "note": f"{len(ids)} articles (each query's best), 5 related"})
+    from web import create_app
+    client = create_app({"SEARCH_INDEX": index}).test_client()
+    for q in queries:  # warm
+        client.get("/", query_string={"q": q})
+    ms = [timed(lambda: client.get("/", query_string={"q": q})) for q in queries]
+    rows.append({"what": "results page (HTML)", **latency_figures(ms),
+                 "note": "Flask test client: search, facets, timeline chart, date window"})
     count = [0]
 
     def run_export() -> None:
