@@ -19,6 +19,8 @@ from search.errors import QueryError
 
 US_PER_DAY = 86_400_000_000  # Whoosh stores a datetime as microseconds since 0001-01-01
 NO_DATE = -1  # the day number of an undated article
+_DIGITS = str.maketrans({**{chr(0x0660 + i): str(i) for i in range(10)},
+                         **{chr(0x06F0 + i): str(i) for i in range(10)}})
 _MISSING = 2 ** 63  # Whoosh's column default for a missing date is 2**64 - 1
 
 
@@ -84,7 +86,7 @@ def _date_column(column, n: int) -> np.ndarray:
 
 def parse_day(value: str | None, name: str) -> date | None:
     """A YYYY-MM-DD request value as a date (None when empty); QueryError when malformed."""
-    text = (value or "").strip()
+    text = (value or "").strip().translate(_DIGITS)  # ٢٠١٥-٠٧-٣١ is a day too
     if not text:
         return None
     try:

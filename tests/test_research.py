@@ -197,6 +197,9 @@ def test_results_page_has_a_chart_whose_periods_narrow_the_search(client):
 def test_date_window_filters_the_results(client):
     args = {"q": QUERY, "from": "2015-04-01", "to": "2015-04-30", "size": 100}
     body = client.get("/api/search", query_string=args).json
+    arabic_digits = client.get("/api/search", query_string={
+        **args, "from": "٢٠١٥-٠٤-٠١", "to": "۲۰۱۵-۰۴-۳۰"}).json
+    assert arabic_digits["total"] == body["total"]
     expected = [r for r in _dated_oil() if "2015-04-01" <= r["date"][:10] <= "2015-04-30"]
     assert body["total"] == len(expected) > 0
     assert {h["id"] for h in body["results"]} == {r["id"] for r in expected}
