@@ -73,8 +73,8 @@ def distinctive_terms(searcher, title: str, body: str, lang: str,
         if any(ch.isdigit() for ch in term):  # figures and dates: not what a story is about
             continue
         df = searcher.doc_frequency("body", term) or searcher.doc_frequency("title", term)
-        if df < 2 or df > max(COMMON_FLOOR, total / 10):  # its own, or in too many to tell
-            continue
+        if df < 2 or df >= total or df > max(COMMON_FLOOR, total / 10):
+            continue  # its own, in every article, or in too many to tell anything
         weighed.append((term, (1 + math.log(tf)) * math.log(total / df)))
     weighed.sort(key=lambda tw: (-tw[1], tw[0]))
     return weighed[:limit]
@@ -102,7 +102,7 @@ def related_articles(doc_id: str, *, index_dir: str, limit: int = 5) -> Related:
         terms = distinctive_terms(searcher, title, stored.get("body", ""), lang)
         if not terms:
             return Related(id=doc_id, terms=[])
-        top = terms[0][1]
+        top = terms[0][1] or 1.0
         q = Q.Or([Q.Term(field, term, boost=weight / top)
                   for term, weight in terms for field in ("title", "body")])
         ev = matching.evaluator(searcher)
