@@ -63,7 +63,8 @@ main.add_command(timeline)
               help="Results per page.")
 @click.option("--page", default=1, show_default=True, type=click.IntRange(1, None))
 @click.option("--lang", default=None, help="Only articles in this language (ar, en, …).")
-@click.option("--source", default=None, help="Only articles from this source.")
+@click.option("--source", default=None,
+              help="Only articles from these sources: a,b (any of them), -c (not c).")
 @click.option("--year", default=None, help="Only articles from this year.")
 @click.option("--sort", type=click.Choice(["relevance", "date", "oldest"]),
               default="relevance", show_default=True, help="date: newest first.")

@@ -34,7 +34,8 @@ def window_options(fn):
 @click.option("--interval", type=click.Choice(INTERVALS), default="auto", show_default=True,
               help="Period of each bar (auto: from the span of the matches).")
 @click.option("--lang", default=None, help="Only articles in this language.")
-@click.option("--source", default=None, help="Only articles from this source.")
+@click.option("--source", default=None,
+              help="Only articles from these sources: a,b (any of them), -c (not c).")
 @click.option("--year", default=None, help="Only articles from this year.")
 @window_options
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
