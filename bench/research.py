@@ -73,6 +73,9 @@ def main() -> None:
     ms = [timed(lambda: related_articles(doc_id, index_dir=index)) for doc_id in ids]
     rows.append({"what": "related", **latency_figures(ms),
                  "note": f"{len(ids)} articles (each query's best), 5 related"})
+    here = Path(__file__).resolve().parent  # bench/web.py would shadow the web package
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != here]
+    sys.path.insert(0, str(here.parent))
     from web import create_app
     client = create_app({"SEARCH_INDEX": index}).test_client()
     for q in queries:  # warm
