@@ -13,10 +13,11 @@ import re
 from datetime import date
 from typing import Any, Iterator
 
-from search import chronology, filters, matching, store
+from search import chronology, filters
 from search.errors import QueryError
+from search.highlight import Highlighter
 from search.query import SORTS, build_query, clean_text
-from search.searcher import _hit, _offsets_suffice, _query_matches, _searcher
+from search.searcher import make_hit, open_reader
 
 EXPORT_CAP = 10_000  # rows in one export: the same bound as the deepest results page
 COLUMNS = ("id", "date", "lang", "source", "title", "url", "score", "snippet")
@@ -48,23 +49,21 @@ def export_rows(query: str, *, index_dir: str, lang: str | None = None,
     lang, source, year = (clean_text(str(v)) if v else None for v in (lang, source, year))
     plan = build_query(query, lang=lang, year=year, mode=mode)
     plan.filter = filters.refine(plan.filter, source=source)
-    searcher = _searcher(index_dir)
-    with store.damage_guard(index_dir):
-        ev = matching.evaluator(searcher)
-        ran, found, _ = chronology.match(plan, ev, date_from, date_to)
+    reader = open_reader(index_dir)
+    with reader.damage_guard():
+        ran, found, _ = chronology.match(plan, reader, date_from, date_to)
         if sort == "relevance":
-            order = ev.top(found, limit)
+            order = reader.top(found, limit)
         else:
-            order = chronology.by_date(ev, found, 1, limit, newest_first=sort == "date")
-        matches = _query_matches(ran, searcher.reader()) if order else None
-    from_index = bool(matches) and _offsets_suffice(matches)
-    return _rows(searcher, index_dir, order, matches, from_index)
+            order = reader.top_by_date(found, limit, ascending=sort == "oldest")
+        marks = Highlighter(reader, ran) if order else None
+    return _rows(reader, order, marks)
 
 
-def _rows(searcher, index_dir, order, matches, from_index) -> Iterator[dict[str, Any]]:
+def _rows(reader, order, marks) -> Iterator[dict[str, Any]]:
     for at in range(0, len(order), CHUNK):
-        with store.damage_guard(index_dir):
-            hits = [_hit(searcher, docnum, score, matches, from_index)
+        with reader.damage_guard():
+            hits = [make_hit(reader, docnum, score, marks)
                     for docnum, score in order[at:at + CHUNK]]
         for hit in hits:
             yield {"id": hit.id, "date": hit.date or "", "lang": hit.lang,

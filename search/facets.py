@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from search import chronology, matching, store
+from search import chronology
 from search.query import build_query, clean_text
-from search.searcher import _searcher
+from search.searcher import open_reader
 
 
 def source_counts(query: str, *, index_dir: str, lang: str | None = None,
@@ -16,11 +16,10 @@ def source_counts(query: str, *, index_dir: str, lang: str | None = None,
     lang, year = (clean_text(str(v)) if v else None for v in (lang, year))
     plan = build_query(query, lang=lang, year=year, mode=mode)
 
-    searcher = _searcher(index_dir)
-    with store.damage_guard(index_dir):
-        ev = matching.evaluator(searcher)
-        _, found, _ = chronology.match(plan, ev, date_from, date_to)
-        counts = ev.facet_counts(found.mask, "source")
+    reader = open_reader(index_dir)
+    with reader.damage_guard():
+        _, found, _ = chronology.match(plan, reader, date_from, date_to)
+        counts = reader.facet_counts(found.mask, "source")
     return dict(sorted(((str(k), v) for k, v in counts.items() if k),
                        key=lambda kv: (-kv[1], kv[0])))
 

@@ -7,15 +7,20 @@ titles write them. Counted once per searcher (the index changes rarely; reopenin
 """
 from __future__ import annotations
 
+import weakref
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
 
-from search import chronology, matching, store
+from search import chronology
 from search.analysis import analyze_word, iter_words
-from search.searcher import _searcher
+from search.engine import Reader
+from search.searcher import open_reader
+
+# one overview per reader (a point-in-time view): recomputed when the index changes
+_CACHE: "weakref.WeakKeyDictionary[Reader, Overview]" = weakref.WeakKeyDictionary()
 
 SAMPLE_TITLES = 2000  # titles read for examples, spread evenly over the index (0.8 s on 48k)
 EXAMPLES_PER_LANG = 4
@@ -46,35 +51,34 @@ class Overview:
 
 def index_overview(index_dir: str) -> Overview:
     """The overview of the live index (cached per searcher)."""
-    searcher = _searcher(index_dir)
-    with store.damage_guard(index_dir):
-        ev = matching.evaluator(searcher)
-        cached = getattr(ev, "_overview", None)
+    reader = open_reader(index_dir)
+    with reader.damage_guard():
+        cached = _CACHE.get(reader)
         if cached is None:
-            cached = ev._overview = _compute(ev)
+            cached = _CACHE[reader] = _compute(reader)
     return cached
 
 
-def _compute(ev: "matching.Evaluator") -> Overview:
-    live = ev.live
-    languages = {k: v for k, v in sorted(ev.facet_counts(live, "lang").items(),
+def _compute(reader: Reader) -> Overview:
+    live = reader.live()
+    languages = {k: v for k, v in sorted(reader.facet_counts(live, "lang").items(),
                                          key=lambda kv: -kv[1]) if k}
-    sources = len([k for k in ev.facet_counts(live, "source") if k])
-    span = chronology.data_span(ev)
+    sources = len([k for k in reader.facet_counts(live, "source") if k])
+    span = chronology.data_span(reader)
     return Overview(documents=int(np.count_nonzero(live)), languages=languages,
                     sources=sources, first=span[0] if span else None,
-                    last=span[1] if span else None, examples=_examples(ev))
+                    last=span[1] if span else None, examples=_examples(reader))
 
 
-def _examples(ev: "matching.Evaluator") -> dict[str, list[str]]:
-    docnums = np.flatnonzero(ev.live)
+def _examples(reader: Reader) -> dict[str, list[str]]:
+    docnums = np.flatnonzero(reader.live())
     if len(docnums) > SAMPLE_TITLES:
         docnums = docnums[np.linspace(0, len(docnums) - 1, SAMPLE_TITLES).astype(np.int64)]
     # per language: a phrase's key (its two stems) -> titles having it, and its written forms
     titles: dict[str, Counter] = defaultdict(Counter)
     forms: dict[tuple, Counter] = defaultdict(Counter)
     for docnum in docnums:
-        stored = ev.searcher.stored_fields(int(docnum))
+        stored = reader.stored(int(docnum))
         lang, title = stored.get("lang") or "", stored.get("title") or ""
         words = [(w, analyze_word(w)) for w, _, _ in iter_words(title)]
         seen = set()

@@ -15,12 +15,12 @@ from typing import Any
 
 from whoosh import query as Q
 
-from search import matching, store
 from search.analysis import analyze_text
+from search.engine import Reader
 from search.errors import DocumentNotFoundError
-from search.highlight import MatchSet
+from search.highlight import Highlighter, MatchSet
 from search.model import Hit
-from search.searcher import _hit, _searcher
+from search.searcher import make_hit, open_reader
 
 TERMS = 12  # distinctive words a related article is sought by
 MAX_RELATED = 20
@@ -60,19 +60,19 @@ def _norm_title(title: str) -> str:
     return re.sub(r"\W+", " ", title).strip().casefold()
 
 
-def distinctive_terms(searcher, title: str, body: str, lang: str,
+def distinctive_terms(reader: Reader, title: str, body: str, lang: str,
                       limit: int = TERMS) -> list[tuple[str, float]]:
     """The stems of an article with the highest tf-idf, best first (words of one article
     only say nothing about others: a stem must be in at least two)."""
     text = f"{title}\n{body[:TEXT_CHARS]}"
     tokens = analyze_text(text, lang)
     counts = Counter(t for t, _, _ in tokens)
-    total = searcher.doc_count_all() or 1
+    total = reader.doc_count() or 1
     weighed = []
     for term, tf in counts.items():
         if any(ch.isdigit() for ch in term):  # figures and dates: not what a story is about
             continue
-        df = searcher.doc_frequency("body", term) or searcher.doc_frequency("title", term)
+        df = reader.doc_frequency("body", term) or reader.doc_frequency("title", term)
         if df < 2 or df >= total or df > max(COMMON_FLOOR, total / 10):
             continue  # its own, in every article, or in too many to tell anything
         weighed.append((term, (1 + math.log(tf)) * math.log(total / df)))
@@ -92,29 +92,30 @@ def written_forms(text: str, lang: str, stems: list[str]) -> list[str]:
 def related_articles(doc_id: str, *, index_dir: str, limit: int = 5) -> Related:
     """Up to ``limit`` articles most like ``doc_id``, without itself and its copies."""
     limit = max(1, min(limit, MAX_RELATED))
-    searcher = _searcher(index_dir)
-    with store.damage_guard(index_dir):
-        docnum = searcher.document_number(id=doc_id)
+    reader = open_reader(index_dir)
+    with reader.damage_guard():
+        docnum = reader.docnum_of(doc_id)
         if docnum is None:
             raise DocumentNotFoundError(doc_id)
-        stored = searcher.stored_fields(docnum)
+        stored = reader.stored(docnum)
         title, lang = stored.get("title", ""), stored.get("lang", "")
-        terms = distinctive_terms(searcher, title, stored.get("body", ""), lang)
+        terms = distinctive_terms(reader, title, stored.get("body", ""), lang)
         if not terms:
             return Related(id=doc_id, terms=[])
         top = terms[0][1] or 1.0
         q = Q.Or([Q.Term(field, term, boost=weight / top)
                   for term, weight in terms for field in ("title", "body")])
-        ev = matching.evaluator(searcher)
-        found = ev.run(q)
+        found = reader.evaluate(q)
         mine = _shingles(stored.get("body", ""))
-        candidates = ev.top(found, limit * 4 + 10)
-        matches = MatchSet(frozenset(t for t, _ in terms), frozenset())
+        candidates = reader.top(found, limit * 4 + 10)
+        # the stems are index terms of title and body: marked from the index's offsets
+        marks = Highlighter.of_stems(reader, MatchSet(frozenset(t for t, _ in terms),
+                                                      frozenset()))
         kept, copies = [], []
         for other, score in candidates:
             if other == docnum:
                 continue
-            fields = searcher.stored_fields(other)
+            fields = reader.stored(other)
             if _norm_title(fields.get("title", "")) == _norm_title(title) or \
                     _resemblance(mine, _shingles(fields.get("body", ""))) >= COPY_RESEMBLANCE:
                 copies.append(fields["id"])
@@ -122,7 +123,7 @@ def related_articles(doc_id: str, *, index_dir: str, limit: int = 5) -> Related:
             kept.append((other, score))
             if len(kept) == limit:
                 break
-        hits = [_hit(searcher, d, s, matches, True) for d, s in kept]
+        hits = [make_hit(reader, d, s, marks) for d, s in kept]
     words = written_forms(f"{title}\n{stored.get('body', '')[:TEXT_CHARS]}", lang,
                           [t for t, _ in terms])
     return Related(id=doc_id, terms=words, results=hits, copies=copies)

@@ -14,10 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from search import chronology, filters, matching, store
+from search import chronology, filters
+from search.engine import DocTimes
 from search.errors import QueryError
 from search.query import build_query, clean_text
-from search.searcher import _searcher
+from search.searcher import open_reader
 
 INTERVALS = ("auto", "day", "week", "month")
 MAX_QUERIES = 3  # queries compared on one chart
@@ -141,18 +142,17 @@ def compute_timeline(queries: list[str] | str, *, index_dir: str, interval: str 
         raise QueryError(f"interval must be one of {', '.join(INTERVALS)}.")
     lang, source, year = (clean_text(str(v)) if v else None for v in (lang, source, year))
     plans = [build_query(t, lang=lang, year=year, mode=mode) for t in texts]
-    searcher = _searcher(index_dir)
-    with store.damage_guard(index_dir):
-        ev = matching.evaluator(searcher)
-        times = chronology.doc_times(ev)
+    reader = open_reader(index_dir)
+    with reader.damage_guard():
+        times = reader.doc_times()
         for plan in plans:
             plan.filter = filters.refine(plan.filter, source=source)
-        allowed = ev.run(plans[0].filter, scored=False).mask \
-            if plans[0].filter is not None else ev.live.copy()
-        window = chronology.window_mask(ev, date_from, date_to)
+        allowed = reader.evaluate(plans[0].filter, scored=False).mask \
+            if plans[0].filter is not None else reader.live().copy()
+        window = chronology.window_mask(reader, date_from, date_to)
         if window is not None:
             allowed &= window
-        masks = [chronology.match(plan, ev, date_from, date_to)[1].mask for plan in plans]
+        masks = [chronology.match(plan, reader, date_from, date_to)[1].mask for plan in plans]
     dated = times.day != chronology.NO_DATE
     nlang = max(1, len(times.langs))
     matched_days = [times.day[m & dated] for m in masks]
@@ -187,12 +187,12 @@ def compute_timeline(queries: list[str] | str, *, index_dir: str, interval: str 
 
 def index_span(index_dir: str) -> tuple[date, date] | None:
     """The first and last day of the index's dated articles (None when none is dated)."""
-    searcher = _searcher(index_dir)
-    with store.damage_guard(index_dir):
-        return chronology.data_span(matching.evaluator(searcher))
+    reader = open_reader(index_dir)
+    with reader.damage_guard():
+        return chronology.data_span(reader)
 
 
-def _totals(mask: np.ndarray, times: chronology.DocTimes) -> dict[str, int]:
+def _totals(mask: np.ndarray, times: DocTimes) -> dict[str, int]:
     codes = times.lang[mask & (times.lang >= 0)]
     counts = np.bincount(codes, minlength=len(times.langs)) if len(codes) else \
         np.zeros(len(times.langs), dtype=np.int64)

@@ -16,6 +16,7 @@ from search.errors import IngestError
 from search.ingest import (
     MAX_BODY_CHARS, MAX_FILE_BYTES, SUPPORTED_SUFFIXES, decode_bytes, parse_file, read_articles,
 )
+from search.ingest.fields import file_article_id
 from search.ingest.reflow import reflow_text
 from search.model import Article, Skipped
 
@@ -530,7 +531,9 @@ def test_symlink_loops_do_not_hang_and_files_are_read_once(tmp_path: Path) -> No
     (tmp_path / "sub" / "same.txt").symlink_to(tmp_path / "sub" / "a.txt")
     (tmp_path / "self.txt").symlink_to(tmp_path / "self.txt")
     items = read_all(tmp_path, tmp_path / "sub", tmp_path / "sub" / "a.txt")
-    assert [i.id for i in items if isinstance(i, Article)] == ["a"]
+    # read once, from the first root: a file in a subfolder has its relative path in its id
+    assert [i.id for i in items if isinstance(i, Article)] == [
+        file_article_id(str(tmp_path / "sub" / "a.txt"), str(tmp_path))]
     assert [(Path(s.path).name, s.reason) for s in items if isinstance(s, Skipped)] == [
         ("self.txt", "symbolic link loop")]
 

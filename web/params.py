@@ -8,8 +8,9 @@ from typing import Any, Mapping
 
 from search import chronology
 from search.errors import QueryError
+from search.query import SORTS
+from search.settings import DEFAULTS
 
-SORTS = ("relevance", "date", "oldest")
 FILTERS = ("lang", "source", "year")
 DEFAULT_SIZE = 10
 MAX_SIZE = 100
@@ -54,8 +55,9 @@ class SearchParams:
                 if v not in (None, "") and v != defaults[k]}
 
 
-def parse_params(args: Mapping[str, str], *, max_query_length: int = 1000,
-                 max_page: int = 1000) -> SearchParams:
+def parse_params(args: Mapping[str, str], *,
+                 max_query_length: int = DEFAULTS.max_query_chars,
+                 max_page: int = DEFAULTS.max_page) -> SearchParams:
     """Read and check q, page, size, lang, source, year, sort, from, to; raise ParameterError."""
     q = args.get("q", "")
     if len(q) > max_query_length:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import html
 import json
-import re
 import sys
 
 import click
@@ -12,24 +11,45 @@ import search
 from search.cli.common import INDEX_OPTION, handle_errors
 from search.cli.index import index
 from search.cli.research import parse_window, timeline, window_options, write_export
+from search.errors import SearchError
+from search.highlight import render_marks
+from search.query import SORTS
+from search.settings import apply_settings, load_settings
 from search.sources import source_name
-
-_MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
-_TAG = re.compile(r"<[^>]+>")
 
 
 def render_html(fragment: str, color: bool) -> str:
-    """Snippet HTML for a terminal: <mark> as bold yellow (or [brackets]), tags dropped."""
-    def mark(m: re.Match) -> str:
-        inner = m.group(1)
+    """Snippet HTML for a terminal: marks as bold yellow (or [brackets]), tags dropped."""
+    def mark(inner: str) -> str:
         return click.style(inner, fg="yellow", bold=True) if color else f"[{inner}]"
-    return html.unescape(_TAG.sub("", _MARK.sub(mark, fragment)))
+    return render_marks(fragment, mark)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="newsearch")
 def main() -> None:
     """Search Arabic and English news: build an index, query it, inspect the analysis."""
+    try:
+        apply_settings(load_settings())
+    except SearchError as e:
+        click.echo(f"error: {e.message}", err=True)
+        sys.exit(e.exit_code)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@handle_errors
+def config(as_json: bool) -> None:
+    """Show every setting: its effective value, where it came from, its environment variable."""
+    rows = load_settings().describe()
+    if as_json:
+        click.echo(json.dumps({"settings": rows}, ensure_ascii=False))
+        return
+    width = max(len(r["name"]) for r in rows)
+    for r in rows:
+        value = "(unset)" if r["value"] is None else r["value"]
+        env = f"  ${r['env']}" if r["env"] else ""
+        click.echo(f"{r['name']:<{width}}  {value!s:<12} {r['source']:<7}{env}")
 
 
 @main.command()
@@ -66,8 +86,8 @@ main.add_command(timeline)
 @click.option("--source", default=None,
               help="Only articles from these sources: a,b (any of them), -c (not c).")
 @click.option("--year", default=None, help="Only articles from this year.")
-@click.option("--sort", type=click.Choice(["relevance", "date", "oldest"]),
-              default="relevance", show_default=True, help="date: newest first.")
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True,
+              help="date: newest first; oldest: oldest first.")
 @window_options
 @click.option("--json", "as_json", is_flag=True, help="Print the result page as JSON.")
 @click.option("--all", "export_all", is_flag=True,
