@@ -198,6 +198,14 @@ class Highlighter:
             else MatchSet(frozenset(), frozenset())
         self.from_index = bool(self.matches) and offsets_suffice(self.matches)
 
+    @classmethod
+    def of_stems(cls, reader: Reader, matches: MatchSet) -> "Highlighter":
+        """Marks for index terms chosen without a query (related articles' distinctive
+        stems), their spans from the index's offsets."""
+        marks = cls(reader, None)
+        marks.matches, marks.from_index = matches, bool(matches)
+        return marks
+
     def spans(self, docnum: int, field: str, text: str, lang: str) -> list[tuple[int, int]]:
         """(start, end) of the query's words in one document's field."""
         if self.from_index:

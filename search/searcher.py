@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import time
+from datetime import date
 
 import numpy as np
 from whoosh import query as Q
 
-from search import interleave, spelling
-from search.budget import bound_fallback
+from search import chronology, filters, interleave, spelling
 from search.engine import Matches, Reader, get_engine
 from search.errors import DocumentNotFoundError, QueryError
 from search.highlight import Highlighter, MatchSet, offsets_suffice
@@ -26,7 +26,7 @@ def query_matches(q: Q.Query, reader: Reader) -> MatchSet:
     return Highlighter(reader, q).matches
 
 
-def _hit(reader: Reader, docnum: int, score: float, marks: Highlighter) -> Hit:
+def make_hit(reader: Reader, docnum: int, score: float, marks: Highlighter) -> Hit:
     """One result: stored fields, the title marked and a snippet of the body."""
     stored = reader.stored(docnum)
     lang = stored.get("lang", "")
@@ -50,28 +50,17 @@ def _facets(reader: Reader, mask: np.ndarray) -> dict[str, dict[str, int]]:
 
 def _matched(plan: Plan, reader: Reader) -> tuple[Q.Query, Matches, bool]:
     """What ran (the query, or its some-words fallback when no article has every word), what
-    it matched, and whether the fallback ran."""
-    allowed = reader.evaluate(plan.filter, scored=False).mask \
-        if plan.filter is not None else None
-
-    def run(q: Q.Query) -> Matches:
-        found = reader.evaluate(q)
-        if allowed is not None:
-            found.mask &= allowed
-        return found
-    found = run(plan.query)
-    if not found.mask.any() and plan.fallback is not None:
-        fallback = bound_fallback(plan.fallback, reader.doc_frequency)
-        backup = run(fallback)
-        if backup.mask.any():
-            return fallback, backup, True
-    return plan.query, found, False
+    it matched, and whether the fallback ran (search.chronology.match without a window)."""
+    return chronology.match(plan, reader)
 
 
 def run_search(query: str, *, index_dir: str, page: int = 1, size: int = 10,
                lang: str | None = None, source: str | None = None, year: str | None = None,
-               sort: str = "relevance", mode: str = "all", correct: bool = True) -> SearchPage:
-    """Run a query and return one page of highlighted, faceted results; when nothing matches
+               sort: str = "relevance", mode: str = "all",
+               date_from: date | None = None, date_to: date | None = None,
+               correct: bool = True) -> SearchPage:
+    """Run a query and return one page of highlighted, faceted results (``date_from`` and
+    ``date_to``, dates, bound a window of days; see search.chronology); when nothing matches
     and the "did you mean" suggestion does (and ``correct``), the suggestion's results."""
     t0 = time.perf_counter()
     if sort not in SORTS:
@@ -83,24 +72,26 @@ def run_search(query: str, *, index_dir: str, page: int = 1, size: int = 10,
         raise QueryError(f"Results beyond the first {MAX_RESULT_WINDOW} cannot be paged to; "
                          "narrow the query instead.")
     lang, source, year = (clean_text(str(v)) if v else None for v in (lang, source, year))
-    plan = build_query(query, lang=lang, source=source, year=year, mode=mode)
+    plan = build_query(query, lang=lang, year=year, mode=mode)
+    plan.filter = filters.refine(plan.filter, source=source)  # several sources, exclusions
     reader = open_reader(index_dir)
     with reader.damage_guard():
-        ran, found, fallback = _matched(plan, reader)
+        ran, found, fallback = chronology.match(plan, reader, date_from, date_to)
         total = int(np.count_nonzero(found.mask))
-        if sort == "date":
-            shown = reader.top_by_date(found, page * size)[(page - 1) * size:]
-        else:  # both languages on one page, each in proportion to its matches
+        if sort == "relevance":  # both languages on one page, each in proportion to its matches
             shown = interleave.top(reader, found, page * size)[(page - 1) * size:]
+        else:  # date: newest first; oldest: a chronology
+            shown = reader.top_by_date(found, page * size,
+                                       ascending=sort == "oldest")[(page - 1) * size:]
         marks = Highlighter(reader, ran) if shown else None
-        hits = [_hit(reader, docnum, score, marks) for docnum, score in shown]
+        hits = [make_hit(reader, docnum, score, marks) for docnum, score in shown]
         facets = _facets(reader, found.mask)
     suggestion = suggest(plan, reader) if total < 3 or fallback else None
     if correct and total == 0 and suggestion:
         try:
             corrected = run_search(suggestion, index_dir=index_dir, page=page, size=size,
                                    lang=lang, source=source, year=year, sort=sort, mode=mode,
-                                   correct=False)
+                                   date_from=date_from, date_to=date_to, correct=False)
         except QueryError:  # a suggestion the parser reads otherwise: offered, not run
             corrected = None
         if corrected is not None and corrected.total:
@@ -110,8 +101,9 @@ def run_search(query: str, *, index_dir: str, page: int = 1, size: int = 10,
     return SearchPage(query=plan.text, total=total, page=page, size=size,
                       took_ms=(time.perf_counter() - t0) * 1000, fallback=fallback,
                       suggestion=suggestion, facets=facets, results=hits, sort=sort,
-                      filters={k: v for k, v in
-                               (("lang", lang), ("source", source), ("year", year)) if v})
+                      filters={k: str(v) for k, v in
+                               (("lang", lang), ("source", source), ("year", year),
+                                ("from", date_from), ("to", date_to)) if v})
 
 
 def rank_documents(query: str, *, index_dir: str, limit: int = 100,
@@ -163,5 +155,5 @@ def get_document(doc_id: str, *, index_dir: str, query: str | None = None,
                     title_html=title_html, body_html=body_html)
 
 
-__all__ = ["open_reader", "run_search", "rank_documents", "get_document", "suggest",
+__all__ = ["make_hit", "open_reader", "run_search", "rank_documents", "get_document", "suggest",
            "query_matches", "offsets_suffice"]  # offsets_suffice: search.highlight's

@@ -56,6 +56,9 @@ def create_app(config: Mapping[str, Any] | None = None,
     from web.views import bp
 
     app.register_blueprint(bp)
+    from web.research import bp as research_bp
+
+    app.register_blueprint(research_bp)
     app.before_request(_refuse_large_bodies)
     app.after_request(_add_security_headers)
     app.after_request(_relative_redirects)

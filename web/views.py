@@ -44,7 +44,9 @@ def _raw_query() -> str:
 def _run(params: SearchParams) -> search.SearchPage:
     return search.run_search(params.q, index_dir=_index_dir(), page=params.page,
                              size=params.size, lang=params.lang, source=params.source,
-                             year=params.year, sort=params.sort, correct=not params.exact)
+                             year=params.year, sort=params.sort,
+                             date_from=params.window[0], date_to=params.window[1],
+                             correct=not params.exact)
 
 
 # --- HTML pages -------------------------------------------------------------------------------
@@ -206,7 +208,8 @@ def opensearch():
 @bp.app_template_global()
 def search_url(params: SearchParams, **changes) -> str:
     """A link to the search page for `params` with `changes` (a filter change resets the page)."""
-    if any(k in changes for k in ("lang", "source", "year", "sort", "q")):
+    if any(k in changes for k in ("lang", "source", "year", "sort", "q", "date_from",
+                                  "date_to")):
         changes.setdefault("page", 1)
     return url_for("web.index", **params.to_args(**changes))
 

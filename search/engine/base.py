@@ -35,6 +35,20 @@ class Matches:
     scores: np.ndarray | None
 
 
+NO_DATE = -1  # the day number (and moment) of an undated document
+
+
+@dataclass
+class DocTimes:
+    """Per document (by docnum): its moment, day number and language, for date windows, date
+    order and timelines as array arithmetic over a match mask."""
+
+    moment: np.ndarray  # int64, later moments larger (the engine's unit); NO_DATE when undated
+    day: np.ndarray  # int64 proleptic ordinal (date.toordinal()); NO_DATE when undated
+    lang: np.ndarray  # int64 index into ``langs``; -1 when unknown
+    langs: list[str]
+
+
 class TextCheck(Q.WrappingQuery):
     """A Plan node: the documents of ``child`` whose stored title or body matches ``pattern``
     (a compiled regex), read best-scored first and at most ``limit`` of them in all (a count
@@ -77,8 +91,16 @@ class Reader(Protocol):
     def top(self, found: Matches, k: int) -> list[tuple[int, float]]:
         """The ``k`` best (docnum, score), best first; ties to the lower docnum."""
 
-    def top_by_date(self, found: Matches, k: int) -> list[tuple[int, float]]:
-        """The ``k`` newest (docnum, score); undated last; ties by score, then docnum."""
+    def top_by_date(self, found: Matches, k: int,
+                    ascending: bool = False) -> list[tuple[int, float]]:
+        """The ``k`` newest (oldest when ``ascending``) (docnum, score); undated last; ties by
+        score, then docnum."""
+
+    def live(self) -> np.ndarray:
+        """A mask over document numbers: the live (undeleted) documents."""
+
+    def doc_times(self) -> DocTimes:
+        """Every document's moment, day and language as arrays (read once per reader)."""
 
     def facet_counts(self, mask: np.ndarray, field: str) -> dict[str, int]:
         """How many of the masked documents have each value of a filter field."""
@@ -171,4 +193,5 @@ class Engine(Protocol):
         """Documents per value of a filter field (lang, source), most first."""
 
 
-__all__ = ["Engine", "Matches", "Query", "Reader", "TextCheck", "WriteSession"]
+__all__ = ["NO_DATE", "DocTimes", "Engine", "Matches", "Query", "Reader", "TextCheck",
+           "WriteSession"]

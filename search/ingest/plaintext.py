@@ -10,6 +10,7 @@ from search.ingest.fields import (
     MONTHS, dateline_agency, derive_title, join_paragraphs, one_line, parse_date, split_dateline,
     split_lines, truncate_body, truncate_title,
 )
+from search.ingest.reflow import reflow_text
 from search.model import Article
 
 MAX_HEADER_LINES = 8
@@ -53,7 +54,7 @@ def parse_text(text: str, article_id: str, path: str = "") -> Article:
         title, at = one_line(lines[at]), at + 1
     at = _read_fields(lines, at, meta, allow_domain=False)
     body_lines = strip_boilerplate(lines[at:])
-    body = truncate_body(join_paragraphs(body_lines))
+    body = truncate_body(reflow_text(join_paragraphs(body_lines)))
     if not body:
         if not title:
             raise IngestError("no article text after the header" if at else "empty file")

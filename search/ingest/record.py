@@ -14,6 +14,7 @@ from search.ingest.fields import (
     MAX_FILE_BYTES, MIN_YEAR, derive_title, format_size, join_paragraphs, normalise_lang,
     one_line, parse_date, record_id, split_lines, truncate_body, truncate_title,
 )
+from search.ingest.reflow import reflow_text
 from search.model import Article, Skipped
 
 MAX_LINE_BYTES = 10 * 1024 * 1024
@@ -35,7 +36,7 @@ def article_from_record(record: object, path: str = "") -> Article:
     source = _text(record, "source").strip()
     url = _text(record, "url").strip()
     lang = normalise_lang(_text(record, "lang"))
-    body = truncate_body(join_paragraphs(strip_boilerplate(split_lines(raw_body))))
+    body = truncate_body(reflow_text(join_paragraphs(strip_boilerplate(split_lines(raw_body)))))
     if not body:
         raise IngestError("record has no body")
     raw_id = record.get("id")

@@ -184,6 +184,25 @@ def test_undated_articles_sort_last(tmp_path):
     assert dates[4:] == [None] * 4
     undated = [h.score for h in page.results[4:]]
     assert undated == sorted(undated, reverse=True)
+    oldest = search.run_search("oil", index_dir=folder, sort="oldest").results
+    assert [h.date for h in oldest[:4]] == sorted(dates[:4]) and \
+        [h.date for h in oldest[4:]] == [None] * 4  # undated last both ways
+
+
+@pytest.mark.parametrize("text", ["oil", "النفط", "market OR wheat"])
+def test_top_by_date_ascending_is_the_same_order_turned(index_dir, text):
+    """One date order in the engine: ascending reverses the days, ties still by score."""
+    reader = open_reader(index_dir)
+    found = reader.evaluate(build_query(text, mode="any").query)
+    newest = reader.top_by_date(found, 10_000)
+    oldest = reader.top_by_date(found, 10_000, ascending=True)
+    day = {d: reader.stored(d)["date"] for d, _ in newest}
+    assert sorted(newest) == sorted(oldest) and len(oldest) > 1
+    dated = [day[d] for d, _ in oldest if day[d] is not None]
+    assert dated == sorted(dated) and dated != sorted(dated, reverse=True)
+    for (d1, s1), (d2, s2) in zip(oldest, oldest[1:]):
+        if day[d1] == day[d2]:
+            assert (s1, -d1) >= (s2, -d2)
 
 
 def test_some_words_fallback_matches_whoosh_on_a_large_segment(tmp_path):

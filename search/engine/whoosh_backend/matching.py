@@ -26,7 +26,7 @@ from whoosh.system import _INT_SIZE
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.util.numeric import byte_to_length
 
-from search.engine.base import Matches, TextCheck
+from search.engine.base import DocTimes, Matches, TextCheck
 
 # a byte-encoded field length (what Whoosh stores per document) -> the length it stands for
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) or 0 for b in range(256)], dtype=np.float64)
@@ -250,7 +250,7 @@ class Evaluator:
                 self.live[np.fromiter(deleted, dtype=np.int64) + offset] = False
         self._lengths: dict[str, np.ndarray] = {}
         self._codes: dict[str, tuple[np.ndarray, list[str]]] = {}
-        self._dates: tuple[np.ndarray, np.ndarray] | None = None
+        self._times: DocTimes | None = None
 
     # -- leaves ------------------------------------------------------------------------------
 
@@ -505,34 +505,26 @@ class Evaluator:
         order = np.lexsort((docnums, -scores))[:k]
         return [(int(docnums[i]), float(scores[i])) for i in order]
 
-    def top_by_date(self, found: Matches, k: int) -> list[tuple[int, float]]:
-        """The ``k`` newest (docnum, score): by the date column, undated last, ties by score,
-        then the lower docnum."""
+    def top_by_date(self, found: Matches, k: int,
+                    ascending: bool = False) -> list[tuple[int, float]]:
+        """The ``k`` newest (oldest when ``ascending``) (docnum, score): by the date column,
+        undated last, ties by score, then the lower docnum."""
         docnums = np.flatnonzero(found.mask)
         if not len(docnums) or k <= 0:
             return []
-        dated, rank = self._date_ranks()
+        moment = self.doc_times().moment[docnums]
+        undated = moment < 0
         scores = found.scores[docnums] if found.scores is not None else np.zeros(len(docnums))
-        order = np.lexsort((docnums, -scores, -rank[docnums], ~dated[docnums]))[:k]
+        key = moment if ascending else -moment
+        order = np.lexsort((docnums, -scores, key, undated))[:k]  # the last key sorts first
         return [(int(docnums[i]), float(scores[i])) for i in order]
 
-    def _date_ranks(self) -> tuple[np.ndarray, np.ndarray]:
-        """Whether each document has a date, and its date's rank (later dates rank higher)."""
-        if self._dates is None:
-            dated = np.zeros(self.size, dtype=bool)
-            raw = np.zeros(self.size, dtype=np.uint64)
-            for reader, offset in self.leaves:
-                n = reader.doc_count_all()
-                if not reader.has_column("date"):
-                    continue
-                years = reader.column_reader("year")
-                column = reader.column_reader("date", translate=False)
-                dated[offset:offset + n] = [bool(years[d]) for d in range(n)]
-                raw[offset:offset + n] = np.fromiter((column[d] for d in range(n)),
-                                                     dtype=np.uint64, count=n)
-            _, rank = np.unique(raw, return_inverse=True)
-            self._dates = (dated, rank.astype(np.int64))
-        return self._dates
+    def doc_times(self) -> DocTimes:
+        """Every document's moment, day and language (read once per searcher)."""
+        if self._times is None:
+            from search.engine.whoosh_backend.times import read_times
+            self._times = read_times(self.searcher, self.leaves, self.size)
+        return self._times
 
     def facet_counts(self, mask: np.ndarray, field: str) -> dict[str, int]:
         """How many of the masked documents have each value of ``field``."""

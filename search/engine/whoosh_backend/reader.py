@@ -12,7 +12,7 @@ import numpy as np
 from whoosh import query as Q
 from whoosh.scoring import BM25F
 
-from search.engine.base import Matches, PathLike, Query
+from search.engine.base import DocTimes, Matches, PathLike, Query
 from search.engine.whoosh_backend import matching, store
 
 
@@ -54,8 +54,15 @@ class WhooshReader:
     def top(self, found: Matches, k: int) -> list[tuple[int, float]]:
         return self._evaluator.top(found, k)
 
-    def top_by_date(self, found: Matches, k: int) -> list[tuple[int, float]]:
-        return self._evaluator.top_by_date(found, k)
+    def top_by_date(self, found: Matches, k: int,
+                    ascending: bool = False) -> list[tuple[int, float]]:
+        return self._evaluator.top_by_date(found, k, ascending)
+
+    def live(self) -> np.ndarray:
+        return self._evaluator.live
+
+    def doc_times(self) -> DocTimes:
+        return self._evaluator.doc_times()
 
     def facet_counts(self, mask: np.ndarray, field: str) -> dict[str, int]:
         return self._evaluator.facet_counts(mask, field)
