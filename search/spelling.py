@@ -23,8 +23,7 @@ from functools import lru_cache
 from symspellpy import SymSpell, Verbosity
 from symspellpy.editdistance import DistanceAlgorithm, EditDistance
 
-from search.analysis import (analyze_word, fold_arabic_letters, iter_words, normalize_arabic,
-                             word_script)
+from search.analysis import analyze_word, fold_arabic_letters, normalize_arabic, word_script
 from search.analysis.script import ARABIC
 from search.analysis.stopform import stop_form
 from search.engine import Reader
