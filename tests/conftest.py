@@ -32,6 +32,19 @@ def seeds_copy(tmp_path) -> Path:
     return dst
 
 
+def all_result_ids(text: str, index_dir: str) -> set[str]:
+    """The ids of every result of a query, page after page, as a reader would collect them."""
+    import search
+    ids: set[str] = set()
+    page_no = 1
+    while True:
+        page = search.run_search(text, index_dir=index_dir, page=page_no, size=100)
+        ids |= {h.id for h in page.results}
+        if page_no >= page.pages:
+            return ids
+        page_no += 1
+
+
 def run_cli(*args: str, env: dict | None = None, input: str | None = None,
             timeout: float = 120) -> subprocess.CompletedProcess:
     """The real CLI in a subprocess (`python -m search ...`)."""

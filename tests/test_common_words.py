@@ -7,18 +7,8 @@ import re
 import pytest
 
 import search
+from conftest import all_result_ids
 from search.analysis.stopform import stop_form
-
-
-def _pages(text: str, index_dir: str) -> set[str]:
-    ids: set[str] = set()
-    page_no = 1
-    while True:
-        page = search.run_search(text, index_dir=index_dir, page=page_no, size=100)
-        ids |= {h.id for h in page.results}
-        if page_no >= page.pages:
-            return ids
-        page_no += 1
 
 
 def _has_phrase(record: dict, words: list[str]) -> bool:
@@ -37,7 +27,7 @@ def test_common_words_find_the_articles_that_have_them(news_index, news_subset, 
     words = [w.casefold() for w in text.split()]
     indexed = {r["id"] for r in news_subset if (r.get("body") or "").strip()}
     expected = {r["id"] for r in news_subset if r["id"] in indexed and _has_phrase(r, words)}
-    assert _pages(text, news_index) == expected
+    assert all_result_ids(text, news_index) == expected
     if text in ("she", "of the", "it is"):
         assert expected  # the subset has them: the check above is not of two empty sets
 

@@ -6,6 +6,7 @@ from datetime import date, datetime
 import pytest
 
 import search
+from conftest import all_result_ids
 from search.dates import parse_span
 from search.errors import QueryError
 
@@ -71,17 +72,6 @@ def test_seed_dates_to_the_day(seed_index, text, found):
     assert (ZARIF_JAN in {h.id for h in page.results}) is found
 
 
-def _all_ids(text: str, index_dir: str) -> set[str]:
-    ids: set[str] = set()
-    page_no = 1
-    while True:
-        page = search.run_search(text, index_dir=index_dir, page=page_no, size=100)
-        ids |= {h.id for h in page.results}
-        if page_no >= page.pages:
-            return ids
-        page_no += 1
-
-
 @pytest.mark.parametrize("spec", [
     "2015-07-25", "2015-07", "[2015-07-27 TO 2015-07-31]", "[2015-08-05 TO *]", ">2015-08-08",
     "<2015-07-23", "1987-03", "[1987-03-01 TO 1987-03-31]", "<=1987-02-28", "1987",
@@ -97,4 +87,4 @@ def test_news_dates_match_the_records(news_index, news_subset, spec):
                                                               or day <= span.last)
     expected = {r["id"] for r in news_subset if inside(r)}
     assert expected, f"the subset has no article in {spec}: pick another day"
-    assert _all_ids(f"date:{spec}", news_index) == expected
+    assert all_result_ids(f"date:{spec}", news_index) == expected
