@@ -120,16 +120,22 @@ def suggest(plan: Plan, reader: Reader) -> str | None:
     return spelling.suggest_text(plan.text, plan.words, reader)
 
 
+def find_document(reader: Reader, doc_id: str) -> tuple[int, dict]:
+    """An article's document number and stored fields; DocumentNotFoundError if it is not in
+    the index."""
+    docnum = reader.docnum_of(doc_id)
+    if docnum is None:
+        raise DocumentNotFoundError(doc_id)
+    return docnum, reader.stored(docnum)
+
+
 def get_document(doc_id: str, *, index_dir: str, query: str | None = None,
                  lines: bool = False) -> Document:
     """One whole article, with the query's words marked when a query is given; with ``lines``
     each line of the body is a paragraph (the article page), else a <br> (the API)."""
     reader = open_reader(index_dir)
     with reader.damage_guard():
-        docnum = reader.docnum_of(doc_id)
-        if docnum is None:
-            raise DocumentNotFoundError(doc_id)
-        stored = reader.stored(docnum)
+        docnum, stored = find_document(reader, doc_id)
         matched = None
         if query:
             try:
