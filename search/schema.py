@@ -9,7 +9,7 @@ from whoosh.fields import DATETIME, ID, TEXT, Schema
 from search.analysis.adapter import exact_analyzer, stem_analyzer
 
 # Bump when fields or analysis change what is stored on disk: old indexes must be rebuilt.
-SCHEMA_VERSION = 2  # 2: the light Arabic stemmer and other stemming changes of issue 4
+SCHEMA_VERSION = 3  # 2: the light Arabic stemmer of issue 4; 3: Arabic affixes decided by a lexicon
 
 TEXT_FIELDS = ("title", "body")
 EXACT_FIELDS = ("title_exact", "body_exact")
