@@ -7,9 +7,10 @@ removed, أ إ آ → ا), ى → ي, ة kept; the frequencies of forms that fol
 """
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
-from search.analysis.normalize import fold_arabic_letters
+from search.analysis.normalize import fold_arabic_letters, lexicon_table
 
 # Forms rarer than this (per word of running text) are not attested: wordfreq's long tail holds
 # misspellings and run-together words (ييف, لينتون) that would explain names away. 1e-7 keeps
@@ -24,18 +25,23 @@ def fold_for_lexicon(word: str) -> str:
 
 @lru_cache(maxsize=1)
 def arabic_lexicon() -> dict[str, float]:
-    """{folded form: frequency} of the attested Arabic forms (loaded once, ~2 s)."""
+    """{folded form: frequency} of the attested Arabic forms (loaded once, about a second)."""
     try:
         import wordfreq
     except ImportError as e:  # a broken install: say which package is missing
         raise ImportError("Arabic analysis needs wordfreq: pip install 'wordfreq>=3.1,<4'") from e
+    # wordfreq's bins are centibels: the words of bin i have frequency 10^(-i/100). One
+    # translate per word (marks out, letters folded) is what fold_for_lexicon does, 5x faster;
+    # the digits and presentation forms it also folds do not occur in the list's words.
+    table = lexicon_table()
     lexicon: dict[str, float] = {}
-    for word, freq in wordfreq.get_frequency_dict("ar").items():
-        if freq < MIN_FREQUENCY:
-            break  # the list is sorted by frequency
-        key = fold_for_lexicon(word)
-        if key:
-            lexicon[key] = lexicon.get(key, 0.0) + freq
+    last_bin = round(-100 * math.log10(MIN_FREQUENCY))
+    for centibels, words in enumerate(wordfreq.get_frequency_list("ar")[:last_bin + 1]):
+        freq = 10 ** (-centibels / 100)
+        for word in words:
+            key = word.translate(table)
+            if key:
+                lexicon[key] = lexicon.get(key, 0.0) + freq
     return lexicon
 
 
