@@ -42,6 +42,8 @@ def arabic_lexicon() -> dict[str, float]:
             key = word.translate(table)
             if key:
                 lexicon[key] = lexicon.get(key, 0.0) + freq
+    # wordfreq keeps the whole list (620,000 words) cached; only the part above is needed
+    wordfreq.get_frequency_list.cache_clear()
     return lexicon
 
 
