@@ -59,10 +59,11 @@ _PRONOUNS = ("هما", "هم", "هن", "ها", "ه", "كما", "كم", "كن", "
 # alef. The dual ان is left out: rare in news, it ends many names (سلمان, لبنان).
 _ENDINGS = (("ات", ""), ("ات", _TA_MARBUTA), ("ون", ""), ("ين", ""), ("وا", ""),
             (_TA_MARBUTA, ""), (_TA, ""), ("\u0627", ""))
-# A final ي (nisba, or a plural's construct state) points to a word it derives from, which
-# must be more frequent than it: the country (روسي → روسيا, فرنسي → فرنسا), the noun in ة
-# (رياضي → رياضة) or the plural (خريجي → خريجين). The bare stem is never one (روحاني is not
-# روح, سعودي not سعود).
+# A final ي or ية (nisba, or a plural's construct state) points to a word it derives from,
+# which must be more frequent than it: the country (روسي → روسيا, اوروبية → اوروبا), the noun
+# in ة (رياضي → رياضة), the plural (خريجي → خريجين), or the bare stem when that is a common
+# noun, used with the article at least as often as without (هندي → هند as in الهند); a name
+# is not (سعودي is not سعود, nor روحاني روح).
 _NISBA = ("\u064A\u0627", "\u0627", _TA_MARBUTA, "\u064A\u0646")
 
 
@@ -105,7 +106,16 @@ def _ending_candidates(word: str) -> list[str]:
             out.append(word[:-len(ending)] + instead)
     if word.endswith("\u064A"):
         out += [word[:-1] + ending for ending in _NISBA]
+        if _is_common_noun(word[:-1]):
+            out.append(word[:-1])
+    elif word.endswith("\u064A" + _TA_MARBUTA):  # اوروبية → اوروبا as اوروبي does
+        out += [word[:-2] + ending for ending in _NISBA]
     return out
+
+
+def _is_common_noun(form: str) -> bool:
+    """Used with the article at least as often as without (الهند, الروم; not سعود, روح)."""
+    return lexicon.frequency(_ARTICLE + form) >= lexicon.frequency(form) > 0.0
 
 
 def split_proclitic(word: str) -> str | None:
@@ -139,7 +149,10 @@ def split_proclitic(word: str) -> str | None:
 
 
 def _is_nisba_pair(word: str, rest: str) -> bool:
-    if word.endswith("\u064A") and any(rest == word[:-1] + e for e in _NISBA):
+    if word.endswith("\u064A") and (rest == word[:-1] or
+                                     any(rest == word[:-1] + e for e in _NISBA)):
+        return True
+    if word.endswith("\u064A" + _TA_MARBUTA) and any(rest == word[:-2] + e for e in _NISBA):
         return True
     return rest + "\u0627" == word and rest.endswith("\u064A")  # روسيا → روسي: the reverse
 
