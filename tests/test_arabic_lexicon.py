@@ -96,3 +96,17 @@ def test_words_of_their_own_keep_their_stem(top_forms):
             own += 1
             assert stem_arabic(form) != stem_arabic(form[1:]), form
     assert own > 500
+
+
+def test_lexicon_cache_holds_what_wordfreq_gives(tmp_path, monkeypatch):
+    from search.analysis import lexicon
+    monkeypatch.setattr(lexicon, "CACHE_DIR", tmp_path)
+    lexicon.arabic_lexicon.cache_clear()
+    try:
+        built = lexicon.arabic_lexicon()  # built from wordfreq, then written
+        assert len(list(tmp_path.glob("ar-lexicon-*.marshal"))) == 1
+        lexicon.arabic_lexicon.cache_clear()
+        assert lexicon.arabic_lexicon() == built  # read back from the file
+        assert lexicon._build_lexicon() == built
+    finally:
+        lexicon.arabic_lexicon.cache_clear()

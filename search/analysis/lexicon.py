@@ -8,8 +8,11 @@ removed, أ إ آ → ا), ى → ي, ة kept; the frequencies of forms that fol
 from __future__ import annotations
 
 import gzip
+import marshal
 import math
+import os
 from functools import lru_cache
+from pathlib import Path
 from typing import Iterator
 
 import msgpack
@@ -27,9 +30,41 @@ def fold_for_lexicon(word: str) -> str:
     return fold_arabic_letters(word).replace("\u0649", "\u064A")
 
 
+CACHE_DIR = Path.home() / ".cache" / "newsearch"
+
+
 @lru_cache(maxsize=1)
 def arabic_lexicon() -> dict[str, float]:
-    """{folded form: frequency} of the attested Arabic forms (loaded once, about a second)."""
+    """{folded form: frequency} of the attested Arabic forms, once per process.
+
+    Built from wordfreq (about 1.5 s), then kept in a marshal file in the user's cache keyed by
+    wordfreq's version and the floor (a third of the time): every `search` process that meets
+    an Arabic word needs it. A cache that cannot be read or written is rebuilt or skipped.
+    """
+    cache = None
+    try:
+        from importlib.metadata import version
+        cache = CACHE_DIR / f"ar-lexicon-wordfreq{version('wordfreq')}-{MIN_FREQUENCY:g}.marshal"
+        with open(cache, "rb") as f:
+            lexicon = marshal.load(f)
+        if isinstance(lexicon, dict) and lexicon:
+            return lexicon
+    except (OSError, ValueError, EOFError, TypeError, ImportError):
+        pass
+    lexicon = _build_lexicon()
+    if cache is not None:
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(marshal.dumps(lexicon))
+            os.replace(tmp, cache)  # atomic: a concurrent reader sees the old file or the new
+        except OSError:
+            pass
+    return lexicon
+
+
+def _build_lexicon() -> dict[str, float]:
+    """The lexicon from wordfreq's Arabic list."""
     try:
         import wordfreq
     except ImportError as e:  # a broken install: say which package is missing
