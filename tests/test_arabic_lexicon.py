@@ -28,6 +28,11 @@ def test_names_stay_whole(name):
     ["للاعب", "لاعب", "اللاعب"],
     ["كتابا", "كتاب", "الكتاب"],
     ["ليبراليون", "ليبرالي"],
+    # forms the lexicon has never seen: a name behind one proclitic, a nisba of a name or of a
+    # known country
+    ["لغولدينسون", "غولدينسون", "بغولدينسون", "وغولدينسون"],
+    ["الهوغونوتيين", "الهوغونوت", "هوغونوتية"],
+    ["الكوستاريكي", "كوستاريكا"],
 ])
 def test_forms_of_one_word_join(variants):
     stems = {v: stem(v) for v in variants}

@@ -67,6 +67,16 @@ _ENDINGS = (("ات", ""), ("ات", _TA_MARBUTA), ("ون", ""), ("ين", ""), ("�
 _NISBA = ("\u064A\u0627", "\u0627", _TA_MARBUTA, "\u064A\u0646")
 
 
+# A form the lexicon has never seen is mostly a name or a rare borrowing; behind a single و ف ب ك
+# ل, or before a nisba ending, it is taken apart by shape alone when a rest this long remains
+# (لغولدينسون → غولدينسون, الهوغونوتيين → هوغونوت): running text writes such a name mostly
+# bare, and a rest of four letters or more rarely meets another word.
+UNSEEN_REST = 4
+# Nisba endings (plural, feminine, masculine; longest first) an unseen form may carry
+_UNSEEN_NISBA = ("\u064A\u064A\u0646", "\u064A\u0648\u0646", "\u064A\u0627\u062A",
+                 "\u064A" + _TA_MARBUTA, "\u064A")
+
+
 _MAX_STEPS = 12  # و ب ال, a pronoun, two endings and a nisba take 7; the rest is margin
 
 
@@ -145,6 +155,15 @@ def split_proclitic(word: str) -> str | None:
         for form in _ARTICLE_FORMS:
             if word.startswith(form) and len(word) - len(form) >= MIN_REMAINDER:
                 return word[len(form):]
+        # then a single proclitic before an unseen rest of a name's length; applied again to
+        # the rest, so a bare name and its clitic forms always end at one stem
+        if (word[:1] in _CONJUNCTIONS + _PREPOSITIONS and len(word) - 1 >= UNSEEN_REST
+                and _known_ending(word) is None):
+            return word[1:]
+    if best is None and word.startswith(_ARTICLE) and len(word) - 2 >= UNSEEN_REST:
+        rest = word[2:]
+        if lexicon.frequency(rest) == 0.0 and split_ending(rest) is not None:
+            return rest  # الكوستاريكي: the article before an unseen nisba of a known word
     return best
 
 
@@ -157,7 +176,7 @@ def _is_nisba_pair(word: str, rest: str) -> bool:
     return rest + "\u0627" == word and rest.endswith("\u064A")  # روسيا → روسي: the reverse
 
 
-def split_ending(word: str) -> str | None:
+def _known_ending(word: str) -> str | None:
     """The word without an ending or attached pronoun when the lexicon explains it so, else None.
 
     An ending comes off when the rest is an attested word and the whole form is not more than
@@ -173,10 +192,23 @@ def split_ending(word: str) -> str | None:
         freq = lexicon.frequency(rest) if _is_word(rest) else 0.0
         # a word and its nisba (روسيا, روسي) meet at the more frequent of the two
         ratio = 1.0 if _is_nisba_pair(word, rest) else ENDING_RATIO
-        if whole == 0.0 and freq > UNSEEN_INFLECTION * lexicon.MIN_FREQUENCY:
-            continue
+        if (whole == 0.0 and freq > UNSEEN_INFLECTION * lexicon.MIN_FREQUENCY
+                and not _is_nisba_pair(word, rest)):
+            continue  # a nisba is the exception: كوستاريكي unseen beside كوستاريكا
         if freq > best_freq and whole < ratio * freq:
             best, best_freq = rest, freq
+    return best
+
+
+def split_ending(word: str) -> str | None:
+    """The word without an ending or attached pronoun when the lexicon explains it so, or
+    when an unseen form ends in a nisba after a rest of a name's length, else None."""
+    best = _known_ending(word)
+    if best is None and lexicon.frequency(word) == 0.0:
+        # an unseen nisba of an unseen name (هوغونوتيين → هوغونوت, as الهوغونوت)
+        for ending in _UNSEEN_NISBA:
+            if word.endswith(ending) and len(word) - len(ending) >= UNSEEN_REST:
+                return word[:-len(ending)]
     return best
 
 
