@@ -116,10 +116,16 @@ def _ending_candidates(word: str) -> list[str]:
             out.append(word[:-len(ending)] + instead)
     if word.endswith("\u064A"):
         out += [word[:-1] + ending for ending in _NISBA]
-        if _is_common_noun(word[:-1]):
-            out.append(word[:-1])
+        base = word[:-1]
+        # the bare stem of a common noun (هندي → هند), or of a sound plural whose construct
+        # state ي is (خريجي الجامعة: خريجين → خريج)
+        if _is_common_noun(base) or (
+                _is_word(base) and lexicon.frequency(base + "\u064A\u0646") > 0.0):
+            out.append(base)
     elif word.endswith("\u064A" + _TA_MARBUTA):  # اوروبية → اوروبا as اوروبي does
         out += [word[:-2] + ending for ending in _NISBA]
+        if _is_common_noun(word[:-2]):  # التشريعية → تشريع as التشريعات
+            out.append(word[:-2])
     return out
 
 
