@@ -14,11 +14,19 @@ the same process:
 
 Both runs are scored by the same code (ir_measures, top 100, a query without hits counts 0).
 
+Each set is also compared with the previous release (bench/relevance_previous.json: the rank
+of each query's relevant document, as `--save-ranks` writes it), side by side, with a paired
+randomisation test on the per-query reciprocal rank (RR@10): a change is accepted only when no
+set loses significantly (p < 0.05 and a lower MRR@10).
+
     python bench/relevance.py [--data DIR] [--sets xquad-ar,xquad-en] [--limit N] [--json FILE]
+        [--no-chain] [--previous FILE] [--save-ranks FILE] [--product-src DIR]
+    python bench/relevance.py --compare-only NEW_RANKS.json --previous OLD_RANKS.json
 """
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 import time
@@ -34,14 +42,19 @@ from whoosh.fields import ID, TEXT, Schema
 from whoosh.filedb.filestore import RamStorage
 from whoosh.scoring import BM25F
 
-from common import REPO, machine, print_table, write_json
+from common import REPO, machine, print_table, use_product_src, write_json
 
-import search.evaluate as ev
+from significance import paired_randomisation, ranks_of, reciprocal_ranks
+
+ev = None  # search.evaluate, imported in main() after --product-src is applied
 
 DATA = REPO.parent / "shared" / "data" / "eval"
+PREVIOUS = REPO / "bench" / "relevance_previous.json"
+DEPTH = 100
 _ARABIC = re.compile("[\u0600-\u06FF]")
 COLUMNS = ["set", "system", "mrr@10", "ndcg@10", "recall@1", "recall@10", "recall@100",
            "no_hit", "seconds"]
+COMPARE_COLUMNS = ["set", "queries", "previous", "now", "delta", "p", "verdict"]
 
 
 # ---- the baseline chain -------------------------------------------------------------------------
@@ -76,7 +89,7 @@ def baseline_analyzer(lang: str):
 
 
 def baseline_run(articles: list, queries: dict[str, str], lang: str,
-                 depth: int = ev.DEPTH) -> ev.Run:
+                 depth: int = DEPTH) -> dict:
     """Index title + body as one field in RAM with the baseline analyzer; run an OR of each
     question's words."""
     analyzer = baseline_analyzer(lang)
@@ -85,7 +98,7 @@ def baseline_run(articles: list, queries: dict[str, str], lang: str,
     with ix.writer() as w:
         for a in articles:
             w.add_document(id=a.id, text=f"{a.title}\n{a.body}")
-    run: ev.Run = {}
+    run: dict = {}
     with ix.searcher(weighting=BM25F()) as s:
         for qid, text in queries.items():
             words = dict.fromkeys(t.text for t in analyzer(text))  # the question's terms, once
@@ -113,8 +126,10 @@ def corpus_of(data: Path, name: str) -> Path:
     raise SystemExit(f"no corpus for {name} in {data}")
 
 
-def evaluate_set(data: Path, name: str, limit: int | None) -> list[dict]:
-    """The product's row and the baseline's row for one set."""
+def evaluate_set(data: Path, name: str, limit: int | None,
+                 chain: bool = True) -> tuple[list[dict], dict[str, int]]:
+    """The product's row (and the obvious chain's), and the product's rank of each query's
+    relevant document (0 = not in the top 100)."""
     corpus = corpus_of(data, name)
     qrels = ev.read_qrels(str(data / name / "qrels.txt"))
     queries = {q: t for q, t in ev.read_queries(str(data / name / "queries.tsv")).items()
@@ -130,6 +145,9 @@ def evaluate_set(data: Path, name: str, limit: int | None) -> list[dict]:
     report = ev.evaluate(articles, queries, qrels)
     rows.append({"set": name, "system": "product", **report.to_json(),
                  "seconds": round(time.perf_counter() - t0, 1)})
+    ranks = ranks_of(report.run, qrels)
+    if not chain:
+        return rows, ranks
 
     t0 = time.perf_counter()
     run = baseline_run(articles, queries, lang)
@@ -138,7 +156,36 @@ def evaluate_set(data: Path, name: str, limit: int | None) -> list[dict]:
                  "no_hit": sum(1 for r in run.values() if not r),
                  **{k: round(v, 4) for k, v in metrics.items()},
                  "seconds": round(time.perf_counter() - t0, 1)})
-    return rows
+    return rows, ranks
+
+
+def compare_row(name: str, now: dict[str, int], previous: dict[str, int] | None) -> dict:
+    """The set's MRR@10 now and in the previous release, with the paired test's p-value."""
+    if previous is None:
+        return {"set": name, "queries": len(now), "verdict": "no previous figures"}
+    common = [q for q in now if q in previous]
+    a = reciprocal_ranks([previous[q] for q in common])
+    b = reciprocal_ranks([now[q] for q in common])
+    p = paired_randomisation(a, b)
+    delta = float(b.mean() - a.mean()) if common else 0.0
+    verdict = ("significant loss" if p < 0.05 and delta < 0 else
+               "significant gain" if p < 0.05 and delta > 0 else "no significant change")
+    return {"set": name, "queries": len(common), "previous": round(float(a.mean()), 4),
+            "now": round(float(b.mean()), 4), "delta": round(delta, 4), "p": round(p, 4),
+            "verdict": verdict}
+
+
+def read_ranks(path: Path) -> dict[str, dict[str, int]]:
+    """{set: {qid: rank}} as `--save-ranks` writes it."""
+    return json.loads(path.read_text(encoding="utf-8"))["ranks"]
+
+
+def compare_saved(now_path: Path, previous_path: Path) -> None:
+    """The comparison table of two saved runs."""
+    now, previous = read_ranks(now_path), read_ranks(previous_path)
+    rows = [compare_row(name, ranks, previous.get(name)) for name, ranks in sorted(now.items())]
+    print_table(f"MRR@10: {now_path.name} against {previous_path.name}, paired randomisation "
+                "test on per-query RR@10", rows, COMPARE_COLUMNS)
 
 
 def main() -> None:
@@ -148,17 +195,42 @@ def main() -> None:
     p.add_argument("--limit", type=int, default=None, help="first N queries of each set")
     p.add_argument("--json", dest="json_path", default=None, metavar="FILE",
                    help='also write {"rows": [...]} to FILE')
+    p.add_argument("--no-chain", action="store_true",
+                   help="skip the obvious Whoosh chain (only the product and the previous release)")
+    p.add_argument("--previous", type=Path, default=PREVIOUS, metavar="FILE",
+                   help=f"per-query ranks of the previous release (default {PREVIOUS.name})")
+    p.add_argument("--save-ranks", type=Path, default=None, metavar="FILE",
+                   help="write this run's per-query ranks (to become the next --previous)")
+    p.add_argument("--product-src", default=None, metavar="DIR",
+                   help="measure the product of another checkout (e.g. `git archive` of main)")
+    p.add_argument("--compare-only", type=Path, default=None, metavar="FILE",
+                   help="run nothing: compare the ranks saved in FILE with --previous")
     args = p.parse_args()
+    if args.compare_only:
+        compare_saved(args.compare_only, args.previous)
+        return
     if not args.data.is_dir():
         sys.exit(f"no evaluation sets in {args.data} (expected ../shared/data/eval)")
+    use_product_src(args.product_src)
+    global ev
+    import search.evaluate as ev
+    previous = read_ranks(args.previous) if args.previous and args.previous.exists() else {}
     sets = args.sets.split(",") if args.sets else find_sets(args.data)
-    rows = []
+    rows, compared, saved = [], [], {}
     for name in sets:
-        rows += evaluate_set(args.data, name, args.limit)
-        print_table(f"{name}: MRR@10 etc. over all queries (top {ev.DEPTH}, no hit = 0)",
-                    rows[-2:], COLUMNS)
+        set_rows, ranks = evaluate_set(args.data, name, args.limit, chain=not args.no_chain)
+        rows += set_rows
+        saved[name] = ranks
+        compared.append(compare_row(name, ranks, previous.get(name)))
+        print_table(f"{name}: MRR@10 etc. over all queries (top {DEPTH}, no hit = 0)",
+                    set_rows, COLUMNS)
     print_table("Relevance: product vs the obvious Whoosh chain", rows, COLUMNS)
-    write_json(args.json_path, rows, machine=machine())
+    print_table(f"MRR@10 against the previous release ({args.previous.name}), paired "
+                "randomisation test on per-query RR@10", compared, COMPARE_COLUMNS)
+    write_json(args.json_path, rows, compared=compared, machine=machine())
+    if args.save_ranks:
+        args.save_ranks.write_text(json.dumps({"ranks": saved}, separators=(",", ":")) + "\n",
+                                   encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -28,8 +28,9 @@ MAX_QUERY_CHARS = settings.MAX_QUERY_CHARS
 MAX_RESULT_WINDOW = settings.MAX_RESULT_WINDOW  # page * size
 # Each field is scored on its own (Whoosh sums per-field BM25), so a word found in the stem
 # and the exact field already counts about twice: the exact fields only break ties between
-# forms, and the title weighs as much as the body (a word in both already scores twice).
-FIELD_BOOSTS = {"title": 1.0, "title_exact": 0.3, "body": 1.0, "body_exact": 0.3}
+# forms, and the title weighs half the body (a word in both already scores twice; a short
+# title's BM25 is high on its own).
+FIELD_BOOSTS = {"title": 0.5, "title_exact": 0.15, "body": 1.0, "body_exact": 0.3}
 TEXT_FIELDS = {"title": ("title", "title_exact"), "body": ("body", "body_exact")}
 FACETS = ("lang", "source", "year")
 SORTS = ("relevance", "date", "oldest")  # date: newest first; oldest: a chronology

@@ -9,7 +9,8 @@ from whoosh.fields import DATETIME, ID, TEXT, Schema
 from search.analysis.adapter import exact_analyzer, stem_analyzer
 
 # Bump when fields or analysis change what is stored on disk: old indexes must be rebuilt.
-SCHEMA_VERSION = 3  # 2: the light Arabic stemmer (issue 4); 3: stop words in the exact fields
+SCHEMA_VERSION = 4  # 2: the light Arabic stemmer (issue 4); 3: stop words in the exact fields;
+                    # 4: Arabic affixes decided by a lexicon (issue 17)
 
 TEXT_FIELDS = ("title", "body")
 EXACT_FIELDS = ("title_exact", "body_exact")

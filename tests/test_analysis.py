@@ -65,16 +65,17 @@ def test_whoosh_analyzer_keeps_marks_inside_words():
     ["مسؤول", "مسئول"],
     ["دعائه", "دعاءه"],
     ["الأمن", "أمن", "وأمن"],
-    # the light stemmer (issue 4): accusative alef, plural + pronoun, bare ب/ل/ك, ة before a pronoun
-    ["دور", "دورًا", "الدور", "بدور"],
+    # accusative alef, plural + pronoun, bare ب/ل/ك, ة before a pronoun (بدور is left out since
+    # issue 17: the lexicon knows it as a word of its own, البدور)
+    ["دور", "دورًا", "الدور"],
     ["مقال", "مقالات", "مقالاته", "المقالات"],
     ["اسم", "الاسم", "باسم"],
     ["زوجة", "زوجته", "الزوجة"],
-    ["قانون", "القانون", "القانونية", "قانوني"],
-    # a bare ل is removed when the word is not known to start with it, so the name's stem loses
-    # its ل (افروف) — but every form of it, with or without و/ل/لل, still has one stem
+    # since issue 17 the nisba ي stays (روحاني is not روحان), so قانوني is not قانون
+    ["قانون", "القانون"],
+    ["قانوني", "القانونية"],
+    # a name keeps its first letter (issue 17), with or without و/ل/لل
     ["لافروف", "ولافروف", "للافروف"],
-    ["بانثرز", "البانثرز"],
     ["بريطانيا", "بريطاني", "البريطانية", "وبريطانيا"],
 ])
 def test_one_noun_one_stem(variants):
@@ -85,7 +86,7 @@ def test_one_noun_one_stem(variants):
 @pytest.mark.parametrize("word, stem", [
     ("وزير", "وزير"), ("فريق", "فريق"), ("فيروس", "فيروس"), ("فلسطين", "فلسطين"),
     ("لبنان", "لبنان"), ("الله", "الله"), ("واشنطن", "واشنطن"),
-    ("كتاب", "كتاب"), ("وقال", "قال"), ("فسافر", "سافر"), ("بطول", "طول"), ("بطولة", "بطول"),
+    ("كتاب", "كتاب"), ("وقال", "قال"), ("فسافر", "سافر"), ("بطول", "طول"), ("بطولة", "بطوله"),
 ])
 def test_arabic_stem_repairs(word, stem):
     assert analyze_word(word)[1] == stem

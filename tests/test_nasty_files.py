@@ -27,7 +27,7 @@ from search.ingest.fields import file_article_id
 from conftest import ROOT, run_cli
 
 PARTIAL = 4  # exit code of index build/add when something was skipped (see `search index -h`)
-MAX_RSS_MB = 400
+MAX_RSS_MB = 460  # 400 before issue 17; the Arabic lexicon (wordfreq, ~186,000 forms) adds ~60 MB
 HUGE = 200 * 1024 * 1024
 MB = 1024 * 1024
 

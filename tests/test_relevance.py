@@ -201,3 +201,20 @@ def test_left_is_not_leave():
 def test_arabic_exact_form_has_no_proclitics():
     assert analyze_word("والمدير")[0] == analyze_word("المدير")[0] == "مدير"
     assert analyze_word("مقالاته")[0] == "مقالاته"  # suffixes stay in the exact form
+
+
+def test_exact_form_ranks_above_shared_stem(tmp_path):
+    # issue 17: السعودية (Saudi Arabia) must find its articles first, not those of the name سعود
+    index_dir = str(tmp_path / "ix")
+    search.add_articles([
+        search.Article(id="saud", title="", lang="ar", body=(
+            "استقبل الأمير سعود الفيصل وزير الخارجية في الرياض، وقال سعود إن المحادثات مثمرة.")),
+        search.Article(id="saudis", title="", lang="ar", body=(
+            "التقى رجال أعمال سعوديون بنظرائهم في القاهرة لبحث الاستثمار في قطاع الطاقة.")),
+        search.Article(id="saudi", title="", lang="ar", body=(
+            "أعلنت السعودية اليوم خطة جديدة للاستثمار في قطاع الطاقة المتجددة.")),
+    ], index_dir)
+    ranked = [doc for doc, _ in rank_documents("السعودية", index_dir=index_dir)]
+    assert ranked[0] == "saudi"
+    assert "saudis" in ranked  # the same word in another form is still found, after
+    assert "saud" not in ranked  # the name Saud is another word

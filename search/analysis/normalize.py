@@ -36,6 +36,17 @@ def fold_digits(word: str) -> str:
     return word.replace("\u066B", ".")  # Arabic decimal separator
 
 
+def lexicon_table() -> dict[int, str | None]:
+    """A translate table doing fold_arabic_letters' marks and letters, and ى → ي, in one pass
+    (for words without presentation forms or digits, as a word list's are)."""
+    table: dict[int, str | None] = dict(_ARABIC_LETTERS)
+    table.update({c: None for c in range(0x0610, 0x061B)})
+    table.update({c: None for c in range(0x064B, 0x0660)})
+    table.update({c: None for c in range(0x06D6, 0x06EE)})
+    table.update({0x0640: None, 0x0670: None, 0x0649: "\u064A"})
+    return table
+
+
 def fold_arabic_letters(word: str) -> str:
     """Presentation forms, marks, tatweel, alef/kaf/heh variants → base letters (keeps ى and ة)."""
     if _PRESENTATION.search(word):
