@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 INDEX ?= index
 
-.PHONY: run test install install-test browser bench bench-speed clean
+.PHONY: run test install install-test browser solr-launcher bench bench-speed clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -31,10 +31,26 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || echo "warning: could not install chromium; browser tests will fail"; }
 
+# The local SolrCloud of the Solr tests (solr/launcher): a jar and its dependencies in
+# solr/launcher/target/lib, rebuilt when the pom or the sources change; Maven's cache (~/.m2)
+# is reused between runs. Without Java 17 or Maven the Solr tests fail under CI=true.
+LAUNCHER_JAR := solr/launcher/target/solr-launcher.jar
+$(LAUNCHER_JAR): solr/launcher/pom.xml $(shell find solr/launcher/src -type f 2>/dev/null)
+	@command -v mvn >/dev/null && command -v java >/dev/null || { \
+	  echo "installing Java 17 and Maven for the Solr tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    openjdk-17-jdk-headless maven >/dev/null) \
+	  || echo "warning: could not install Java/Maven; the Solr tests will fail"; }
+	@if command -v mvn >/dev/null; then \
+	  mvn -B -q -f solr/launcher/pom.xml package -DskipTests && touch $@; \
+	else echo "warning: no mvn, $@ not built"; fi
+
+solr-launcher: $(LAUNCHER_JAR)
+
 run: install
 	$(BIN)/python -m web --host $(HOST) --port $(PORT) --index $(INDEX) --build-from seeds
 
-test: install-test browser
+test: install-test browser solr-launcher
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Benchmarks print tables; they are not tests. bench-speed takes about an hour on the full corpora.
@@ -45,4 +61,4 @@ bench-speed: install-test
 	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache
+	rm -rf $(VENV) *.egg-info .pytest_cache solr/launcher/target

@@ -11,6 +11,7 @@ import click
 import search
 from search.cli.common import INDEX_OPTION, handle_errors
 from search.cli.index import index
+from search.cli.solr import solr
 
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
 _TAG = re.compile(r"<[^>]+>")
@@ -51,6 +52,7 @@ def analyze(text: str, lang: str | None, as_json: bool) -> None:
 
 
 main.add_command(index)
+main.add_command(solr)
 
 
 @main.command(context_settings={"ignore_unknown_options": True})

@@ -132,3 +132,48 @@ class LocalCluster:
                 continue
         if proc.stdout:
             proc.stdout.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m search.solr.cluster [--nodes N] [--once]``: run a local SolrCloud in a
+    temporary folder until Ctrl-C (``--once``: start it, print the start-up time, stop it)."""
+    import argparse
+    import tempfile
+    import time
+
+    parser = argparse.ArgumentParser(prog="python -m search.solr.cluster",
+                                     description=main.__doc__)
+    parser.add_argument("--nodes", type=int, default=2, help="Solr nodes (default 2).")
+    parser.add_argument("--once", action="store_true",
+                        help="Start, print the start-up time, stop.")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="solr-cluster-") as tmp:
+        t0 = time.perf_counter()
+        try:
+            cluster = LocalCluster(tmp, nodes=args.nodes)
+            cluster.start()
+        except SolrError as e:
+            print(f"error: {e.message}")
+            return 1
+        ready = time.perf_counter() - t0
+        try:
+            print(json.dumps({"nodes": cluster.nodes, "zk": cluster.zk,
+                              "seconds": round(ready, 1),
+                              "launcher_seconds": cluster.start_seconds}), flush=True)
+            if not args.once:
+                print("--solr-url " + ",".join(cluster.nodes) + "  (Ctrl-C stops every node)",
+                      flush=True)
+                while cluster.proc is not None and cluster.proc.poll() is None:
+                    time.sleep(1)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            t1 = time.perf_counter()
+            cluster.shutdown()
+            if args.once:
+                print(json.dumps({"shutdown_seconds": round(time.perf_counter() - t1, 1)}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

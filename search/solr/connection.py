@@ -22,6 +22,9 @@ class SolrError(SearchError):
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
         self.status = status
+        if status == 400:  # a request Solr cannot understand: the caller's input
+            self.exit_code = 2
+            self.http_status = 400
 
     @property
     def transient(self) -> bool:
