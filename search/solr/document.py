@@ -83,6 +83,13 @@ def article_document(article: Article, digest: str = "") -> dict:
     return doc
 
 
+def _iso_date(value: str | None) -> str | None:
+    """Solr's "2021-01-26T21:36:00Z" as the product writes dates: "2021-01-26T21:36:00"."""
+    if not value:
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).replace(tzinfo=None).isoformat()
+
+
 def stored_article(doc: dict) -> dict:
     """A Solr answer's stored fields as the product's names (title, body, source, url, date)."""
     def text(name: str) -> str:
@@ -92,6 +99,6 @@ def stored_article(doc: dict) -> dict:
         return value or ""
     return {"id": doc.get("id", ""), "title": text("title"), "body": text("body"),
             "lang": doc.get("lang", ""), "source": doc.get("source_original", ""),
-            "url": doc.get("url_original", ""), "date": doc.get("date"),
+            "url": doc.get("url_original", ""), "date": _iso_date(doc.get("date")),
             "year": doc.get("year", ""), "path": doc.get("path", ""),
             "hash": doc.get("hash", "")}

@@ -23,10 +23,16 @@ from search.solr.document import solr_date
 
 FIELDS = frozenset({"title", "body", "title_exact", "body_exact", "lang", "source", "year",
                     "url", "id", "path", "hash", "date"})
+SCORED_FIELDS = frozenset({"title", "body", "title_exact", "body_exact"})  # BM25; others 1
 NOTHING = "(+*:* -*:*)"  # matches no document (Solr adds *:* to pure negative queries)
 EVERYTHING = "*:*"
 _SPECIAL = re.compile(r'([+\-&|!(){}\[\]^"~*?:\\/\s])')
 _SPECIAL_BUT_WILDCARDS = re.compile(r'([+\-&|!(){}\[\]^"~:\\/\s])')
+# Lucene's BM25 leaves out the (k1 + 1) factor of Whoosh's (and the textbook's): every scored
+# leaf is boosted back by it (k1 0.9: solr/configset/managed-schema.xml and
+# search.searcher.weighting), so scores read as the Whoosh engine's and constant scores (the
+# all-words bonus, exclusions) keep their weight beside them
+BM25_SCALE = 1 + 0.9
 FACET_LIMIT = -1  # every value, as the Whoosh engine counts them all
 
 
@@ -47,9 +53,9 @@ def _field(q: Q.Query) -> str:
     return name
 
 
-def _boosted(text: str, q: Q.Query) -> str:
-    boost = getattr(q, "boost", 1.0)
-    return text if boost == 1.0 else f"{text}^{boost:g}"
+def _boosted(text: str, q: Q.Query, scale: float = 1.0) -> str:
+    boost = getattr(q, "boost", 1.0) * scale
+    return text if boost == 1.0 else f"{text}^{boost:.6g}"
 
 
 def _date_bound(value, inclusive: bool, start: bool) -> tuple[str, str]:
@@ -74,14 +80,8 @@ def _range(q: Q.Query) -> str:
 
 
 def _clauses(subqueries, prefix: str) -> list[str]:
-    """Sub-queries of an And (``+``) or Or (no prefix); Not children become ``-`` clauses."""
-    out = []
-    for sub in subqueries:
-        if isinstance(sub, Q.Not):
-            out.append("-" + to_solr(sub.query))
-        else:
-            out.append(prefix + to_solr(sub))
-    return out
+    """Sub-queries of an And (``+``) or Or (no prefix)."""
+    return [prefix + to_solr(sub) for sub in subqueries]
 
 
 def to_solr(q: Q.Query) -> str:
@@ -96,11 +96,12 @@ def to_solr(q: Q.Query) -> str:
     if isinstance(q, Q.Phrase):
         slop = max(0, q.slop - 1)  # Whoosh's slop 1 is Lucene's 0: next to each other
         words = " ".join(q.words)
-        return _boosted(f"{_field(q)}:{quoted(words)}" + (f"~{slop}" if slop else ""), q)
+        return _boosted(f"{_field(q)}:{quoted(words)}" + (f"~{slop}" if slop else ""), q,
+                        BM25_SCALE)
     if isinstance(q, Q.FuzzyTerm):
         # Lucene's parser cannot state Whoosh's prefixlength: a fuzzy word may also differ in
         # its first letter here
-        return _boosted(f"{_field(q)}:{escaped(q.text)}~{q.maxdist}", q)
+        return _boosted(f"{_field(q)}:{escaped(q.text)}~{q.maxdist}", q, BM25_SCALE)
     if isinstance(q, Q.Prefix):
         return _boosted(f"{_field(q)}:{escaped(q.text)}*", q)
     if isinstance(q, Q.Wildcard):
@@ -108,9 +109,12 @@ def to_solr(q: Q.Query) -> str:
     if isinstance(q, (Q.NumericRange, Q.TermRange)):
         return _range(q)
     if isinstance(q, Q.Term):
-        return _boosted(f"{_field(q)}:{quoted(q.text)}", q)
+        scored = _field(q) in SCORED_FIELDS
+        return _boosted(f"{_field(q)}:{quoted(q.text)}", q, BM25_SCALE if scored else 1.0)
     if isinstance(q, Q.Not):
-        return f"(*:* -{to_solr(q.query)})"
+        # Whoosh scores each document a Not matches 1.0, and an And adds it: "Lavrov -Sputnik"
+        # scores 1 above "Lavrov" there, and here too
+        return f"(*:* -{to_solr(q.query)})^=1"
     if isinstance(q, Q.AndNot):
         return _boosted(f"(+{to_solr(q.a)} -{to_solr(q.b)})", q)
     if isinstance(q, Q.AndMaybe):
@@ -126,10 +130,7 @@ def to_solr(q: Q.Query) -> str:
             return NOTHING
         # Or(scale=…) gives Whoosh a bonus per extra word matched: Lucene's BooleanQuery sums
         # the matched clauses already, so more words still rank higher
-        clauses = _clauses(q.subqueries, "")
-        if all(c.startswith("-") for c in clauses):
-            clauses.insert(0, "*:*")
-        return _boosted("(" + " ".join(clauses) + ")", q)
+        return _boosted("(" + " ".join(_clauses(q.subqueries, "")) + ")", q)
     raise QueryError(f"This query cannot run on Solr ({type(q).__name__}).")
 
 
