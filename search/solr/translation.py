@@ -23,7 +23,7 @@ from search.solr.document import solr_date
 
 FIELDS = frozenset({"title", "body", "title_exact", "body_exact", "lang", "source", "year",
                     "url", "id", "path", "hash", "date"})
-SCORED_FIELDS = frozenset({"title", "body", "title_exact", "body_exact"})  # BM25; others 1
+SCORED_FIELDS = frozenset({"title", "body", "title_exact", "body_exact"})  # BM25; others 1.0
 NOTHING = "(+*:* -*:*)"  # matches no document (Solr adds *:* to pure negative queries)
 EVERYTHING = "*:*"
 _SPECIAL = re.compile(r'([+\-&|!(){}\[\]^"~*?:\\/\s])')
@@ -109,8 +109,10 @@ def to_solr(q: Q.Query) -> str:
     if isinstance(q, (Q.NumericRange, Q.TermRange)):
         return _range(q)
     if isinstance(q, Q.Term):
-        scored = _field(q) in SCORED_FIELDS
-        return _boosted(f"{_field(q)}:{quoted(q.text)}", q, BM25_SCALE if scored else 1.0)
+        if _field(q) in SCORED_FIELDS:
+            return _boosted(f"{_field(q)}:{quoted(q.text)}", q, BM25_SCALE)
+        # Whoosh scores a match on lang:, source:, id: … 1.0 (those fields keep no lengths)
+        return f"{_field(q)}:{quoted(q.text)}^={getattr(q, 'boost', 1.0):g}"
     if isinstance(q, Q.Not):
         # Whoosh scores each document a Not matches 1.0, and an And adds it: "Lavrov -Sputnik"
         # scores 1 above "Lavrov" there, and here too
