@@ -23,6 +23,7 @@ from search.solr.client import SolrClient
 from search.solr.cluster import LAUNCHER_JAR, LocalCluster
 from search.solr.connection import Connection, SolrError
 from search.solr.document import article_document, utf16_offsets
+from search.solr.page import run_solr_search
 from search.solr.translation import to_solr, translate_plan
 
 COLLECTION = "seeds"
@@ -212,6 +213,26 @@ def test_facets_agree_with_whoosh(seeds_client, seed_index):
     for text in ("Lavrov", "Iran OR إيران"):
         whoosh = run_search(text, index_dir=seed_index, size=100)
         assert seeds_client.run_plan(build_query(text)).facets == whoosh.facets
+
+
+PAGE_QUERIES = ["Lavrov", "Lavrov Zarif", '"nuclear deal"', "Lavrov -Sputnik", "لافروف",
+                "Iran OR إيران", "coop*", "Lavrv~", "Lavrov zanzibarquux"]
+
+
+@pytest.mark.parametrize("text", PAGE_QUERIES)
+def test_result_pages_are_whooshs(seeds_client, seed_index, text):
+    # the same SearchPage: ids, titles, snippets and highlights from the one highlighter
+    whoosh = run_search(text, index_dir=seed_index, size=100).to_json()
+    solr = run_solr_search(seeds_client, text, size=100).to_json()
+    for page in (whoosh, solr):
+        page.pop("took_ms")
+        page["results"] = {hit.pop("id"): hit for hit in page.pop("results")}
+        for hit in page["results"].values():
+            hit["score"] = None  # compared by test_word_scores_agree_with_whoosh
+    assert solr.pop("suggestion") is None
+    whoosh.pop("suggestion")
+    assert solr == whoosh
+    assert any("<mark>" in hit["snippet"] for hit in solr["results"].values())
 
 
 def test_sort_by_date_and_paging(seeds_client):
