@@ -66,9 +66,23 @@ def seeds_client(cluster, conn):
     assert json.loads(out.stdout)["created"] is True
     client = SolrClient(conn, COLLECTION)
     report = client.index_articles(read_articles([str(SEEDS)]))
-    assert report.failed == [] and report.indexed == 5
+    assert report.failed == [] and report.indexed == report.added == 5
     client.commit()
     return client
+
+
+def test_unchanged_articles_are_not_sent_again(seeds_client):
+    articles = list(read_articles([str(SEEDS)]))
+    again = seeds_client.index_articles(articles)
+    assert (again.unchanged, again.indexed, again.batches) == (5, 0, 0)
+    articles[0].title += " (corrected)"
+    changed = seeds_client.index_articles(articles)
+    assert (changed.unchanged, changed.updated, changed.added) == (4, 1, 0)
+    assert seeds_client.get(articles[0].id)["title"].endswith("(corrected)")
+    articles[0].title = articles[0].title.removesuffix(" (corrected)")
+    assert seeds_client.index_articles(articles).updated == 1
+    seeds_client.commit()
+    assert seeds_client.count() == 5
 
 
 def _cluster_status(conn: Connection, collection: str) -> dict:

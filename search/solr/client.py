@@ -22,7 +22,10 @@ STORED_FIELDS = "id,score,title,body,lang,source_original,url_original,date,year
 class SolrIndexReport:
     """What an indexing run did: articles sent, articles that failed (with the reason)."""
 
-    indexed: int = 0
+    indexed: int = 0  # added + updated
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0  # same id and same content hash as the indexed article: not sent
     by_lang: Counter = field(default_factory=Counter)
     failed: list[Skipped] = field(default_factory=list)  # path = article id
     skipped: list[Skipped] = field(default_factory=list)  # unreadable files, from ingest
@@ -32,7 +35,8 @@ class SolrIndexReport:
 
     def to_json(self) -> dict:
         """A JSON summary for the CLI."""
-        return {"indexed": self.indexed, "by_lang": dict(self.by_lang),
+        return {"indexed": self.indexed, "added": self.added, "updated": self.updated,
+                "unchanged": self.unchanged, "by_lang": dict(self.by_lang),
                 "failed": [{"id": s.path, "reason": s.reason} for s in self.failed],
                 "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
                 "batches": self.batches, "retries": self.retries,
@@ -64,9 +68,11 @@ class SolrClient:
     # -- writing ------------------------------------------------------------------------------
 
     def index_articles(self, items: Iterable[Article | Skipped],
-                       report: SolrIndexReport | None = None) -> SolrIndexReport:
+                       report: SolrIndexReport | None = None, *,
+                       skip_unchanged: bool = True) -> SolrIndexReport:
         """Analyse and send articles in batches; a batch Solr refuses is split to find the
-        articles at fault, so each article is either indexed or reported in ``failed``."""
+        articles at fault, so each article is either indexed or reported in ``failed``.
+        Articles whose id and content hash are already indexed are counted, not sent."""
         report = report or SolrIndexReport()
         t0 = time.perf_counter()
         batch: list[tuple[Article, dict]] = []
@@ -80,28 +86,63 @@ class SolrClient:
                 report.failed.append(Skipped(item.id, f"could not analyse: {e}"))
                 continue
             if len(batch) >= self.batch_size:
-                self._send(batch, report)
+                self._send_new(batch, report, skip_unchanged)
                 batch = []
         if batch:
-            self._send(batch, report)
+            self._send_new(batch, report, skip_unchanged)
         report.seconds += time.perf_counter() - t0
         return report
 
-    def _send(self, batch: list[tuple[Article, dict]], report: SolrIndexReport) -> None:
-        report.batches += 1
+    def _send_new(self, batch: list[tuple[Article, dict]], report: SolrIndexReport,
+                  skip_unchanged: bool) -> None:
+        """Send a batch but its unchanged articles (a later one wins over an earlier one with
+        the same id, as in a Whoosh session's update)."""
+        latest = {doc["id"]: (article, doc) for article, doc in batch}
         try:
-            self._update([doc for _, doc in batch], report)
+            known = self.indexed_hashes(list(latest))
+        except SolrError as e:  # the cluster is down: every article is reported
+            report.failed.extend(Skipped(a.id, e.message) for a, _ in latest.values())
+            return
+        fresh = []
+        for doc_id, (article, doc) in latest.items():
+            if skip_unchanged and known.get(doc_id) == doc["hash"]:
+                report.unchanged += 1
+            else:
+                fresh.append((article, doc, doc_id in known))
+        if fresh:
+            report.batches += 1
+            self._send(fresh, report)
+
+    def _send(self, batch: list[tuple[Article, dict, bool]], report: SolrIndexReport) -> None:
+        try:
+            self._update([doc for _, doc, _ in batch], report)
         except SolrError as e:
             if e.transient or len(batch) == 1:
                 # the cluster is down (retries spent) or this one article is refused
-                report.failed.extend(Skipped(a.id, e.message) for a, _ in batch)
+                report.failed.extend(Skipped(a.id, e.message) for a, _, _ in batch)
                 return
             half = len(batch) // 2  # a document Solr refuses: find which
             self._send(batch[:half], report)
             self._send(batch[half:], report)
             return
-        report.indexed += len(batch)
-        report.by_lang.update(doc["lang"] for _, doc in batch)
+        for _, doc, existed in batch:
+            report.indexed += 1
+            report.updated += existed
+            report.added += not existed
+            report.by_lang[doc["lang"]] += 1
+
+    def indexed_hashes(self, ids: list[str]) -> dict[str, str]:
+        """id -> content hash of the given articles that are indexed (real-time get: writes
+        not yet soft-committed count too)."""
+        if not ids:
+            return {}
+        answer = self.conn.request("POST", f"/{self.collection}/get",
+                                   data=[("id", i) for i in ids] + [("fl", "id,hash")])
+        if "response" in answer:
+            docs = answer["response"].get("docs", [])
+        else:
+            docs = [answer["doc"]] if answer.get("doc") else []
+        return {d["id"]: d.get("hash", "") for d in docs}
 
     def _update(self, docs: list[dict], report: SolrIndexReport) -> None:
         """POST documents; retried (on any node) on transient errors."""
