@@ -71,18 +71,21 @@ def seeds_client(cluster, conn):
     return client
 
 
-def test_unchanged_articles_are_not_sent_again(seeds_client):
+def test_unchanged_articles_are_not_sent_again(conn, seeds_client):
+    # its own collection: updates leave deleted documents, which Lucene counts in idf until
+    # segments merge, and the seeds collection's scores are compared with Whoosh's
+    admin.setup_collection(conn, "unchanged", shards=1, replicas=1)
+    client = SolrClient(conn, "unchanged")
     articles = list(read_articles([str(SEEDS)]))
-    again = seeds_client.index_articles(articles)
+    assert client.index_articles(articles).added == 5
+    again = client.index_articles(articles)
     assert (again.unchanged, again.indexed, again.batches) == (5, 0, 0)
     articles[0].title += " (corrected)"
-    changed = seeds_client.index_articles(articles)
+    changed = client.index_articles(articles)
     assert (changed.unchanged, changed.updated, changed.added) == (4, 1, 0)
-    assert seeds_client.get(articles[0].id)["title"].endswith("(corrected)")
-    articles[0].title = articles[0].title.removesuffix(" (corrected)")
-    assert seeds_client.index_articles(articles).updated == 1
-    seeds_client.commit()
-    assert seeds_client.count() == 5
+    assert client.get(articles[0].id)["title"].endswith("(corrected)")
+    client.commit()
+    assert client.count() == 5
 
 
 def _cluster_status(conn: Connection, collection: str) -> dict:
