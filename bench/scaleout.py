@@ -53,11 +53,11 @@ def main() -> int:
     p.add_argument("--rounds", type=int, default=1, help="Timed query passes.")
     args = parse_args(p)
     import search
-    from search.solr import admin
-    from search.solr.client import SolrClient
-    from search.solr.cluster import LocalCluster
-    from search.solr.connection import Connection
-    from search.solr.page import run_solr_search
+    from search.engine.solr_backend import admin
+    from search.engine.solr_backend.client import SolrClient
+    from search.engine.solr_backend.cluster import LocalCluster
+    from search.engine.solr_backend.connection import Connection
+    from search.engine.solr_backend.page import run_solr_search
 
     queries = [q["query"] for q in load_queries()]
     rows = []

@@ -18,13 +18,13 @@ from search import run_search
 from search.ingest import read_articles
 from search.model import Article
 from search.query import build_query
-from search.solr import admin
-from search.solr.client import SolrClient
-from search.solr.cluster import LAUNCHER_JAR, LocalCluster
-from search.solr.connection import Connection, SolrError
-from search.solr.document import article_document, utf16_offsets
-from search.solr.page import run_solr_search
-from search.solr.translation import to_solr, translate_plan
+from search.engine.solr_backend import admin
+from search.engine.solr_backend.client import SolrClient
+from search.engine.solr_backend.cluster import LAUNCHER_JAR, LocalCluster
+from search.engine.solr_backend.connection import Connection, SolrError
+from search.engine.solr_backend.document import article_document, utf16_offsets
+from search.engine.solr_backend.page import run_solr_search
+from search.engine.solr_backend.translation import to_solr, translate_plan
 
 COLLECTION = "seeds"
 

@@ -2,18 +2,18 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
-
 import click
 
 from search.cli.common import handle_errors
+from search.indexer import setup_backend
+from search.settings import load_settings
 
 SOLR_URL_OPTION = click.option(
     "--solr-url", required=True, envvar="SEARCH_SOLR_URL", show_envvar=True,
     help="A Solr node's base URL, e.g. http://HOST:8983/solr (several, comma-separated, "
          "to fail over between nodes).")
 COLLECTION_OPTION = click.option(
-    "--collection", default="newsearch", envvar="SEARCH_SOLR_COLLECTION", show_default=True,
+    "--collection", default="newsearch", envvar="SEARCH_COLLECTION", show_default=True,
     show_envvar=True, help="The product's collection: an alias onto generation collections.")
 
 
@@ -37,23 +37,17 @@ def solr() -> None:
 def setup(solr_url: str, collection: str, shards: int, replicas: int,
           configset_dir: str | None, as_json: bool) -> None:
     """Upload the configset and create COLLECTION (SHARDS × REPLICAS) behind an alias."""
+    settings = load_settings(backend="solr", solr_url=solr_url, collection=collection)
     try:
-        from search.solr import admin
-        from search.solr.connection import Connection
+        report = setup_backend(settings, shards=shards, replicas=replicas,
+                               configset=configset_dir)
     except ImportError as e:  # requests missing: the solr extra is not installed
         raise click.ClickException(f"The Solr backend needs the solr extra: pip install "
                                    f"'newsearch[solr]' ({e.name} is missing).") from None
-    conn = Connection(solr_url)
-    try:
-        report = admin.setup_collection(
-            conn, collection, shards=shards, replicas=replicas,
-            directory=Path(configset_dir) if configset_dir else admin.CONFIGSET_DIR)
-    finally:
-        conn.close()
     if as_json:
-        click.echo(json.dumps(report.to_json()))
-    elif report.created:
-        click.echo(f"created {report.alias} → {report.collection} ({report.shards} shards × "
-                   f"{report.replicas} replicas, configset {report.configset})")
+        click.echo(json.dumps(report))
+    elif report['created']:
+        click.echo(f"created {report['alias']} → {report['collection']} ({report['shards']} "
+                   f"shards × {report['replicas']} replicas, configset {report['configset']})")
     else:
-        click.echo(f"{report.alias} already exists (→ {report.collection}); left as it is")
+        click.echo(f"{report['alias']} already exists (→ {report['collection']}); left as it is")

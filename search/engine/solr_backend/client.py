@@ -10,9 +10,9 @@ from typing import Iterable
 from search.errors import QueryError
 from search.model import Article, Skipped
 from search.query import MAX_RESULT_WINDOW, Plan
-from search.solr.connection import Connection, SolrError
-from search.solr.document import article_document, stored_article
-from search.solr.translation import read_facets, translate_plan
+from search.engine.solr_backend.connection import Connection, SolrError
+from search.engine.solr_backend.document import article_document, stored_article
+from search.engine.solr_backend.translation import read_facets, translate_plan
 
 BATCH_SIZE = 200  # articles per update request
 STORED_FIELDS = "id,score,title,body,lang,source_original,url_original,date,year,path,hash"

@@ -14,9 +14,9 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from search.solr.connection import Connection, SolrError
+from search.engine.solr_backend.connection import Connection, SolrError
 
-CONFIGSET_DIR = Path(__file__).resolve().parents[2] / "solr" / "configset"
+CONFIGSET_DIR = Path(__file__).resolve().parents[3] / "solr" / "configset"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")  # Solr's rule for collection names
 _GENERATION = re.compile(r"^(?P<alias>.+)_g(?P<n>\d+)$")
 

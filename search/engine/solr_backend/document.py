@@ -11,7 +11,7 @@ import json
 import re
 from datetime import datetime, timezone
 
-from search.analysis.adapter import analyze_text
+from search.analysis.adapter import analyze_fields
 from search.model import Article
 from search.writer import article_fields
 
@@ -35,7 +35,7 @@ def utf16_offsets(text: str) -> list[int] | None:
 def stem_stream(text: str, lang: str) -> tuple[str, str]:
     """PreAnalyzed JSON for a stem field (stems, positions, offsets, the stored text) and for
     its exact twin (each normalised form as often as it occurs), from one analysis."""
-    stems, exacts = analyze_text(text, lang)
+    stems, exacts = analyze_fields(text, lang)
     units = utf16_offsets(text)
     occurrences = sorted((pos, start, end, stem) for stem, occ in stems.items()
                          for pos, start, end in occ)
@@ -64,7 +64,11 @@ def solr_date(value: datetime) -> str:
 
 def article_document(article: Article, digest: str = "") -> dict:
     """The Solr document of an article (language detected here when not given)."""
-    fields = article_fields(article, digest)
+    return fields_document(article_fields(article, digest or None))
+
+
+def fields_document(fields: dict) -> dict:
+    """The Solr document of an article's fields (search.writer.article_fields)."""
     lang = fields["lang"]
     doc: dict = {"id": fields["id"], "lang": lang, "hash": fields["hash"],
                  "schema_version": SOLR_SCHEMA_VERSION}

@@ -14,7 +14,7 @@ from search.errors import QueryError
 from search.highlight import MatchSet, make_snippet, mark_text
 from search.model import Hit, SearchPage
 from search.query import FIELD_BOOSTS, MAX_RESULT_WINDOW, SORTS, build_query, clean_text
-from search.solr.client import SolrClient
+from search.engine.solr_backend.client import SolrClient
 
 
 def query_matches(q: Q.Query, docs: list[dict]) -> MatchSet:

@@ -12,9 +12,9 @@ import subprocess
 import threading
 from pathlib import Path
 
-from search.solr.connection import SolrError
+from search.engine.solr_backend.connection import SolrError
 
-LAUNCHER_JAR = Path(__file__).resolve().parents[2] / "solr" / "launcher" / "target" / \
+LAUNCHER_JAR = Path(__file__).resolve().parents[3] / "solr" / "launcher" / "target" / \
     "solr-launcher.jar"
 START_TIMEOUT = 180.0  # seconds for the JVM, ZooKeeper and every node (about 15 s measured)
 COMMAND_TIMEOUT = 120.0  # seconds for one stop-node or start-node
@@ -135,13 +135,13 @@ class LocalCluster:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m search.solr.cluster [--nodes N] [--once]``: run a local SolrCloud in a
+    """``python -m search.engine.solr_backend.cluster [--nodes N] [--once]``: run a local SolrCloud in a
     temporary folder until Ctrl-C (``--once``: start it, print the start-up time, stop it)."""
     import argparse
     import tempfile
     import time
 
-    parser = argparse.ArgumentParser(prog="python -m search.solr.cluster",
+    parser = argparse.ArgumentParser(prog="python -m search.engine.solr_backend.cluster",
                                      description=main.__doc__)
     parser.add_argument("--nodes", type=int, default=2, help="Solr nodes (default 2).")
     parser.add_argument("--once", action="store_true",

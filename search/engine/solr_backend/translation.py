@@ -19,7 +19,7 @@ from whoosh.util.times import long_to_datetime
 
 from search.errors import QueryError
 from search.query import FACETS, SORTS, Plan
-from search.solr.document import solr_date
+from search.engine.solr_backend.document import solr_date
 
 FIELDS = frozenset({"title", "body", "title_exact", "body_exact", "lang", "source", "year",
                     "url", "id", "path", "hash", "date"})
@@ -155,6 +155,7 @@ class SolrQuery:
                   "start": (page - 1) * size, "rows": size,
                   # relevance ties: the id, so a page is stable across shards and replicas
                   "sort": "score desc,id asc" if sort == "relevance"
+                  else "date asc,score desc,id asc" if sort == "oldest"
                   else "date desc,score desc,id asc"}
         if self.filter:
             params["fq"] = self.filter
