@@ -78,6 +78,9 @@ class Reader(Protocol):
         facets; the fallback runs when no article has every word. Every engine has this:
         Whoosh from its match arrays, Solr from one request."""
 
+    def date_span(self) -> tuple[Any, Any] | None:
+        """The first and last day (dates) any live article is dated; None when none is."""
+
     def rank(self, plan: Any, limit: int) -> list[tuple[str, float]]:
         """(id, score) of the Plan's best ``limit`` articles, best first (ranking only)."""
 

@@ -10,7 +10,9 @@ related articles, research tools) raises a clear error here instead of a wrong a
 from __future__ import annotations
 
 import fnmatch
+import json
 import re
+import time
 from contextlib import contextmanager, nullcontext
 from datetime import date, datetime, time as dtime
 from pathlib import Path
@@ -22,10 +24,11 @@ from search.analysis import analyze_text, analyze_word, iter_words
 from search.engine.base import Matches, PageRows, PathLike, Query
 from search.engine.solr_backend import admin
 from search.engine.solr_backend.connection import Connection, SolrError
-from search.engine.solr_backend.document import fields_document, solr_date, stored_article
+from search.engine.solr_backend.document import (SOLR_SCHEMA_VERSION, fields_document,
+                                                  solr_date, stored_article)
 from search.engine.solr_backend.translation import (FACET_LIMIT, escaped, quoted, read_facets,
                                                     to_solr, translate_plan)
-from search.errors import ConfigError, SearchError
+from search.errors import ConfigError, NotSupportedError, SearchError
 
 BATCH = 200  # documents per update request
 STORED_FIELDS = "id,score,title,body,lang,source_original,url_original,date,year,path,hash"
@@ -33,11 +36,8 @@ TEXT_FIELDS = {"title": "title_exact", "body": "body_exact"}
 ROWS = 1000  # documents per request when listing (lookups, prefixes)
 
 
-class NotOnSolrError(SearchError):
+class NotOnSolrError(NotSupportedError):
     """A feature that needs the Whoosh engine's document arrays."""
-
-    exit_code = 2
-    http_status = 400
 
     def __init__(self, what: str) -> None:
         super().__init__(f"{what} is not available with the solr backend (it needs the "
@@ -132,6 +132,15 @@ class SolrReader:
         return PageRows(ran, int(answer["response"]["numFound"]), fallback, shown,
                         read_facets(answer))
 
+    def date_span(self) -> tuple[date, date] | None:
+        answer = self._select({"q": "*:*", "rows": 0, "json.facet": json.dumps(
+            {"first": "min(date)", "last": "max(date)"})})
+        facets = answer.get("facets") or {}
+        if not facets.get("count") or facets.get("first") is None:
+            return None
+        return tuple(datetime.fromisoformat(facets[k].replace("Z", "+00:00")).date()
+                     for k in ("first", "last"))
+
     def rank(self, plan, limit: int) -> list[tuple[str, float]]:
         out: list[tuple[str, float]] = []
         page_size = min(100, max(1, limit))
@@ -210,7 +219,7 @@ class SolrReader:
         return None
 
     def count_values(self, field: str) -> dict[str, int]:
-        answer = self._select({"q": "*:*", "rows": 0, "json.facet": __import__("json").dumps(
+        answer = self._select({"q": "*:*", "rows": 0, "json.facet": json.dumps(
             {field: {"type": "terms", "field": field, "limit": FACET_LIMIT, "mincount": 1}})})
         buckets = (answer.get("facets") or {}).get(field, {}).get("buckets", [])
         counts = {str(b["val"]): int(b["count"]) for b in buckets}
@@ -412,10 +421,16 @@ class SolrEngine:
         return len(shards), replicas
 
     def optimize(self, index_dir: PathLike, lock_timeout: float) -> dict:
+        t0 = time.perf_counter()
         self._require_alias()
+        segments_before, size_before = self._leader_cores()
         self.conn.request("POST", f"/{self.collection}/update",
                           params={"optimize": "true", "maxSegments": "1"}, json={})
-        return {"backend": "solr", "collection": self.collection}
+        segments, size = self._leader_cores()
+        return {"backend": "solr", "collection": self.collection,
+                "segments_before": segments_before, "size_bytes_before": size_before,
+                "segments": segments, "size_bytes": size,
+                "seconds": time.perf_counter() - t0}
 
     def status(self, index_dir: PathLike) -> dict:
         try:
@@ -431,9 +446,30 @@ class SolrEngine:
     def stats(self, index_dir: PathLike) -> dict:
         self._require_alias()
         reader = self.reader(index_dir)
+        segments, size = self._leader_cores()
         return {"backend": "solr", "collection": self.collection,
                 "documents": reader.doc_count(), "by_lang": reader.count_values("lang"),
-                "by_source": reader.count_values("source")}
+                "by_source": reader.count_values("source"), "segments": segments,
+                "size_bytes": size, "updated": None, "schema_version": SOLR_SCHEMA_VERSION}
+
+    def _leader_cores(self) -> tuple[int, int]:
+        """Lucene segments and bytes of one copy of the collection (each shard's leader),
+        from the CoreAdmin status of the nodes holding them."""
+        import requests
+        generation = admin.list_aliases(self.conn)[self.collection].split(",")[0]
+        answer = self.conn.request("GET", "/admin/collections",
+                                   params={"action": "CLUSTERSTATUS", "collection": generation})
+        segments = size = 0
+        for shard in answer["cluster"]["collections"][generation]["shards"].values():
+            for replica in shard["replicas"].values():
+                if replica.get("leader") != "true":
+                    continue
+                status = requests.get(f"{replica['base_url']}/admin/cores", timeout=30, params={
+                    "action": "STATUS", "core": replica["core"], "wt": "json"}).json()
+                index = status["status"][replica["core"]].get("index", {})
+                segments += int(index.get("segmentCount", 0))
+                size += int(index.get("sizeInBytes", 0))
+        return segments, size
 
     def count_values(self, index_dir: PathLike, field: str) -> dict[str, int]:
         return self.reader(index_dir).count_values(field)

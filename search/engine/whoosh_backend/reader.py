@@ -72,6 +72,15 @@ class WhooshReader:
                                        key=lambda kv: (-kv[1], kv[0])))
         return PageRows(ran, total, fallback, shown, facets)
 
+    def date_span(self):
+        from datetime import date
+        from search.engine.base import NO_DATE
+        days = self.doc_times().day[self.live()]
+        days = days[days != NO_DATE]
+        if not len(days):
+            return None
+        return date.fromordinal(int(days.min())), date.fromordinal(int(days.max()))
+
     def rank(self, plan, limit: int) -> list[tuple[str, float]]:
         from search import chronology
         _, found, _ = chronology.match(plan, self)
