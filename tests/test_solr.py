@@ -4,10 +4,13 @@ pre-analysed indexing, translated plans compared with the Whoosh engine on the s
 swaps, per-article failure reports, and a node stopped under queries and writes."""
 from __future__ import annotations
 
+import contextlib
+import csv
+import gzip
+import itertools
 import json
 import os
 import shutil
-
 import time
 
 import pytest
@@ -15,6 +18,9 @@ import requests  # the test extra installs it (the solr extra in production)
 from conftest import ROOT, SEEDS, run_cli
 
 from search import run_search
+from search.errors import SearchError
+from search.settings import apply_settings, load_settings
+from web import create_app
 from search.ingest import read_articles
 from search.model import Article
 from search.query import build_query
@@ -299,6 +305,189 @@ def test_an_unreachable_cluster_is_a_clear_error():
     conn = Connection("http://127.0.0.1:9/solr", retries=0)
     with pytest.raises(SolrError, match="cannot be reached"):
         admin.list_aliases(conn)
+
+
+# -- the product on the Solr backend: the CLI, the web app, a few thousand news articles --------
+
+NEWS = ROOT.parent / "shared" / "data" / "news"
+NEWS_PER_CORPUS = 1500  # the first articles of each corpus (Reuters English, SaudiNewsNet Arabic)
+
+
+def _solr_args(cluster, collection: str) -> list[str]:
+    return ["--backend", "solr", "--solr-url", ",".join(cluster.nodes), "--collection",
+            collection]
+
+
+@contextlib.contextmanager
+def solr_backend(cluster, collection: str):
+    """The product's engine switched to the Solr collection for the block (as --backend
+    solr does), and back to the default engine after it."""
+    apply_settings(load_settings(backend="solr", solr_url=",".join(cluster.nodes),
+                                 collection=collection))
+    try:
+        yield
+    finally:
+        apply_settings(load_settings(backend="whoosh"))
+
+
+@pytest.fixture(scope="session")
+def product(cluster):
+    """The seeds built through the CLI into a 2 shards × 2 replicas collection."""
+    args = _solr_args(cluster, "product")
+    out = run_cli("solr", "setup", *args[2:], "--shards", "2", "--replicas", "2")
+    assert out.returncode == 0, out.stderr
+    out = run_cli("index", "build", str(SEEDS), *args)
+    assert out.returncode == 0, out.stderr
+    assert "indexed 5 articles" in out.stdout
+    return "product"
+
+
+def test_cli_build_swaps_a_new_generation_in(cluster, conn, product):
+    before = admin.list_aliases(conn)["product"]
+    out = run_cli("index", "build", str(SEEDS), *_solr_args(cluster, "product"))
+    assert out.returncode == 0, out.stderr
+    after = admin.list_aliases(conn)["product"]
+    assert before != after and before not in admin.list_collections(conn)
+    state = _cluster_status(conn, after)["collections"][after]
+    assert len(state["shards"]) == 2  # the new generation is shaped as the old one
+    assert all(len(s["replicas"]) == 2 for s in state["shards"].values())
+
+
+@pytest.mark.parametrize("text", ["Lavrov", '"nuclear deal"', "لافروف", "Lavrov -Sputnik",
+                                  "coop*", "Lavrov zanzibarquux"])
+def test_cli_query_is_whooshs(cluster, product, seed_index, text):
+    whoosh = run_cli("query", text, "--index", seed_index, "--json")
+    solr = run_cli("query", text, "--json", *_solr_args(cluster, product))
+    assert whoosh.returncode == solr.returncode == 0, solr.stderr
+    w, s = json.loads(whoosh.stdout), json.loads(solr.stdout)
+    assert s["total"] == w["total"] > 0 and s["fallback"] == w["fallback"]
+    # the same articles, snippets and highlights; the order Whoosh's wherever its scores are
+    # more than the 5% tolerance apart (Lucene encodes field lengths differently); phrases
+    # score by Lucene's phrase frequency, not Whoosh's, so their order may differ
+    ordered = not text.startswith('"')
+    assert {h["id"]: h["snippet"] for h in s["results"]} == \
+        {h["id"]: h["snippet"] for h in w["results"]}
+    score = {h["id"]: h["score"] for h in w["results"]}
+    ids = [h["id"] for h in s["results"]]
+    assert not ordered or all(score[a] >= score[b] * 0.95 for a, b in zip(ids, ids[1:]))
+
+
+def test_cli_writes_go_to_the_collection(cluster, product, tmp_path):
+    args = _solr_args(cluster, product)
+    doc = tmp_path / "late.jsonl"
+    doc.write_text(json.dumps({"id": "late-cli", "title": "Quuxzanzibar harbour",
+                               "body": "A quuxzanzibar story.", "lang": "en"}) + "\n")
+    out = run_cli("index", "add", str(doc), *args)
+    assert out.returncode == 0 and "1 added" in out.stdout, out.stderr
+    found = json.loads(run_cli("query", "quuxzanzibar", "--json", *args).stdout)
+    assert [h["id"] for h in found["results"]] == ["late-cli"]
+    out = run_cli("index", "remove", "late-cli", *args)
+    assert out.returncode == 0, out.stderr
+    found = json.loads(run_cli("query", "quuxzanzibar", "--json", *args).stdout)
+    assert found["total"] == 0
+    stats = run_cli("index", "stats", *args)
+    assert stats.returncode == 0 and "5 documents" in stats.stdout
+
+
+def test_a_missing_collection_is_one_line(cluster):
+    out = run_cli("query", "Lavrov", *_solr_args(cluster, "nosuchcollection"))
+    assert out.returncode == 1 and "No collection nosuchcollection" in out.stderr
+    assert "Traceback" not in out.stderr
+    out = run_cli("query", "Lavrov", "--backend", "solr")
+    assert out.returncode == 2 and "--solr-url" in out.stderr
+
+
+def test_web_routes_from_solr(cluster, product, seed_index):
+    with solr_backend(cluster, product):
+        app = create_app(settings=load_settings(backend="solr", admin_token="t0ken",
+                                                solr_url=",".join(cluster.nodes),
+                                                collection=product))
+        client = app.test_client()
+        assert client.get("/").status_code == 200
+        page = client.get("/?q=Lavrov")
+        assert page.status_code == 200 and b"<mark>" in page.data
+        for url in ("/?q=Lavrov&sort=oldest", "/?q=Lavrov&source=irna",
+                    "/?q=Lavrov&from=2021-01-01&to=2021-12-31", "/?q=coop*"):
+            assert client.get(url).status_code == 200, url
+        api = client.get("/api/search?q=Lavrov").get_json()
+        doc_id = api["results"][0]["id"]
+        html = client.get(f"/doc/{doc_id}?q=Lavrov")
+        assert html.status_code == 200 and b"<mark>" in html.data
+        doc = client.get(f"/api/doc/{doc_id}").get_json()
+        assert client.get("/api/doc/nope").status_code == 404
+        health = client.get("/healthz").get_json()
+        intake = client.post("/api/articles", headers={"Authorization": "Bearer t0ken"},
+                             json=[{"id": "web-1", "title": "Zanzibarweb", "lang": "en",
+                                    "body": "zanzibarweb arrives by the HTTP intake"}])
+        assert intake.status_code == 201, intake.data
+        assert client.get("/api/search?q=zanzibarweb").get_json()["total"] == 1
+    whoosh = create_app(settings=load_settings(index_dir=seed_index)).test_client()
+    expected = whoosh.get("/api/search?q=Lavrov").get_json()
+    for page in (api, expected):
+        page.pop("took_ms")
+        for hit in page["results"]:
+            hit.pop("score")  # within a few percent: test_word_scores_agree_with_whoosh
+    assert api == expected
+    assert doc == whoosh.get(f"/api/doc/{doc_id}").get_json()
+    assert health["ok"] is True and health["documents"] >= 5
+
+
+@pytest.fixture(scope="session")
+def news_files(tmp_path_factory):
+    """The first articles of each news corpus, as JSON Lines (read from ../shared)."""
+    folder = tmp_path_factory.mktemp("news")
+    for name in ("reuters21578", "saudinewsnet"):
+        with gzip.open(NEWS / f"{name}.jsonl.gz", "rt", encoding="utf-8") as src, \
+                open(folder / f"{name}.jsonl", "w", encoding="utf-8") as out:
+            for line in itertools.islice(src, NEWS_PER_CORPUS):
+                out.write(line)
+    return folder
+
+
+def _news_queries() -> list[str]:
+    queries = []
+    for name in ("reuters21578", "saudinewsnet"):
+        with open(NEWS / f"{name}.queries.tsv", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f, delimiter="\t"))
+        queries += [row["query"] for row in rows[::3]]  # a third of each set
+    return queries
+
+
+def _table(queries: list[str], index_dir: str) -> dict[str, tuple]:
+    out = {}
+    for text in queries:
+        try:
+            page = run_search(text, index_dir=index_dir, size=10)
+        except SearchError as e:  # e.g. only common words: the same error on both engines
+            out[text] = (type(e).__name__, None, [])
+            continue
+        out[text] = (page.total, page.fallback, [h.id for h in page.results])
+    return out
+
+
+def test_news_through_the_cli_match_whoosh(cluster, news_files, tmp_path_factory):
+    # measured on 200 of the 600 news queries (2 × 1,500 articles, 2 shards × 2 replicas):
+    # every total and fallback equal; the first hit equal on 98.5% of all 600, the top-10
+    # overlap 97% (Lucene encodes field lengths in one byte differently from Whoosh)
+    index_dir = str(tmp_path_factory.mktemp("news-index"))
+    out = run_cli("index", "build", str(news_files), "--index", index_dir, timeout=600)
+    assert out.returncode == 0, out.stderr
+    args = _solr_args(cluster, "news")
+    out = run_cli("solr", "setup", *args[2:], "--shards", "2", "--replicas", "2")
+    assert out.returncode == 0, out.stderr
+    out = run_cli("index", "build", str(news_files), *args, timeout=600)
+    assert out.returncode == 0, out.stderr
+    assert f"indexed {2 * NEWS_PER_CORPUS} articles" in out.stdout
+    queries = _news_queries()
+    whoosh = _table(queries, index_dir)
+    with solr_backend(cluster, "news"):
+        solr = _table(queries, index_dir)
+    assert [solr[q][:2] for q in queries] == [whoosh[q][:2] for q in queries]
+    top1 = sum(solr[q][2][:1] == whoosh[q][2][:1] for q in queries) / len(queries)
+    overlap = sum(len(set(solr[q][2]) & set(whoosh[q][2])) / max(1, len(whoosh[q][2]))
+                  for q in queries) / len(queries)
+    assert top1 >= 0.95 and overlap >= 0.93, (top1, overlap)
+    assert sum(bool(whoosh[q][2]) for q in queries) > len(queries) * 0.9  # not trivial
 
 
 # Last: it stops a node of the session's cluster.
