@@ -18,6 +18,7 @@ import requests  # the test extra installs it (the solr extra in production)
 from conftest import ROOT, SEEDS, run_cli
 
 from search import run_search
+from search.engine.base import BM25_B, BM25_K1
 from search.errors import SearchError
 from search.settings import apply_settings, load_settings
 from web import create_app
@@ -126,6 +127,22 @@ def test_documents_carry_the_products_analysis():
     assert doc["lang"] == "ar" and "date" not in doc
 
 
+def test_the_configset_takes_bm25_from_the_product(monkeypatch):
+    import io
+    import zipfile
+
+    def schema() -> str:
+        return zipfile.ZipFile(io.BytesIO(admin.configset_zip())).read(
+            "managed-schema.xml").decode("utf-8")
+    assert f'<float name="b">{BM25_B}</float>' in schema()
+    monkeypatch.setattr(admin, "BM25_B", 0.75)  # a change of the product's b reaches Solr
+    monkeypatch.setattr(admin, "BM25_K1", 1.2)
+    assert '<float name="b">0.75</float>' in schema()
+    assert '<float name="k1">1.2</float>' in schema()
+    with pytest.raises(SolrError, match="k1 and b"):
+        admin.with_similarity("<schema/>")
+
+
 def test_offsets_are_utf16_units_beyond_the_bmp():
     text = "🚀 Lavrov"
     assert utf16_offsets(text)[2] == 3 and utf16_offsets("Lavrov") is None
@@ -176,7 +193,7 @@ def test_setup_refuses_a_bad_name_in_one_line(cluster):
 
 def test_the_schema_is_the_projects(conn, seeds_client):
     sim = conn.request("GET", f"/{COLLECTION}/schema/similarity")["similarity"]
-    assert "BM25" in sim["class"] and float(sim["k1"]) == 0.9 and float(sim["b"]) == 0.4
+    assert "BM25" in sim["class"] and float(sim["k1"]) == BM25_K1 and float(sim["b"]) == BM25_B
     field = conn.request("GET", f"/{COLLECTION}/schema/fieldtypes/analysed_positions")
     assert field["fieldType"]["class"] == "solr.PreAnalyzedField"
 

@@ -34,6 +34,12 @@ class Matches:
     scores: np.ndarray | None
 
 
+# The product's BM25 (Anserini's k1 and b): every engine ranks with these — the Whoosh
+# backend's weighting, and the Solr configset's similarity, written in at upload time
+# (search.engine.solr_backend.admin.configset_zip), so the two cannot drift apart.
+BM25_K1 = 0.9
+BM25_B = 0.4
+
 NO_DATE = -1  # the day number (and moment) of an undated document
 
 
@@ -188,5 +194,5 @@ class Engine(Protocol):
         """Documents per value of a filter field (lang, source), most first."""
 
 
-__all__ = ["NO_DATE", "DocTimes", "Engine", "Matches", "PageRows", "Query", "Reader",
+__all__ = ["BM25_B", "BM25_K1", "NO_DATE", "DocTimes", "Engine", "Matches", "PageRows", "Query", "Reader",
            "WriteSession"]

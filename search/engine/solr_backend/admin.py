@@ -14,6 +14,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from search.engine.base import BM25_B, BM25_K1
 from search.engine.solr_backend.connection import Connection, SolrError
 
 CONFIGSET_DIR = Path(__file__).resolve().parents[3] / "solr" / "configset"
@@ -55,8 +56,25 @@ def configset_zip(directory: Path = CONFIGSET_DIR) -> bytes:
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         for p in files:
             info = zipfile.ZipInfo(p.relative_to(directory).as_posix(), (2020, 1, 1, 0, 0, 0))
-            z.writestr(info, p.read_bytes())
+            data = p.read_bytes()
+            if p.name == "managed-schema.xml":
+                data = with_similarity(data.decode("utf-8")).encode("utf-8")
+            z.writestr(info, data)
     return buf.getvalue()
+
+
+_SIMILARITY = re.compile(r'(<float name="(k1|b)">)[^<]*(</float>)')
+
+
+def with_similarity(schema: str) -> str:
+    """The schema with BM25's k1 and b set to the product's (search.engine.base): the values
+    in the file are placeholders, so Solr and Whoosh cannot rank with different ones."""
+    values = {"k1": BM25_K1, "b": BM25_B}
+    out, found = _SIMILARITY.subn(lambda m: f"{m.group(1)}{values[m.group(2)]}{m.group(3)}",
+                                  schema)
+    if found != 2:
+        raise SolrError("The configset's schema has no BM25 k1 and b to set.", 400)
+    return out
 
 
 def upload_configset(conn: Connection, directory: Path = CONFIGSET_DIR,

@@ -17,6 +17,7 @@ from datetime import datetime
 from whoosh import query as Q
 from whoosh.util.times import long_to_datetime
 
+from search.engine.base import BM25_K1
 from search.errors import QueryError
 from search.query import FACETS, SORTS, Plan
 from search.engine.solr_backend.document import solr_date
@@ -29,10 +30,10 @@ EVERYTHING = "*:*"
 _SPECIAL = re.compile(r'([+\-&|!(){}\[\]^"~*?:\\/\s])')
 _SPECIAL_BUT_WILDCARDS = re.compile(r'([+\-&|!(){}\[\]^"~:\\/\s])')
 # Lucene's BM25 leaves out the (k1 + 1) factor of Whoosh's (and the textbook's): every scored
-# leaf is boosted back by it (k1 0.9: solr/configset/managed-schema.xml and
+# leaf is boosted back by it (k1: search.engine.base.BM25_K1, written into the configset and
 # search.searcher.weighting), so scores read as the Whoosh engine's and constant scores (the
 # all-words bonus, exclusions) keep their weight beside them
-BM25_SCALE = 1 + 0.9
+BM25_SCALE = 1 + BM25_K1
 FACET_LIMIT = -1  # every value, as the Whoosh engine counts them all
 
 

@@ -13,7 +13,7 @@ from whoosh import query as Q
 from whoosh.scoring import BM25F
 from whoosh.spelling import ReaderCorrector
 
-from search.engine.base import DocTimes, Matches, PageRows, PathLike, Query
+from search.engine.base import BM25_B, BM25_K1, DocTimes, Matches, PageRows, PathLike, Query
 from search.engine.whoosh_backend import matching, store
 from search.engine.whoosh_backend.expansion import ScannedReader
 
@@ -32,8 +32,8 @@ class _BM25(BM25F):
 
 
 def weighting() -> BM25F:
-    """The ranking function of every searcher: BM25 with Anserini's k1 0.9, b 0.4."""
-    return _BM25(B=0.4, K1=0.9)
+    """The ranking function of every searcher: BM25 with the product's k1 and b."""
+    return _BM25(B=BM25_B, K1=BM25_K1)
 
 
 class WhooshReader:
