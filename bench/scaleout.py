@@ -57,7 +57,7 @@ def main() -> int:
     from search.engine.solr_backend.client import SolrClient
     from search.engine.solr_backend.cluster import LocalCluster
     from search.engine.solr_backend.connection import Connection
-    from search.engine.solr_backend.page import run_solr_search
+    from search.settings import apply_settings, load_settings
 
     queries = [q["query"] for q in load_queries()]
     rows = []
@@ -90,9 +90,15 @@ def main() -> int:
             client.commit()
             solr_s = time.perf_counter() - t0
             admin.swap_generation(conn, name, collection)
-            client = SolrClient(conn, name)
-            times, errors = time_queries(lambda q: run_solr_search(client, q, size=10),
-                                         queries, args.rounds)
+            # the product's own search on the Solr backend (as --backend solr)
+            apply_settings(load_settings(backend="solr", collection=name,
+                                         solr_url=",".join(conn.urls)))
+            try:
+                times, errors = time_queries(
+                    lambda q: search.run_search(q, index_dir=tmp, size=10), queries,
+                    args.rounds)
+            finally:
+                apply_settings(load_settings(backend="whoosh"))
             rows.append({"system": "solr 2 nodes, 2x2", "articles": report.indexed,
                          "index_s": round(solr_s, 1),
                          "docs_per_s": round(report.indexed / solr_s), "queries": len(times),

@@ -30,7 +30,6 @@ from search.engine.solr_backend.client import SolrClient
 from search.engine.solr_backend.cluster import LAUNCHER_JAR, LocalCluster
 from search.engine.solr_backend.connection import Connection, SolrError
 from search.engine.solr_backend.document import article_document, utf16_offsets
-from search.engine.solr_backend.page import run_solr_search
 from search.engine.solr_backend.translation import to_solr, translate_plan
 
 COLLECTION = "seeds"
@@ -260,10 +259,11 @@ PAGE_QUERIES = ["Lavrov", "Lavrov Zarif", '"nuclear deal"', "Lavrov -Sputnik", "
 
 
 @pytest.mark.parametrize("text", PAGE_QUERIES)
-def test_result_pages_are_whooshs(seeds_client, seed_index, text):
+def test_result_pages_are_whooshs(cluster, seeds_client, seed_index, text):
     # the same SearchPage: ids, titles, snippets and highlights from the one highlighter
     whoosh = run_search(text, index_dir=seed_index, size=100).to_json()
-    solr = run_solr_search(seeds_client, text, size=100).to_json()
+    with solr_backend(cluster, COLLECTION):
+        solr = run_search(text, index_dir=seed_index, size=100).to_json()
     for page in (whoosh, solr):
         page.pop("took_ms")
         page["results"] = {hit.pop("id"): hit for hit in page.pop("results")}

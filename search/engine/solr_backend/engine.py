@@ -26,8 +26,8 @@ from search.engine.solr_backend import admin
 from search.engine.solr_backend.connection import Connection, SolrError
 from search.engine.solr_backend.document import (SOLR_SCHEMA_VERSION, fields_document,
                                                   solr_date, stored_article)
-from search.engine.solr_backend.translation import (FACET_LIMIT, escaped, quoted, read_facets,
-                                                    to_solr, translate_plan)
+from search.engine.solr_backend.translation import (FACET_LIMIT, read_facets, to_solr,
+                                                    translate_plan)
 from search.errors import ConfigError, NotSupportedError, SearchError
 
 BATCH = 200  # documents per update request
