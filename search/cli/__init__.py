@@ -156,6 +156,9 @@ def eval_(corpus: str, queries: str, qrels: str, run_file: str | None, limit: in
           as_json: bool) -> None:
     """Index CORPUS in a temporary index, run QUERIES as questions, score them against QRELS."""
     from search.evaluate import evaluate_files, write_run
+    # a throw-away index in a temporary folder: always the default engine, so a configured
+    # cluster's live collection is never rebuilt by an evaluation
+    apply_settings(load_settings(backend="whoosh"))
     report = evaluate_files(corpus, queries, qrels, limit=limit)
     if run_file:
         write_run(report.run, run_file)
@@ -172,4 +175,5 @@ if __name__ == "__main__":
     main()
 
 
-add_backend_options(main)  # --backend, --solr-url, --collection on every command
+# --backend, --solr-url, --collection on every command but eval (a temporary Whoosh index)
+add_backend_options(main, skip=("eval", "config"))

@@ -82,12 +82,13 @@ def backend_options() -> list[click.Option]:
     return out
 
 
-def add_backend_options(command: click.Command) -> None:
-    """Give every command under ``command`` the backend options (a group's subcommands too);
-    a command with its own option of the same name keeps its own."""
+def add_backend_options(command: click.Command, skip: tuple[str, ...] = ()) -> None:
+    """Give every command under ``command`` the backend options (a group's subcommands too)
+    but those named in ``skip``; a command with its own option of the same name keeps its own."""
     if isinstance(command, click.Group):
-        for sub in command.commands.values():
-            add_backend_options(sub)
+        for name, sub in command.commands.items():
+            if name not in skip:
+                add_backend_options(sub, skip)
         return
     taken = {p.name for p in command.params}
     command.params.extend(o for o in backend_options() if o.name not in taken)
