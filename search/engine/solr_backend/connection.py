@@ -2,6 +2,7 @@
 with retries on transient errors and Solr's error bodies turned into one-line messages."""
 from __future__ import annotations
 
+import os
 import time
 from typing import Any, Iterable
 
@@ -52,6 +53,7 @@ class Connection:
         self.urls = split_urls(urls)
         self.timeout, self.retries, self.pause = timeout, retries, pause
         self.session = requests.Session()
+        self._pid = os.getpid()
         self.retried = 0  # requests sent again after a transient failure, for reports
 
     def close(self) -> None:
@@ -86,6 +88,8 @@ class Connection:
         params = dict(params or {})
         params.setdefault("wt", "json")
         try:
+            if os.getpid() != self._pid:  # a forked web worker: its own pooled sockets
+                self.session, self._pid = requests.Session(), os.getpid()
             r = self.session.request(method, url, params=params, json=json, data=data,
                                      headers=headers, timeout=self.timeout)
         except requests.RequestException as e:
