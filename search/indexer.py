@@ -27,7 +27,7 @@ def writing(index_dir: str, what: str, report: IndexReport, *, lock_timeout: flo
     ``what`` names the writer in the lock, for the message another writer gets.
     """
     t0 = time.perf_counter()
-    report.index_dir = str(index_dir)
+    report.index_dir = get_engine().location(index_dir)
     with get_engine().writing(index_dir, what, lock_timeout=lock_timeout,
                               create=create) as (target, interrupted):
         report.recovered = interrupted
@@ -47,7 +47,7 @@ def build_index(sources: Iterable[str], index_dir: str, progress: Progress | Non
                 lock_timeout: float = LOCK_TIMEOUT) -> IndexReport:
     """Index everything in ``sources`` into a new generation and swap it in atomically."""
     t0 = time.perf_counter()
-    report = IndexReport(index_dir=str(index_dir))
+    report = IndexReport(index_dir=get_engine().location(index_dir))
     with get_engine().writing(index_dir, "`search index build`", lock_timeout=lock_timeout,
                               rebuild=True) as (target, interrupted):
         report.recovered = interrupted

@@ -355,7 +355,7 @@ def product(cluster):
     assert out.returncode == 0, out.stderr
     out = run_cli("index", "build", str(SEEDS), *args)
     assert out.returncode == 0, out.stderr
-    assert "indexed 5 articles" in out.stdout
+    assert "indexed 5 articles" in out.stdout and "→ solr collection product" in out.stdout
     return "product"
 
 

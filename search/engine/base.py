@@ -171,6 +171,9 @@ class Engine(Protocol):
     def configure(self, settings: Any) -> None:
         """Apply the settings the engine uses (search.settings.Settings): cache sizes…"""
 
+    def location(self, index_dir: PathLike) -> str:
+        """Where the index lives, as reports name it (the folder; a cluster's collection)."""
+
     def reader(self, index_dir: PathLike) -> Reader:
         """A reader on the live index, reused while the index is unchanged."""
 

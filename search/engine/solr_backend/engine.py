@@ -379,6 +379,9 @@ class SolrEngine:
     def configure(self, settings) -> None:
         """Nothing to size: Solr's caches are the cluster's."""
 
+    def location(self, index_dir: PathLike) -> str:
+        return f"solr collection {self.collection}"
+
     def reader(self, index_dir: PathLike) -> SolrReader:
         return SolrReader(self.conn, self.collection)
 
