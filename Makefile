@@ -8,7 +8,7 @@ INDEX ?= index
 
 AXE := .cache/axe/node_modules/axe-core/axe.min.js
 
-.PHONY: run test install install-test browser axe bench bench-speed clean
+.PHONY: run test install install-test browser axe solr-launcher bench bench-speed clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -33,6 +33,21 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || echo "warning: could not install chromium; browser tests will fail"; }
 
+# The local SolrCloud of the Solr tests (solr/launcher): a jar and its dependencies in
+# solr/launcher/target/lib, rebuilt when the pom or the sources change; Maven's cache (~/.m2)
+# is reused between runs. Without Java 17 or Maven the Solr tests fail under CI=true.
+LAUNCHER_JAR := solr/launcher/target/solr-launcher.jar
+$(LAUNCHER_JAR): solr/launcher/pom.xml $(shell find solr/launcher/src -type f 2>/dev/null)
+	@command -v mvn >/dev/null && command -v java >/dev/null || { \
+	  echo "installing Java 17 and Maven for the Solr tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    openjdk-17-jdk-headless maven >/dev/null) \
+	  || echo "warning: could not install Java/Maven; the Solr tests will fail"; }
+	@if command -v mvn >/dev/null; then \
+	  mvn -B -q -f solr/launcher/pom.xml package -DskipTests && touch $@; \
+	else echo "warning: no mvn, $@ not built"; fi
+
+solr-launcher: $(LAUNCHER_JAR)
 # axe-core from the npm registry for the accessibility tests (tests/test_accessibility.py).
 $(AXE):
 	@command -v npm >/dev/null || { \
@@ -47,7 +62,7 @@ axe: $(AXE)
 run: install
 	$(BIN)/python -m web --host $(HOST) --port $(PORT) --index $(INDEX) --build-from seeds
 
-test: install-test browser axe
+test: install-test browser axe solr-launcher
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Benchmarks print tables; they are not tests. bench-speed takes about an hour on the full corpora.
@@ -58,4 +73,4 @@ bench-speed: install-test
 	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .cache
+	rm -rf $(VENV) *.egg-info .pytest_cache .cache solr/launcher/target

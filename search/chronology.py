@@ -86,11 +86,7 @@ def match(plan, reader: Reader, date_from: date | None = None,
 
 def data_span(reader: Reader) -> tuple[date, date] | None:
     """The first and last day any live article is dated (None when none is)."""
-    days = reader.doc_times().day[reader.live()]
-    days = days[days != NO_DATE]
-    if not len(days):
-        return None
-    return date.fromordinal(int(days.min())), date.fromordinal(int(days.max()))
+    return reader.date_span()
 
 
 __all__ = ["NO_DATE", "data_span", "match", "parse_day", "window_mask"]

@@ -95,6 +95,13 @@ class NothingIndexedError(SearchError):
                          "was left as it was.")
 
 
+class NotSupportedError(SearchError):
+    """The engine the settings chose cannot answer this feature (e.g. timelines on Solr)."""
+
+    exit_code = 2
+    http_status = 400
+
+
 class QueryError(SearchError):
     """The query cannot be understood."""
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from search import chronology
 from search.query import build_query, clean_text
 from search.searcher import open_reader
 
@@ -18,10 +17,10 @@ def source_counts(query: str, *, index_dir: str, lang: str | None = None,
 
     reader = open_reader(index_dir)
     with reader.damage_guard():
-        _, found, _ = chronology.match(plan, reader, date_from, date_to)
-        counts = reader.facet_counts(found.mask, "source")
-    return dict(sorted(((str(k), v) for k, v in counts.items() if k),
-                       key=lambda kv: (-kv[1], kv[0])))
+        # a page's facets, as every engine counts them (sorted most first)
+        rows = reader.page(plan, page=1, size=1, sort="relevance", date_from=date_from,
+                           date_to=date_to)
+    return rows.facets["source"]
 
 
 __all__ = ["source_counts"]

@@ -7,7 +7,7 @@ import time
 from contextlib import contextmanager
 from typing import Callable, Iterable, Iterator
 
-from search.engine import get_engine
+from search.engine import get_engine, setup_cluster
 from search.errors import NothingIndexedError
 from search.ingest import read_articles
 from search.ingest.record import read_records
@@ -27,7 +27,7 @@ def writing(index_dir: str, what: str, report: IndexReport, *, lock_timeout: flo
     ``what`` names the writer in the lock, for the message another writer gets.
     """
     t0 = time.perf_counter()
-    report.index_dir = str(index_dir)
+    report.index_dir = get_engine().location(index_dir)
     with get_engine().writing(index_dir, what, lock_timeout=lock_timeout,
                               create=create) as (target, interrupted):
         report.recovered = interrupted
@@ -47,7 +47,7 @@ def build_index(sources: Iterable[str], index_dir: str, progress: Progress | Non
                 lock_timeout: float = LOCK_TIMEOUT) -> IndexReport:
     """Index everything in ``sources`` into a new generation and swap it in atomically."""
     t0 = time.perf_counter()
-    report = IndexReport(index_dir=str(index_dir))
+    report = IndexReport(index_dir=get_engine().location(index_dir))
     with get_engine().writing(index_dir, "`search index build`", lock_timeout=lock_timeout,
                               rebuild=True) as (target, interrupted):
         report.recovered = interrupted
@@ -129,7 +129,12 @@ def count_by(index_dir: str, fieldname: str) -> dict[str, int]:
     return get_engine().count_values(index_dir, fieldname)
 
 
-__all__ = ["IndexReport", "IndexSession", "article_fields", "fingerprint", "writing",
+__all__ = ["IndexReport", "IndexSession", "setup_backend", "article_fields", "fingerprint", "writing",
            "build_index", "add_articles", "add_paths", "add_records", "read_records",
            "remove_documents", "optimize_index", "index_status", "index_stats", "count_by",
            "resolve_paths"]
+
+
+def setup_backend(settings, *, shards: int, replicas: int, configset: str | None = None) -> dict:
+    """Prepare the settings' backend for a first build (Solr: configset and collection)."""
+    return setup_cluster(settings, shards=shards, replicas=replicas, configset=configset)

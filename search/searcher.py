@@ -76,16 +76,11 @@ def run_search(query: str, *, index_dir: str, page: int = 1, size: int = 10,
     plan.filter = filters.refine(plan.filter, source=source)  # several sources, exclusions
     reader = open_reader(index_dir)
     with reader.damage_guard():
-        ran, found, fallback = chronology.match(plan, reader, date_from, date_to)
-        total = int(np.count_nonzero(found.mask))
-        if sort == "relevance":  # both languages on one page, each in proportion to its matches
-            shown = interleave.top(reader, found, page * size)[(page - 1) * size:]
-        else:  # date: newest first; oldest: a chronology
-            shown = reader.top_by_date(found, page * size,
-                                       ascending=sort == "oldest")[(page - 1) * size:]
-        marks = Highlighter(reader, ran) if shown else None
-        hits = [make_hit(reader, docnum, score, marks) for docnum, score in shown]
-        facets = _facets(reader, found.mask)
+        rows = reader.page(plan, page=page, size=size, sort=sort, date_from=date_from,
+                           date_to=date_to)
+        ran, total, fallback, facets = rows.ran, rows.total, rows.fallback, rows.facets
+        marks = Highlighter(reader, ran) if rows.shown else None
+        hits = [make_hit(reader, doc, score, marks) for doc, score in rows.shown]
     suggestion = suggest(plan, reader) if total < 3 or fallback else None
     if correct and total == 0 and suggestion:
         try:
@@ -111,8 +106,8 @@ def rank_documents(query: str, *, index_dir: str, limit: int = 100,
     """(id, score) of the best ``limit`` articles, best first: ranking only, no highlighting."""
     plan = build_query(query, mode=mode)
     reader = open_reader(index_dir)
-    _, found, _ = _matched(plan, reader)
-    return [(reader.stored(docnum)["id"], score) for docnum, score in reader.top(found, limit)]
+    with reader.damage_guard():
+        return reader.rank(plan, limit)
 
 
 def suggest(plan: Plan, reader: Reader) -> str | None:
@@ -146,7 +141,7 @@ def get_document(doc_id: str, *, index_dir: str, query: str | None = None,
                 # the same evaluator as a results page: the words marked are those of the
                 # query (or its fallback) when this article matches it
                 ran = plan.fallback or plan.query
-                if reader.evaluate(ran, scored=False).mask[docnum]:
+                if reader.matches_doc(ran, docnum):
                     matched = ran
         lang = stored.get("lang", "")
         body, title = stored.get("body", ""), stored.get("title", "")

@@ -43,6 +43,13 @@ SETTINGS: tuple[Setting, ...] = (
             "unset, the endpoint does not exist.", "SEARCH_ADMIN_TOKEN", secret=True),
     Setting("intake_max_bytes", 5 * 1024 * 1024, "Largest body the HTTP intake takes."),
     Setting("intake_lock_seconds", 5.0, "Seconds the HTTP intake waits for another writer."),
+    Setting("backend", "whoosh", "The engine the index lives in: whoosh (a folder, --index) or "
+            "solr (a SolrCloud collection: --solr-url, --collection).", "SEARCH_BACKEND"),
+    Setting("solr_url", None, "With the solr backend: a Solr node's base URL "
+            "(http://HOST:8983/solr; several, comma-separated, to fail over).", "SEARCH_SOLR_URL"),
+    Setting("collection", "newsearch", "With the solr backend: the product's collection (an "
+            "alias onto generation collections, made by `search solr setup`).",
+            "SEARCH_COLLECTION"),
     Setting("base_url", None, "Where the server is reached from outside "
             "(https://news.example.org): absolute addresses in /opensearch.xml; unset, they "
             "are relative (never the client's Host header).", "SEARCH_BASE_URL"),
@@ -111,8 +118,8 @@ def load_settings(env: Mapping[str, str] | None = None, **options: Any) -> Setti
 
 def apply_settings(settings: Settings) -> None:
     """Hand the engine its settings (called once by each edge: CLI, web app, benchmark)."""
-    from search.engine import get_engine
-    get_engine().configure(settings)
+    from search.engine import configure_engine
+    configure_engine(settings)
 
 
 DEFAULTS = Settings({s.name: s.default for s in SETTINGS})

@@ -129,3 +129,24 @@ def test_the_rules_catch_a_violation():
     assert "whoosh.codec.whoosh3" in _imports(tree) and "flask" in _imports(tree)
     assert {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)} >= {"_segments",
                                                                                 "__class__"}
+
+
+# The Solr backend reads Plans, which are trees of whoosh.query objects (the seam's Query):
+# it may import Whoosh's public query modules (and the date helper that decodes a date
+# range's bounds), never Whoosh's storage, codecs or scoring — those are the Whoosh engine's.
+SOLR_BACKEND = ENGINE + ".solr_backend"
+SOLR_MAY_USE_WHOOSH = PUBLIC_WHOOSH + ("whoosh.util.times",)
+
+
+@pytest.mark.parametrize("name", sorted(n for n in MODULES if _within(n, SOLR_BACKEND)))
+def test_the_solr_backend_uses_only_the_plans_whoosh(name):
+    bad = sorted(i for i in _imports(MODULES[name])
+                 if _within(i, "whoosh") and i != "whoosh"
+                 and not any(_within(i, p) for p in SOLR_MAY_USE_WHOOSH))
+    assert not bad, f"{name} imports {bad}: the Solr backend reads Plans, not Whoosh indexes"
+    other = sorted(i for i in _imports(MODULES[name]) if _within(i, ENGINE + ".whoosh_backend"))
+    assert not other, f"{name} imports {other}: backends stand apart (share search.engine.base)"
+
+
+def test_the_solr_backend_is_seen():
+    assert SOLR_BACKEND + ".engine" in MODULES and SOLR_BACKEND + ".translation" in MODULES

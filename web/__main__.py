@@ -19,7 +19,7 @@ import click
 import search
 from search.cli.common import setting_option
 from search.errors import SearchError
-from search.settings import load_settings
+from search.settings import apply_settings, load_settings
 from web import create_app
 
 
@@ -32,11 +32,22 @@ from web import create_app
               "files or folders first (repeatable; env SEARCH_BUILD_FROM).")
 @setting_option("threads", "--threads", type=click.IntRange(1, 64))
 @setting_option("workers", "--workers", type=click.IntRange(1, 64))
+@setting_option("backend", "--backend", type=click.Choice(["whoosh", "solr"]))
+@setting_option("solr_url", "--solr-url", "solr_url")
+@setting_option("collection", "--collection")
 def main(host: str, port: int, index_dir: str, build_from: tuple[str, ...], threads: int,
-         workers: int) -> None:
+         workers: int, backend: str, solr_url: str | None, collection: str) -> None:
     """Serve the search page and the JSON API on http://HOST:PORT/."""
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load_settings(index_dir=index_dir, host=host, port=port, threads=threads,
+                                 workers=workers, backend=backend, solr_url=solr_url,
+                                 collection=collection)
+        apply_settings(settings)  # the engine the status and a first build go to
+    except SearchError as err:  # an environment variable that is not a number
+        click.echo(f"error: {err.message}", err=True)
+        sys.exit(err.exit_code)
     status = search.index_status(index_dir)
     if not status.get("exists") and build_from:
         try:
@@ -55,12 +66,6 @@ def main(host: str, port: int, index_dir: str, build_from: tuple[str, ...], thre
                    f"`search index build seeds/ --index {index_dir}`.", err=True)
     else:
         click.echo(f"Using the index in {index_dir} ({status.get('documents', 0)} documents).")
-    try:
-        settings = load_settings(index_dir=index_dir, host=host, port=port, threads=threads,
-                                 workers=workers)
-    except SearchError as err:  # an environment variable that is not a number
-        click.echo(f"error: {err.message}", err=True)
-        sys.exit(err.exit_code)
     app = create_app(settings=settings)
     try:
         listener = _listen(host, port)

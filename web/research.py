@@ -10,6 +10,7 @@ from flask import Blueprint, Response, current_app, request, stream_with_context
 
 import search
 from search import export, facets, overview, related, sources, timeline
+from search.errors import NotSupportedError
 from search.export import plain_text
 from web.chart import ChartSeries, render_chart
 from web.params import ParameterError, SearchParams, parse_params
@@ -167,6 +168,8 @@ def timeline_chart(params: SearchParams) -> dict[str, Any] | None:
         interval = "auto"
     try:
         t = _timeline([params.q], params, interval)
+    except NotSupportedError:  # an engine without timelines: the results stand alone
+        return None
     except search.SearchError:  # e.g. days over decades: the results stand without a chart
         if interval == "auto":
             raise

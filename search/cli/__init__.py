@@ -8,9 +8,10 @@ import sys
 import click
 
 import search
-from search.cli.common import INDEX_OPTION, handle_errors
+from search.cli.common import INDEX_OPTION, add_backend_options, handle_errors
 from search.cli.index import index
 from search.cli.research import parse_window, timeline, window_options, write_export
+from search.cli.solr import solr
 from search.errors import SearchError
 from search.highlight import render_marks
 from search.query import SORTS
@@ -73,6 +74,7 @@ def analyze(text: str, lang: str | None, as_json: bool) -> None:
 
 
 main.add_command(index)
+main.add_command(solr)
 main.add_command(timeline)
 
 
@@ -160,6 +162,9 @@ def eval_(corpus: str, queries: str, qrels: str, run_file: str | None, limit: in
           as_json: bool) -> None:
     """Index CORPUS in a temporary index, run QUERIES as questions, score them against QRELS."""
     from search.evaluate import evaluate_files, write_run
+    # a throw-away index in a temporary folder: always the default engine, so a configured
+    # cluster's live collection is never rebuilt by an evaluation
+    apply_settings(load_settings(backend="whoosh"))
     report = evaluate_files(corpus, queries, qrels, limit=limit)
     for where in report.skipped:  # on stderr: --json stays one object on stdout
         click.echo(f"warning: skipped {where}", err=True)
@@ -176,3 +181,7 @@ def eval_(corpus: str, queries: str, qrels: str, run_file: str | None, limit: in
 
 if __name__ == "__main__":
     main()
+
+
+# --backend, --solr-url, --collection on every command but eval (a temporary Whoosh index)
+add_backend_options(main, skip=("eval", "config"))

@@ -50,3 +50,45 @@ def handle_errors(fn: Callable) -> Callable:
             click.echo(f"error: unexpected {type(e).__name__}: {e}", err=True)
             sys.exit(3)
     return wrapper
+
+
+BACKEND_SETTINGS = (("backend", "--backend"), ("solr_url", "--solr-url"),
+                    ("collection", "--collection"))
+
+
+def _apply_backend(ctx: click.Context, param: click.Parameter, value) -> None:
+    """Collect --backend/--solr-url/--collection; once all three are read (click calls back
+    for every option, given or not), hand the engine the settings they make."""
+    chosen = ctx.meta.setdefault("search.backend_options", {})
+    chosen[param.name] = value
+    if len(chosen) < len(BACKEND_SETTINGS) or not any(v is not None for v in chosen.values()):
+        return
+    from search.settings import apply_settings, load_settings
+    try:
+        apply_settings(load_settings(**chosen))
+    except SearchError as e:
+        raise click.BadParameter(e.message, ctx=ctx, param=param) from None
+
+
+def backend_options() -> list[click.Option]:
+    """--backend, --solr-url and --collection, from their settings (one set per command)."""
+    out = []
+    for name, flag in BACKEND_SETTINGS:
+        setting = BY_NAME[name]
+        extra = {"type": click.Choice(["whoosh", "solr"])} if name == "backend" else {}
+        out.append(click.Option([flag, name], default=None, expose_value=False,
+                                is_eager=False, callback=_apply_backend,
+                                help=f"{setting.help} [env {setting.env}]", **extra))
+    return out
+
+
+def add_backend_options(command: click.Command, skip: tuple[str, ...] = ()) -> None:
+    """Give every command under ``command`` the backend options (a group's subcommands too)
+    but those named in ``skip``; a command with its own option of the same name keeps its own."""
+    if isinstance(command, click.Group):
+        for name, sub in command.commands.items():
+            if name not in skip:
+                add_backend_options(sub, skip)
+        return
+    taken = {p.name for p in command.params}
+    command.params.extend(o for o in backend_options() if o.name not in taken)

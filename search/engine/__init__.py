@@ -1,23 +1,53 @@
 """The engine seam: the product's one way to an index (see search.engine.base).
 
-Above this package the product speaks Plans, Matches and stored fields; below it
-``whoosh_backend`` is the only code that touches Whoosh's internals or its on-disk format.
-A second backend (SolrCloud) implements the same ``Engine`` and is picked here.
+Above this package the product speaks Plans, Matches, pages and stored fields; below it
+``whoosh_backend`` (the default: an index folder) and ``solr_backend`` (a SolrCloud
+collection) are the only code that touches an engine. ``configure_engine`` picks one from
+the settings (``backend``); ``get_engine`` is the one place the product asks which runs.
 """
 from __future__ import annotations
 
-from search.engine.base import (NO_DATE, DocTimes, Engine, Matches, Query, Reader, TextCheck,
+from search.engine.base import (NO_DATE, DocTimes, Engine, Matches, PageRows, Query, Reader,
+                                TextCheck,
                                 WriteSession)
 from search.engine.whoosh_backend import WhooshEngine
 from search.engine.whoosh_backend.expansion import limit_expansions
 
-_DEFAULT = WhooshEngine()
+BACKENDS = ("whoosh", "solr")
+_WHOOSH = WhooshEngine()
+_current: Engine = _WHOOSH
+
+
+def configure_engine(settings) -> Engine:
+    """Pick and configure the engine the settings name (search.settings.Settings)."""
+    global _current
+    from search.errors import ConfigError
+    backend = (getattr(settings, "backend", None) or "whoosh").lower()
+    if backend not in BACKENDS:
+        raise ConfigError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}.")
+    if backend == "solr":
+        # imported only when chosen: it needs the solr extra (requests)
+        from search.engine.solr_backend.engine import SolrEngine
+        engine: Engine = SolrEngine.from_settings(settings)
+    else:
+        engine = _WHOOSH
+    engine.configure(settings)
+    _current = engine
+    return engine
 
 
 def get_engine() -> Engine:
-    """The engine the product runs on."""
-    return _DEFAULT
+    """The engine the product runs on (Whoosh unless the settings chose another)."""
+    return _current
 
 
-__all__ = ["NO_DATE", "DocTimes", "Engine", "Matches", "Query", "Reader", "TextCheck",
-           "WriteSession", "get_engine", "limit_expansions"]
+def setup_cluster(settings, *, shards: int, replicas: int, configset: str | None = None) -> dict:
+    """Prepare the settings' cluster for the product (the solr backend's collection and
+    configset); a summary."""
+    from search.engine.solr_backend.engine import setup_cluster as solr_setup
+    return solr_setup(settings, shards=shards, replicas=replicas, configset=configset)
+
+
+__all__ = ["BACKENDS", "NO_DATE", "DocTimes", "Engine", "Matches", "PageRows", "Query",
+           "Reader", "TextCheck", "WriteSession", "configure_engine", "get_engine", "limit_expansions",
+           "setup_cluster"]

@@ -35,6 +35,12 @@ class Matches:
     scores: np.ndarray | None
 
 
+# The product's BM25 (k1 0.9, the textbook b 0.75): every engine ranks with these — the Whoosh
+# backend's weighting, and the Solr configset's similarity, written in at upload time
+# (search.engine.solr_backend.admin.configset_zip), so the two cannot drift apart.
+BM25_K1 = 0.9
+BM25_B = 0.75  # 0.4 had been fitted to xquad and lost on news (issue 17)
+
 NO_DATE = -1  # the day number (and moment) of an undated document
 
 
@@ -75,6 +81,20 @@ class TextCheck(Q.WrappingQuery):
     __str__ = __unicode__
 
 
+@dataclass
+class PageRows:
+    """One page of a Plan's results, as an engine answers it: what ran (the query or its
+    fallback), how many matched, the page's (document, score) best first, and the facets.
+    A document is whatever ``Reader.stored`` and ``Reader.char_spans`` take (a docnum for
+    Whoosh, an id for Solr)."""
+
+    ran: Query
+    total: int
+    fallback: bool
+    shown: list[tuple[Any, float]]
+    facets: dict[str, dict[str, int]]
+
+
 @runtime_checkable
 class Reader(Protocol):
     """A point-in-time view of one index: evaluation, stored fields, spans, term statistics."""
@@ -84,6 +104,21 @@ class Reader(Protocol):
 
     def doc_count(self) -> int:
         """Live (undeleted) documents."""
+
+    def page(self, plan: Any, *, page: int, size: int, sort: str, date_from: Any = None,
+             date_to: Any = None) -> PageRows:
+        """One page of a Plan's results (sort: relevance, date or oldest) with its total and
+        facets; the fallback runs when no article has every word. Every engine has this:
+        Whoosh from its match arrays, Solr from one request."""
+
+    def date_span(self) -> tuple[Any, Any] | None:
+        """The first and last day (dates) any live article is dated; None when none is."""
+
+    def rank(self, plan: Any, limit: int) -> list[tuple[str, float]]:
+        """(id, score) of the Plan's best ``limit`` articles, best first (ranking only)."""
+
+    def matches_doc(self, query: Query, doc: Any) -> bool:
+        """Whether the document (as ``docnum_of`` returned it) matches ``query``."""
 
     def evaluate(self, query: Query, scored: bool = True) -> Matches:
         """The documents ``query`` matches (deleted ones left out), scored by BM25 when asked."""
@@ -170,6 +205,9 @@ class Engine(Protocol):
     def configure(self, settings: Any) -> None:
         """Apply the settings the engine uses (search.settings.Settings): cache sizes…"""
 
+    def location(self, index_dir: PathLike) -> str:
+        """Where the index lives, as reports name it (the folder; a cluster's collection)."""
+
     def reader(self, index_dir: PathLike) -> Reader:
         """A reader on the live index, reused while the index is unchanged."""
 
@@ -193,5 +231,6 @@ class Engine(Protocol):
         """Documents per value of a filter field (lang, source), most first."""
 
 
-__all__ = ["NO_DATE", "DocTimes", "Engine", "Matches", "Query", "Reader", "TextCheck",
+__all__ = ["BM25_B", "BM25_K1", "NO_DATE", "DocTimes", "Engine", "Matches", "PageRows", "Query",
+           "Reader", "TextCheck",
            "WriteSession"]

@@ -26,6 +26,9 @@ class WhooshEngine:
         """Apply the engine's settings (the posting cache's size)."""
         matching.configure_cache(settings.postings_cache_mb)
 
+    def location(self, index_dir: PathLike) -> str:
+        return str(index_dir)
+
     def reader(self, index_dir: PathLike) -> WhooshReader:
         return open_reader(index_dir)
 
