@@ -12,7 +12,7 @@ from whoosh import sorting
 from whoosh.scoring import BM25F
 from whoosh.spelling import ReaderCorrector
 
-from search import matching, store
+from search import crossling, matching, store
 from search.analysis import analyze_word
 from search.errors import DocumentNotFoundError, QueryError
 from search.expansion import ScannedReader
@@ -163,7 +163,7 @@ def _matched(plan: Plan, ev) -> tuple[Q.Query, "matching.Matches", bool]:
 
 def run_search(query: str, *, index_dir: str, page: int = 1, size: int = 10,
                lang: str | None = None, source: str | None = None, year: str | None = None,
-               sort: str = "relevance", mode: str = "all") -> SearchPage:
+               sort: str = "relevance", mode: str = "all", cross: bool = True) -> SearchPage:
     """Run a query and return one page of highlighted, faceted results."""
     t0 = time.perf_counter()
     if sort not in SORTS:
@@ -175,7 +175,7 @@ def run_search(query: str, *, index_dir: str, page: int = 1, size: int = 10,
         raise QueryError(f"Results beyond the first {MAX_RESULT_WINDOW} cannot be paged to; "
                          "narrow the query instead.")
     lang, source, year = (clean_text(str(v)) if v else None for v in (lang, source, year))
-    plan = build_query(query, lang=lang, source=source, year=year, mode=mode)
+    plan = build_query(query, lang=lang, source=source, year=year, mode=mode, cross=cross)
     searcher = _searcher(index_dir)
     with store.damage_guard(index_dir):
         ev = matching.evaluator(searcher)
@@ -188,6 +188,9 @@ def run_search(query: str, *, index_dir: str, page: int = 1, size: int = 10,
         matches = _query_matches(ran, searcher.reader()) if shown else None
         from_index = bool(matches) and _offsets_suffice(matches)
         hits = [_hit(searcher, docnum, score, matches, from_index) for docnum, score in shown]
+        sides = crossling.query_sides(plan.words) if cross else set()
+        for hit in hits:
+            hit.crosslingual = crossling.is_across(hit.lang, sides)
         facets = _facets(ev, found.mask)
     suggestion = suggest(plan, searcher) if total < 3 or fallback else None
     return SearchPage(query=plan.text, total=total, page=page, size=size,
@@ -209,9 +212,9 @@ def _by_date(searcher, q: Q.Query, filter_q: Q.Query | None, page: int,
 
 
 def rank_documents(query: str, *, index_dir: str, limit: int = 100,
-                   mode: str = "any") -> list[tuple[str, float]]:
+                   mode: str = "any", cross: bool = True) -> list[tuple[str, float]]:
     """(id, score) of the best ``limit`` articles, best first: ranking only, no highlighting."""
-    plan = build_query(query, mode=mode)
+    plan = build_query(query, mode=mode, cross=cross)
     searcher = _searcher(index_dir)
     ev = matching.evaluator(searcher)
     _, found, _ = _matched(plan, ev)

@@ -14,6 +14,7 @@ from whoosh import query as Q
 from whoosh.index import LockError
 
 from search.analysis import detect_language
+from search.crossling import name_field
 from search.errors import IndexLockedError
 from search.fastwrite import FastSegmentWriter
 from search.model import Article, Skipped
@@ -95,6 +96,7 @@ def article_fields(article: Article, digest: str = "") -> dict:
         "title_exact": (lang, title),
         "body": (lang, body), "_stored_body": body,
         "body_exact": (lang, body),
+        "names": name_field(title + "\n" + body),
         "lang": lang,
         "source": _utf8(article.source) or None,
         "url": _utf8(article.url) or None,

@@ -116,7 +116,7 @@ def test_generated_queries_match_whoosh(index_dir, parts):
 def test_page_totals_and_facets_count_every_match(index_dir, text):
     page = search.run_search(text, index_dir=index_dir)
     searcher = _searcher(index_dir)
-    plan = build_query(text)
+    plan = build_query(text, cross=True)  # as run_search: across the language line
     matched = _whoosh_scores(searcher, plan.query)
     assert page.total == len(matched) > 0
     langs: dict[str, int] = {}

@@ -1,0 +1,157 @@
+"""Name keys: a proper name written in Latin or Arabic letters reduced to one consonant skeleton.
+
+``Lavrov`` and ``لافروف`` both become ``lfrf``: vowels, long vowels (ا و ي ى), ʿayn and the
+hamza seats are dropped, and letters that transliterate alike share one class (v/f → f, p/b → b,
+ظ/ز/ذ/dh → z, ح/ه/h → h, ق/ك/غ/ج/k/q/g/j/c → k, ت/ط/ث/th → t, ش/sh/ch → S, خ/kh → X). A
+key with fewer than MIN_CONSONANTS letters is never used: two consonants collide with too many
+words. Plain ``str -> str`` functions; which words count as names is decided with wordfreq's
+word lists (a frequent word is vocabulary, not a name).
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from search.analysis.normalize import fold_arabic_letters, fold_latin
+
+MIN_CONSONANTS = 3
+# English words among the most frequent COMMON_EN are vocabulary; names like Trump (rank
+# 1255), Russia (1252) or Putin (5830) lie beyond, function and common words before.
+COMMON_EN = 1000
+# Arabic words at or above this Zipf frequency are vocabulary (قال 6.0, وزير 5.4, محمد 6.1);
+# names in the news lie below (لافروف 3.2, ظريف 4.0, روحاني 4.1, طهران 4.7, موسكو 4.8).
+COMMON_AR_ZIPF = 5.0
+LATIN_PREFIX, ARABIC_PREFIX = "l:", "a:"  # a key says which script its name was written in
+
+_LATIN_DIGRAPHS = [("sch", "S"), ("tch", "S"), ("sh", "S"), ("ch", "S"), ("kh", "X"),
+                   ("th", "t"), ("dh", "z"), ("gh", "k"), ("ph", "f"), ("zh", "z"), ("ck", "k"),
+                   ("x", "ks"), ("ng", "n")]  # Washington: واشنطن
+_LATIN = str.maketrans({"p": "b", "v": "f", "w": None, "y": None, "a": None, "e": None,
+                        "i": None, "o": None, "u": None, "g": "k", "j": "k", "q": "k",
+                        "c": "k"})
+_SOFT_C = re.compile("c(?=[eiy])")
+_ARABIC = str.maketrans({
+    "ب": "b", "پ": "b", "ت": "t", "ط": "t", "ث": "t", "ج": "k", "چ": "S", "ح": "h", "ه": "h",
+    "خ": "X", "د": "d", "ض": "d", "ذ": "z", "ز": "z", "ظ": "z", "ژ": "z", "ر": "r", "س": "s",
+    "ص": "s", "ش": "S", "غ": "k", "ف": "f", "ڤ": "f", "ق": "k", "ك": "k", "گ": "k", "ل": "l",
+    "م": "m", "ن": "n",
+    # long vowels, ʿayn, hamza and its seats, teh marbuta: no consonant of the skeleton
+    "ا": None, "و": None, "ي": None, "ى": None, "ع": None, "ء": None, "ؤ": None, "ئ": None,
+    "ة": None,
+})
+_NOT_KEY = re.compile("[^a-zA-Z]")
+_REPEAT = re.compile(r"(.)\1+")
+_ARTICLE = re.compile("^(?:[وفبكل]?ال|لل)(?=..)")  # al-, wal-, bil-, lil- ... before a name
+_CLITIC = re.compile("^[وفبكل](?=...)")  # wa-, fa-, bi-, ka-, li- before a name
+
+
+def latin_key(word: str) -> str:
+    """The consonant skeleton of a Latin-script word (``Lavrov`` → ``lfrf``)."""
+    word = _SOFT_C.sub("s", fold_latin(word))
+    for digraph, letter in _LATIN_DIGRAPHS:
+        if digraph in word:
+            word = word.replace(digraph, letter)
+    return _REPEAT.sub(r"\1", _NOT_KEY.sub("", word.translate(_LATIN)))
+
+
+def arabic_key(word: str) -> str:
+    """The consonant skeleton of an Arabic-script word (``لافروف`` → ``lfrf``)."""
+    word = fold_arabic_letters(word).replace("تش", "چ").replace("نغ", "ن")
+    return _REPEAT.sub(r"\1", _NOT_KEY.sub("", word.translate(_ARABIC)))
+
+
+def arabic_bases(word: str) -> list[str]:
+    """The forms of a word a name's key is taken from: without its article (البانثرز →
+    بانثرز); as written and without a one-letter clitic (ولافروف → لافروف)."""
+    word = fold_arabic_letters(word)
+    bare = _ARTICLE.sub("", word)
+    if bare != word:  # an article belongs to no name's skeleton (البانثرز: Panthers)
+        return [bare]
+    bare = _CLITIC.sub("", word)
+    return [word, bare] if bare != word else [word]
+
+
+@lru_cache(maxsize=1)
+def _common_english() -> frozenset[str]:
+    from wordfreq import top_n_list
+    return frozenset(top_n_list("en", COMMON_EN))
+
+
+@lru_cache(maxsize=1)
+def _arabic_frequencies() -> dict[str, float]:
+    from wordfreq import get_frequency_dict
+    return get_frequency_dict("ar")
+
+
+_AR_FLOOR = 10 ** (COMMON_AR_ZIPF - 9)  # the Zipf threshold as a frequency (Zipf = log10(f)+9)
+
+
+def is_common_latin(word: str) -> bool:
+    """Whether a Latin-script word is common English vocabulary (not a name)."""
+    return fold_latin(word) in _common_english()
+
+
+def is_common_arabic(word: str) -> bool:
+    """Whether an Arabic word, or the same word without its article or clitic, is common."""
+    freqs = _arabic_frequencies()
+    word = fold_arabic_letters(word)
+    return any(freqs.get(form, 0.0) >= _AR_FLOOR for form in [word, *arabic_bases(word)])
+
+
+def _usable(key: str) -> bool:
+    return len(key) >= MIN_CONSONANTS
+
+
+def latin_name_key(word: str, *, capitalised: bool = True) -> str | None:
+    """The key of a Latin word that is a name (capitalised, not common), else None."""
+    if capitalised and not word[:1].isupper():
+        return None
+    if is_common_latin(word):
+        return None
+    key = latin_key(word)
+    return key if _usable(key) else None
+
+
+def arabic_name_keys(word: str) -> list[str]:
+    """The keys of an Arabic word that is not common vocabulary: of the word as written and
+    without its article or clitic (ولافروف, بوتين), as a reader could not tell them apart."""
+    if is_common_arabic(word):
+        return []
+    keys = dict.fromkeys(arabic_key(form) for form in arabic_bases(word))
+    return [key for key in keys if _usable(key)]
+
+
+def index_name_keys(words: list[str]) -> list[str]:
+    """The script-prefixed name keys of a text's words (``l:lfrf``, ``a:lfrf``), for indexing."""
+    out = []
+    for word in words:
+        first = word[:1]
+        if "\u0600" <= first <= "\u06ff":
+            out.extend(ARABIC_PREFIX + key for key in arabic_name_keys(word))
+        elif first.isascii() and first.isalpha():
+            key = latin_name_key(word)
+            if key:
+                out.append(LATIN_PREFIX + key)
+    return out
+
+
+def query_name_keys(word: str) -> list[str]:
+    """The keys a query word looks for among the other script's names (lower case allowed:
+    people type ``lavrov``): ``Lavrov`` → ``a:lfrf``, ``لافروف`` → ``l:lfrf``."""
+    first = word[:1]
+    if "\u0600" <= first <= "\u06ff":
+        if is_common_arabic(word):
+            return []
+        # the word as typed, and without the article (الرياض → Riyadh); not a bare clitic:
+        # a typed ل is more often the name's own letter (لافروف)
+        key = arabic_key(_ARTICLE.sub("", fold_arabic_letters(word)))
+        return [LATIN_PREFIX + key] if _usable(key) else []
+    if first.isascii() and first.isalpha():
+        key = latin_name_key(word, capitalised=False)
+        return [ARABIC_PREFIX + key] if key else []
+    return []
+
+
+__all__ = ["MIN_CONSONANTS", "arabic_bases", "arabic_key", "arabic_name_keys",
+           "index_name_keys", "is_common_arabic", "is_common_latin", "latin_key",
+           "latin_name_key", "query_name_keys"]

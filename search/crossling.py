@@ -1,0 +1,157 @@
+"""Across the language line: name keys and dictionary translations that let an English query
+find the Arabic press and an Arabic query the English press, at reduced weight.
+
+Two sources, both read at run time and never copied into the repository:
+
+- name keys (search.analysis.namekey): ``Lavrov`` ↔ ``لافروف`` through one consonant skeleton,
+  indexed in the ``names`` field;
+- the FreeDict English–Arabic and Arabic–English dictionaries of Debian
+  (``apt-get install dict-freedict-eng-ara dict-freedict-ara-eng``): without them words are
+  not translated, and ``dictionary_status()`` says how to install them.
+"""
+from __future__ import annotations
+
+import gzip
+import os
+import re
+from functools import lru_cache
+
+from whoosh import query as Q
+
+from search.analysis import analyze_word, fold_latin, iter_words
+from search.analysis.namekey import index_name_keys, query_name_keys
+from search.analysis.script import ARABIC, LATIN, word_script
+
+CROSS_WEIGHT = 0.3  # a match across the language line weighs this much of a typed word's
+MAX_TRANSLATIONS = 3  # dictionary senses per word: the first are the usual ones
+DICT_DIR = "/usr/share/dictd"
+DICTIONARIES = {"en": "freedict-eng-ara", "ar": "freedict-ara-eng"}  # source language → file
+DICT_PACKAGES = "dict-freedict-eng-ara dict-freedict-ara-eng"
+NAMES_FIELD = "names"
+STEM_FIELDS = ("title", "body")
+
+_B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+_SENSE = re.compile(r"^\s*(?:\d+\.\s*)?")
+
+
+# ---- index side ---------------------------------------------------------------------------
+
+@lru_cache(maxsize=200_000)
+def _word_keys(word: str) -> tuple[str, ...]:
+    return tuple(index_name_keys([word]))
+
+
+def name_field(text: str) -> str:
+    """The ``names`` field of a text: the name keys of its words, space-separated."""
+    keys: list[str] = []
+    for word, _, _ in iter_words(text):
+        keys.extend(_word_keys(word))
+    return " ".join(keys)
+
+
+# ---- the dictionaries ---------------------------------------------------------------------
+
+def _b64(text: str) -> int:
+    n = 0
+    for ch in text:
+        n = n * 64 + _B64.index(ch)
+    return n
+
+
+def _read_dictd(name: str, directory: str) -> list[tuple[str, str]]:
+    """(headword, entry text) of a dictd dictionary (a .index and a gzipped .dict.dz)."""
+    with gzip.open(os.path.join(directory, name + ".dict.dz")) as f:
+        data = f.read()
+    entries = []
+    with open(os.path.join(directory, name + ".index"), encoding="utf-8") as f:
+        for line in f:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) < 3 or parts[0].startswith("00database"):
+                continue
+            start, size = _b64(parts[1]), _b64(parts[2])
+            entries.append((parts[0], data[start:start + size].decode("utf-8", "replace")))
+    return entries
+
+
+def _senses(entry: str) -> list[str]:
+    """The translations of an entry: its lines after the headword, numbering removed."""
+    out = []
+    for line in entry.splitlines()[1:]:
+        for sense in re.split(r"[،,;]", _SENSE.sub("", line)):
+            sense = sense.strip()
+            if sense and len(sense.split()) == 1:  # one word: phrases would need positions
+                out.append(sense)
+    return out
+
+
+@lru_cache(maxsize=4)
+def _dictionary(lang: str, directory: str = DICT_DIR) -> dict[str, list[str]] | None:
+    """Source word (its exact form and its stem) → translations; None when not installed."""
+    name = DICTIONARIES[lang]
+    if not os.path.exists(os.path.join(directory, name + ".index")):
+        return None
+    table: dict[str, list[str]] = {}
+    for head, entry in _read_dictd(name, directory):
+        terms = analyze_word(head.split()[0], lang) if len(head.split()) == 1 else None
+        if terms is None:
+            continue
+        for key in dict.fromkeys(terms):
+            senses = table.setdefault(key, [])
+            senses.extend(s for s in _senses(entry) if s not in senses)
+    return table
+
+
+def dictionary_status(directory: str = DICT_DIR) -> str | None:
+    """None when both dictionaries are installed, else what to install."""
+    missing = [n for n in DICTIONARIES.values()
+               if not os.path.exists(os.path.join(directory, n + ".index"))]
+    if not missing:
+        return None
+    return ("Words are not translated across languages (names still are): install the "
+            f"dictionaries with `apt-get install {DICT_PACKAGES}`.")
+
+
+def translate_word(word: str, directory: str = DICT_DIR) -> list[str]:
+    """Up to MAX_TRANSLATIONS translations of an English or Arabic word ([] when unknown)."""
+    script = word_script(word)
+    lang = "ar" if script == ARABIC else "en" if script == LATIN else None
+    terms = analyze_word(word, lang or "en") if lang else None
+    table = _dictionary(lang, directory) if terms else None
+    if not table:
+        return []
+    senses = table.get(terms[0]) or table.get(terms[1]) or table.get(fold_latin(word)) or []
+    return senses[:MAX_TRANSLATIONS]
+
+
+# ---- query side ---------------------------------------------------------------------------
+
+def cross_terms(word: str, boost: float = 1.0) -> list[Q.Query]:
+    """What a query word also matches across the language line, at CROSS_WEIGHT: the other
+    script's names with its key, and its translations' stems in titles and bodies."""
+    weight = boost * CROSS_WEIGHT
+    out: list[Q.Query] = [Q.Term(NAMES_FIELD, key, boost=weight) for key in query_name_keys(word)]
+    own = analyze_word(word, "en")
+    seen = {own[1]} if own else set()
+    for sense in translate_word(word):
+        terms = analyze_word(sense, "ar" if word_script(sense) == ARABIC else "en")
+        if terms is None or terms[1] in seen:
+            continue
+        seen.add(terms[1])
+        out.extend(Q.Term(field, terms[1], boost=weight) for field in STEM_FIELDS)
+    return out
+
+
+def query_sides(words: list[str]) -> set[str]:
+    """The scripts a query is typed in (``arabic``, ``latin``, …)."""
+    return {word_script(w) for w in words} - {"other"}
+
+
+def is_across(lang: str, sides: set[str]) -> bool:
+    """Whether an article in ``lang`` lies across the line from a query typed in ``sides``."""
+    side = ARABIC if lang in ("ar", "fa", "ur") else LATIN if lang not in ("ru", "uk") else \
+        "cyrillic"
+    return bool(sides) and side not in sides
+
+
+__all__ = ["CROSS_WEIGHT", "cross_terms", "dictionary_status", "is_across", "name_field",
+           "query_sides", "translate_word"]
