@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 INDEX ?= index
 
-.PHONY: run test install install-test browser bench bench-speed clean
+.PHONY: run test install install-test browser dictionaries bench bench-speed clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -31,10 +31,18 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || echo "warning: could not install chromium; browser tests will fail"; }
 
+# Debian's FreeDict English-Arabic dictionaries: words translated across languages (search/crossling.py).
+DICTS := dict-freedict-eng-ara dict-freedict-ara-eng
+dictionaries:
+	@test -f /usr/share/dictd/freedict-eng-ara.index -a -f /usr/share/dictd/freedict-ara-eng.index || { \
+	  echo "installing Debian's $(DICTS) for cross-lingual matching"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DICTS) >/dev/null) \
+	  || echo "warning: could not install $(DICTS); words will not be translated across languages"; }
+
 run: install
 	$(BIN)/python -m web --host $(HOST) --port $(PORT) --index $(INDEX) --build-from seeds
 
-test: install-test browser
+test: install-test browser dictionaries
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Benchmarks print tables; they are not tests. bench-speed takes about an hour on the full corpora.

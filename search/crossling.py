@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from whoosh import query as Q
 
-from search.analysis import analyze_word, fold_latin, iter_words
+from search.analysis import analyze_word, fold_arabic_letters, fold_latin, iter_words
 from search.analysis.namekey import index_name_keys, query_name_keys
 from search.analysis.script import ARABIC, LATIN, word_script
 
@@ -58,19 +58,23 @@ def _b64(text: str) -> int:
     return n
 
 
-def _read_dictd(name: str, directory: str) -> list[tuple[str, str]]:
-    """(headword, entry text) of a dictd dictionary (a .index and a gzipped .dict.dz)."""
+def _read_dictd(name: str, directory: str) -> tuple[bytes, dict[str, list[str]]]:
+    """A dictd dictionary: its text, and headword (folded) → index lines of its entries."""
     with gzip.open(os.path.join(directory, name + ".dict.dz")) as f:
         data = f.read()
-    entries = []
+    where: dict[str, list[str]] = {}
     with open(os.path.join(directory, name + ".index"), encoding="utf-8") as f:
         for line in f:
-            parts = line.rstrip("\n").split("\t")
-            if len(parts) < 3 or parts[0].startswith("00database"):
-                continue
-            start, size = _b64(parts[1]), _b64(parts[2])
-            entries.append((parts[0], data[start:start + size].decode("utf-8", "replace")))
-    return entries
+            head = line[:line.find("\t")]
+            # most English headwords need only lower case (fold_latin costs ~10x more)
+            key = head.lower() if head.isascii() else _fold(head)
+            where.setdefault(key, []).append(line)
+    return data, where
+
+
+def _fold(word: str) -> str:
+    """A headword or query word as looked up: lower case, no accents or Arabic marks."""
+    return fold_arabic_letters(word) if word_script(word) == ARABIC else fold_latin(word)
 
 
 def _senses(entry: str) -> list[str]:
@@ -85,20 +89,25 @@ def _senses(entry: str) -> list[str]:
 
 
 @lru_cache(maxsize=4)
-def _dictionary(lang: str, directory: str = DICT_DIR) -> dict[str, list[str]] | None:
-    """Source word (its exact form and its stem) → translations; None when not installed."""
+def _dictionary(lang: str, directory: str = DICT_DIR):
+    """The dictionary from ``lang`` (read once per process), or None when not installed."""
     name = DICTIONARIES[lang]
     if not os.path.exists(os.path.join(directory, name + ".index")):
         return None
-    table: dict[str, list[str]] = {}
-    for head, entry in _read_dictd(name, directory):
-        terms = analyze_word(head.split()[0], lang) if len(head.split()) == 1 else None
-        if terms is None:
-            continue
-        for key in dict.fromkeys(terms):
-            senses = table.setdefault(key, [])
-            senses.extend(s for s in _senses(entry) if s not in senses)
-    return table
+    return _read_dictd(name, directory)
+
+
+def _forms(word: str, lang: str) -> list[str]:
+    """The word as looked up, then forms a dictionary lists instead (singular, no article)."""
+    word = _fold(word)
+    if lang == "ar":
+        bare = re.sub("^(?:[وفبك]?ال|لل)(?=...)", "", word)
+        return list(dict.fromkeys([word, bare, "ال" + bare]))
+    forms = [word]
+    for end, repl in (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ing", "")):
+        if word.endswith(end) and len(word) > len(end) + 2:
+            forms.append(word[:-len(end)] + repl)
+    return forms
 
 
 def dictionary_status(directory: str = DICT_DIR) -> str | None:
@@ -115,12 +124,22 @@ def translate_word(word: str, directory: str = DICT_DIR) -> list[str]:
     """Up to MAX_TRANSLATIONS translations of an English or Arabic word ([] when unknown)."""
     script = word_script(word)
     lang = "ar" if script == ARABIC else "en" if script == LATIN else None
-    terms = analyze_word(word, lang or "en") if lang else None
-    table = _dictionary(lang, directory) if terms else None
-    if not table:
+    found = _dictionary(lang, directory) if lang else None
+    if not found:
         return []
-    senses = table.get(terms[0]) or table.get(terms[1]) or table.get(fold_latin(word)) or []
-    return senses[:MAX_TRANSLATIONS]
+    data, where = found
+    for form in _forms(word, lang):
+        senses: list[str] = []
+        for line in where.get(form, ()):
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) < 3:
+                continue
+            start, size = _b64(parts[1]), _b64(parts[2])
+            entry = data[start:start + size].decode("utf-8", "replace")
+            senses.extend(s for s in _senses(entry) if s not in senses)
+        if senses:
+            return senses[:MAX_TRANSLATIONS]
+    return []
 
 
 # ---- query side ---------------------------------------------------------------------------

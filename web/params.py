@@ -29,6 +29,7 @@ class SearchParams:
     source: str | None = None
     year: str | None = None
     sort: str = "relevance"
+    cross: bool = True  # cross=0: only the typed language, nothing across the line
 
     @property
     def filters(self) -> dict[str, str]:
@@ -65,7 +66,12 @@ def parse_params(args: Mapping[str, str], *, max_query_length: int = 1000,
             raise ParameterError(
                 f"year must have four digits, like 2021 (got {filters['year'][:40]!r}).")
         filters["year"] = str(int(filters["year"]))  # Arabic-Indic digits too: ٢٠٢١ → 2021
-    return SearchParams(q=q, page=page, size=size, sort=sort, **filters)
+    cross = (args.get("cross") or "1").strip().lower()
+    if cross not in ("0", "1", "true", "false"):
+        raise ParameterError(f"cross must be 1 (search both languages) or 0 (only the "
+                             f"typed language) (got {cross[:40]!r}).")
+    return SearchParams(q=q, page=page, size=size, sort=sort, cross=cross in ("1", "true"),
+                        **filters)
 
 
 def _parse_int(args: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:

@@ -43,7 +43,7 @@ def _raw_query() -> str:
 def _run(params: SearchParams) -> search.SearchPage:
     return search.run_search(params.q, index_dir=_index_dir(), page=params.page,
                              size=params.size, lang=params.lang, source=params.source,
-                             year=params.year, sort=params.sort)
+                             year=params.year, sort=params.sort, cross=params.cross)
 
 
 # --- HTML pages -------------------------------------------------------------------------------

@@ -78,12 +78,11 @@ def _common_english() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
-def _arabic_frequencies() -> dict[str, float]:
+def _common_arabic() -> frozenset[str]:
     from wordfreq import get_frequency_dict
-    return get_frequency_dict("ar")
-
-
-_AR_FLOOR = 10 ** (COMMON_AR_ZIPF - 9)  # the Zipf threshold as a frequency (Zipf = log10(f)+9)
+    floor = 10 ** (COMMON_AR_ZIPF - 9)  # the Zipf threshold as a frequency (log10(f) + 9)
+    # only the common words are kept: the whole list (620,000 words) would weigh ~60 MB
+    return frozenset(w for w, f in get_frequency_dict("ar").items() if f >= floor)
 
 
 def is_common_latin(word: str) -> bool:
@@ -93,9 +92,9 @@ def is_common_latin(word: str) -> bool:
 
 def is_common_arabic(word: str) -> bool:
     """Whether an Arabic word, or the same word without its article or clitic, is common."""
-    freqs = _arabic_frequencies()
+    common = _common_arabic()
     word = fold_arabic_letters(word)
-    return any(freqs.get(form, 0.0) >= _AR_FLOOR for form in [word, *arabic_bases(word)])
+    return any(form in common for form in [word, *arabic_bases(word)])
 
 
 def _usable(key: str) -> bool:

@@ -64,13 +64,17 @@ main.add_command(index)
 @click.option("--year", default=None, help="Only articles from this year.")
 @click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance",
               show_default=True)
+@click.option("--cross/--no-cross", default=True, show_default=True,
+              help="Also match across languages (names, translations); --no-cross: only "
+                   "the typed language.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result page as JSON.")
 @handle_errors
 def query(text: str, index_dir: str, size: int, page: int, lang: str | None,
-          source: str | None, year: str | None, sort: str, as_json: bool) -> None:
+          source: str | None, year: str | None, sort: str, cross: bool,
+          as_json: bool) -> None:
     """Search the index for TEXT (see the README for the query syntax)."""
     result = search.run_search(text, index_dir=index_dir, page=page, size=size, lang=lang,
-                               source=source, year=year, sort=sort)
+                               source=source, year=year, sort=sort, cross=cross)
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False))
         return
@@ -87,7 +91,7 @@ def query(text: str, index_dir: str, size: int, page: int, lang: str | None,
         click.echo("")
         click.echo(f"{n}. {render_html(hit.title_html or html.escape(hit.title), color)}"
                    f"  [{hit.id}] {hit.score:.2f}")
-        click.echo(f"   {meta}")
+        click.echo(f"   {meta}" + ("  (translated match)" if hit.crosslingual else ""))
         click.echo(f"   {render_html(hit.snippet, color)}")
 
 
