@@ -40,6 +40,8 @@ import search.evaluate as ev
 
 DATA = REPO.parent / "shared" / "data" / "eval"
 _ARABIC = re.compile("[\u0600-\u06FF]")
+# sets built at run time from parallel ones: name → (set of the queries and qrels, corpus set)
+DERIVED = {"xquad-ar2en": ("xquad-ar", "xquad-en")}
 COLUMNS = ["set", "system", "mrr@10", "ndcg@10", "recall@1", "recall@10", "recall@100",
            "no_hit", "seconds"]
 
@@ -98,12 +100,17 @@ def baseline_run(articles: list, queries: dict[str, str], lang: str,
 
 def find_sets(data: Path) -> list[str]:
     """Evaluation sets: folders with queries.tsv and qrels.txt."""
-    return sorted(p.name for p in data.iterdir()
-                  if (p / "queries.tsv").exists() and (p / "qrels.txt").exists())
+    return sorted([p.name for p in data.iterdir()
+                   if (p / "queries.tsv").exists() and (p / "qrels.txt").exists()]
+                  + [name for name, (src, corpus) in DERIVED.items()
+                     if (data / src / "qrels.txt").exists()
+                     and (data / corpus / "corpus.jsonl").exists()])
 
 
 def corpus_of(data: Path, name: str) -> Path:
     """The set's corpus, or for a cross-lingual set (xquad-en2ar) that of its target language."""
+    if name in DERIVED:
+        return data / DERIVED[name][1] / "corpus.jsonl"
     own = data / name / "corpus.jsonl"
     if own.exists():
         return own
@@ -113,11 +120,12 @@ def corpus_of(data: Path, name: str) -> Path:
     raise SystemExit(f"no corpus for {name} in {data}")
 
 
-def evaluate_set(data: Path, name: str, limit: int | None) -> list[dict]:
+def evaluate_set(data: Path, name: str, limit: int | None, cross: bool = True) -> list[dict]:
     """The product's row and the baseline's row for one set."""
     corpus = corpus_of(data, name)
-    qrels = ev.read_qrels(str(data / name / "qrels.txt"))
-    queries = {q: t for q, t in ev.read_queries(str(data / name / "queries.tsv")).items()
+    src = data / DERIVED.get(name, (name,))[0]  # xquad-ar2en: xquad-ar's questions, same ids
+    qrels = ev.read_qrels(str(src / "qrels.txt"))
+    queries = {q: t for q, t in ev.read_queries(str(src / "queries.tsv")).items()
                if q in qrels}
     if limit:
         queries = dict(list(queries.items())[:limit])
@@ -127,7 +135,7 @@ def evaluate_set(data: Path, name: str, limit: int | None) -> list[dict]:
     rows = []
 
     t0 = time.perf_counter()
-    report = ev.evaluate(articles, queries, qrels)
+    report = ev.evaluate(articles, queries, qrels, cross=cross)
     rows.append({"set": name, "system": "product", **report.to_json(),
                  "seconds": round(time.perf_counter() - t0, 1)})
 
@@ -146,6 +154,8 @@ def main() -> None:
     p.add_argument("--data", type=Path, default=DATA, help=f"evaluation sets (default {DATA})")
     p.add_argument("--sets", default=None, help="comma-separated set names (default: all)")
     p.add_argument("--limit", type=int, default=None, help="first N queries of each set")
+    p.add_argument("--no-cross", dest="cross", action="store_false",
+                   help="the product without matching across languages")
     p.add_argument("--json", dest="json_path", default=None, metavar="FILE",
                    help='also write {"rows": [...]} to FILE')
     args = p.parse_args()
@@ -154,7 +164,7 @@ def main() -> None:
     sets = args.sets.split(",") if args.sets else find_sets(args.data)
     rows = []
     for name in sets:
-        rows += evaluate_set(args.data, name, args.limit)
+        rows += evaluate_set(args.data, name, args.limit, args.cross)
         print_table(f"{name}: MRR@10 etc. over all queries (top {ev.DEPTH}, no hit = 0)",
                     rows[-2:], COLUMNS)
     print_table("Relevance: product vs the obvious Whoosh chain", rows, COLUMNS)

@@ -37,16 +37,27 @@ _SENSE = re.compile(r"^\s*(?:\d+\.\s*)?")
 # ---- index side ---------------------------------------------------------------------------
 
 @lru_cache(maxsize=200_000)
-def _word_keys(word: str) -> tuple[str, ...]:
-    return tuple(index_name_keys([word]))
+def _word_keys(word: str, initial: bool) -> tuple[str, ...]:
+    return tuple(index_name_keys([word], initial))
+
+
+_SENTENCE_END = re.compile(r"[.!?:\n\"'“”«»]\s*$|^\s*$")
+
+
+def name_keys(text: str) -> list[tuple[str, str]]:
+    """(word, key) of each name key of a text's words."""
+    out = []
+    last = 0
+    for word, start, end in iter_words(text):
+        initial = bool(_SENTENCE_END.search(text[last:start])) if word[:1].isupper() else False
+        out.extend((word, key) for key in _word_keys(word, initial))
+        last = end
+    return out
 
 
 def name_field(text: str) -> str:
     """The ``names`` field of a text: the name keys of its words, space-separated."""
-    keys: list[str] = []
-    for word, _, _ in iter_words(text):
-        keys.extend(_word_keys(word))
-    return " ".join(keys)
+    return " ".join(key for _, key in name_keys(text))
 
 
 # ---- the dictionaries ---------------------------------------------------------------------

@@ -102,12 +102,15 @@ def read_qrels(path: str) -> dict[str, dict[str, int]]:
     return qrels
 
 
-def run_queries(queries: dict[str, str], index_dir: str, depth: int = DEPTH) -> Run:
-    """Rank the index for each question as the product does (plain words, all-words first)."""
+def run_queries(queries: dict[str, str], index_dir: str, depth: int = DEPTH,
+                cross: bool = True) -> Run:
+    """Rank the index for each question as the product does (plain words, all-words first;
+    ``cross``: across the language line too)."""
     run = {}
     for qid, text in queries.items():
         try:
-            run[qid] = rank_documents(text, index_dir=index_dir, limit=depth, mode="any")
+            run[qid] = rank_documents(text, index_dir=index_dir, limit=depth, mode="any",
+                                      cross=cross)
         except QueryError:  # an empty or over-long question: no hits, it scores 0
             run[qid] = []
     return run
@@ -143,7 +146,8 @@ def write_run(run: Run, path: str, tag: str = RUN_TAG) -> None:
 
 
 def evaluate(articles: Iterable[Article], queries: dict[str, str],
-             qrels: dict[str, dict[str, int]], depth: int = DEPTH) -> EvalReport:
+             qrels: dict[str, dict[str, int]], depth: int = DEPTH,
+             cross: bool = True) -> EvalReport:
     """Index ``articles`` in a temporary index, run the queries and score them.
 
     Only queries with relevance labels are run and scored.
@@ -153,13 +157,13 @@ def evaluate(articles: Iterable[Article], queries: dict[str, str],
     with tempfile.TemporaryDirectory(prefix="search-eval-") as tmp:
         index_dir = os.path.join(tmp, "index")
         add_articles(articles, index_dir)
-        run = run_queries(queries, index_dir, depth)
+        run = run_queries(queries, index_dir, depth, cross)
     return EvalReport(queries=len(queries), no_hit=sum(1 for r in run.values() if not r),
                       metrics=score_run(run, qrels), run=run)
 
 
 def evaluate_files(corpus: str, queries: str, qrels: str, limit: int | None = None,
-                   depth: int = DEPTH) -> EvalReport:
+                   depth: int = DEPTH, cross: bool = True) -> EvalReport:
     """`evaluate` on the files of an evaluation set; ``limit`` keeps the first N queries."""
     labels = read_qrels(qrels)
     questions = {qid: text for qid, text in read_queries(queries).items() if qid in labels}
@@ -167,7 +171,7 @@ def evaluate_files(corpus: str, queries: str, qrels: str, limit: int | None = No
         questions = dict(list(questions.items())[:limit])
     if not questions:
         raise IngestError(f"no query of {queries} has a relevance label in {qrels}")
-    return evaluate(read_corpus(corpus), questions, labels, depth)
+    return evaluate(read_corpus(corpus), questions, labels, depth, cross)
 
 
 __all__ = ["DEPTH", "EvalReport", "MEASURES", "evaluate", "evaluate_files", "read_corpus",

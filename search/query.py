@@ -20,7 +20,7 @@ from whoosh.qparser.syntax import AndGroup
 
 from search.analysis import analyze_word, iter_words, question_words
 from search.analysis.adapter import ScriptTokenizer
-from search.crossling import NAMES_FIELD, cross_terms
+from search.crossling import NAMES_FIELD, cross_terms, dictionary_status
 from search.errors import QueryError
 from search.expansion import cut_text, limit_expansions
 
@@ -277,10 +277,12 @@ def _is_only_negative(q: Q.Query) -> bool:
     return False
 
 
-def explain_query(text: str, **filters: str | None) -> str:
+def explain_query(text: str, cross: bool = True, **filters: str | None) -> str:
     """A readable form of the query that would run (and its fallback)."""
-    plan = build_query(text, **filters)
+    plan = build_query(text, cross=cross, **filters)
     lines = [f"query:    {plan.query}"]
+    if cross and (missing := dictionary_status()):
+        lines.append(f"note:     {missing}")
     if plan.fallback is not None:
         lines.append(f"fallback: {plan.fallback}  (when no article has all the words)")
     if plan.filter is not None:

@@ -26,7 +26,7 @@ SECURITY_HEADERS = {
 }
 PAGE_KEYS = {"query", "total", "page", "size", "took_ms", "fallback", "suggestion", "facets",
              "results"}
-HIT_KEYS = {"id", "title", "snippet", "lang", "date", "source", "url", "score"}
+HIT_KEYS = {"id", "title", "snippet", "lang", "date", "source", "url", "score", "crosslingual"}
 
 
 @pytest.fixture(scope="module")
@@ -377,6 +377,19 @@ def _error_shape(response, status: int) -> dict:
     return body["error"]
 
 
+def test_cross_toggle_and_translated_mark(client):
+    _, both = api(client, q="Lavrov")
+    _, typed = api(client, q="Lavrov", cross="0")
+    across = [h for h in both["results"] if h["crosslingual"]]
+    assert [h["lang"] for h in across] == ["ar"] and not any(
+        h["crosslingual"] for h in typed["results"])
+    assert typed["total"] == both["total"] - 1
+    html = client.get("/", query_string={"q": "Lavrov"}).get_data(as_text=True)
+    assert html.count("translated match</span>") == 1
+    assert "translated match</span>" not in client.get(
+        "/", query_string={"q": "Lavrov", "cross": "0"}).get_data(as_text=True)
+
+
 @pytest.mark.parametrize("args, words", [
     ({"q": "Lavrov", "page": "0"}, "page"),
     ({"q": "Lavrov", "page": "-1"}, "page"),
@@ -385,6 +398,7 @@ def _error_shape(response, status: int) -> dict:
     ({"q": "Lavrov", "size": "0"}, "size"),
     ({"q": "Lavrov", "size": "101"}, "size"),
     ({"q": "Lavrov", "sort": "random"}, "sort"),
+    ({"q": "Lavrov", "cross": "maybe"}, "cross"),
     ({"q": "Lavrov", "year": "twenty"}, "year"),
     ({"q": "Lavrov", "lang": "x" * 500}, "lang"),
     ({"q": ""}, "query"),

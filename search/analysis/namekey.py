@@ -14,10 +14,14 @@ from functools import lru_cache
 
 from search.analysis.normalize import fold_arabic_letters, fold_latin
 
-MIN_CONSONANTS = 3
+MIN_CONSONANTS = 4  # three (Putin, Zarif) collided with vocabulary: precision 0.2-0.4 in bench/namekeys.py
+LONG_KEY = 4  # consonants from which the skeleton alone is the key; shorter ones keep vowels
 # English words among the most frequent COMMON_EN are vocabulary; names like Trump (rank
 # 1255), Russia (1252) or Putin (5830) lie beyond, function and common words before.
 COMMON_EN = 1000
+# a capitalised word opening a sentence is a name only beyond the COMMON_EN_INITIAL most frequent
+# ("Operating", "Saturday" are capitalised there as any word is)
+COMMON_EN_INITIAL = 25_000
 # Arabic words at or above this Zipf frequency are vocabulary (قال 6.0, وزير 5.4, محمد 6.1);
 # names in the news lie below (لافروف 3.2, ظريف 4.0, روحاني 4.1, طهران 4.7, موسكو 4.8).
 COMMON_AR_ZIPF = 5.0
@@ -26,8 +30,8 @@ LATIN_PREFIX, ARABIC_PREFIX = "l:", "a:"  # a key says which script its name was
 _LATIN_DIGRAPHS = [("sch", "S"), ("tch", "S"), ("sh", "S"), ("ch", "S"), ("kh", "X"),
                    ("th", "t"), ("dh", "z"), ("gh", "k"), ("ph", "f"), ("zh", "z"), ("ck", "k"),
                    ("x", "ks"), ("ng", "n")]  # Washington: واشنطن
-_LATIN = str.maketrans({"p": "b", "v": "f", "w": None, "y": None, "a": None, "e": None,
-                        "i": None, "o": None, "u": None, "g": "k", "j": "k", "q": "k",
+_LATIN = str.maketrans({"p": "b", "v": "f", "w": "V", "y": "V", "a": "V", "e": "V",
+                        "i": "V", "o": "V", "u": "V", "g": "k", "j": "k", "q": "k",
                         "c": "k"})
 _SOFT_C = re.compile("c(?=[eiy])")
 _ARABIC = str.maketrans({
@@ -35,29 +39,49 @@ _ARABIC = str.maketrans({
     "خ": "X", "د": "d", "ض": "d", "ذ": "z", "ز": "z", "ظ": "z", "ژ": "z", "ر": "r", "س": "s",
     "ص": "s", "ش": "S", "غ": "k", "ف": "f", "ڤ": "f", "ق": "k", "ك": "k", "گ": "k", "ل": "l",
     "م": "m", "ن": "n",
-    # long vowels, ʿayn, hamza and its seats, teh marbuta: no consonant of the skeleton
-    "ا": None, "و": None, "ي": None, "ى": None, "ع": None, "ء": None, "ؤ": None, "ئ": None,
-    "ة": None,
+    # long vowels, ʿayn, hamza and its seats, teh marbuta: a vowel (V), no consonant
+    "ا": "V", "و": "V", "ي": "V", "ى": "V", "ع": "V", "ء": "V", "ؤ": "V", "ئ": "V",
+    "ة": "V",
 })
 _NOT_KEY = re.compile("[^a-zA-Z]")
+_VOWELS = re.compile("V+")
 _REPEAT = re.compile(r"(.)\1+")
 _ARTICLE = re.compile("^(?:[وفبكل]?ال|لل)(?=..)")  # al-, wal-, bil-, lil- ... before a name
 _CLITIC = re.compile("^[وفبكل](?=...)")  # wa-, fa-, bi-, ka-, li- before a name
 
 
-def latin_key(word: str) -> str:
-    """The consonant skeleton of a Latin-script word (``Lavrov`` → ``lfrf``)."""
+def latin_key(word: str, vowels: bool = False) -> str:
+    """The consonant skeleton of a Latin-script word (``Lavrov`` → ``lfrf``); with ``vowels``
+    each group of vowels is a ``V`` (``Putin`` → ``bVtVn``)."""
     word = _SOFT_C.sub("s", fold_latin(word))
     for digraph, letter in _LATIN_DIGRAPHS:
         if digraph in word:
             word = word.replace(digraph, letter)
-    return _REPEAT.sub(r"\1", _NOT_KEY.sub("", word.translate(_LATIN)))
+    return _shape(_NOT_KEY.sub("", word.translate(_LATIN)), vowels)
 
 
-def arabic_key(word: str) -> str:
-    """The consonant skeleton of an Arabic-script word (``لافروف`` → ``lfrf``)."""
+def arabic_key(word: str, vowels: bool = False) -> str:
+    """The consonant skeleton of an Arabic-script word (``لافروف`` → ``lfrf``); with ``vowels``
+    each written long vowel, ʿayn or hamza is a ``V`` (``بوتين`` → ``bVtVn``)."""
     word = fold_arabic_letters(word).replace("تش", "چ").replace("نغ", "ن")
-    return _REPEAT.sub(r"\1", _NOT_KEY.sub("", word.translate(_ARABIC)))
+    return _shape(_NOT_KEY.sub("", word.translate(_ARABIC)), vowels)
+
+
+def _shape(letters: str, vowels: bool) -> str:
+    letters = _VOWELS.sub("V", letters) if vowels else letters.replace("V", "")
+    return _REPEAT.sub(r"\1", letters)
+
+
+def _short_variants(vkey: str) -> list[str]:
+    """A Latin vowelled key with any of its vowels left out: Arabic writes long vowels and
+    leaves short ones out, so an Arabic key has some of the Latin vowels (Putin: بوتين bVtVn,
+    Biden: بايدن bVdn)."""
+    slots = [i for i, ch in enumerate(vkey) if ch == "V"]
+    out = []
+    for mask in range(1 << len(slots)):
+        drop = {slots[i] for i in range(len(slots)) if mask >> i & 1}
+        out.append("".join(ch for i, ch in enumerate(vkey) if i not in drop))
+    return out
 
 
 def arabic_bases(word: str) -> list[str]:
@@ -71,10 +95,10 @@ def arabic_bases(word: str) -> list[str]:
     return [word, bare] if bare != word else [word]
 
 
-@lru_cache(maxsize=1)
-def _common_english() -> frozenset[str]:
+@lru_cache(maxsize=2)
+def _common_english(n: int = COMMON_EN) -> frozenset[str]:
     from wordfreq import top_n_list
-    return frozenset(top_n_list("en", COMMON_EN))
+    return frozenset(top_n_list("en", n))
 
 
 @lru_cache(maxsize=1)
@@ -85,9 +109,10 @@ def _common_arabic() -> frozenset[str]:
     return frozenset(w for w, f in get_frequency_dict("ar").items() if f >= floor)
 
 
-def is_common_latin(word: str) -> bool:
-    """Whether a Latin-script word is common English vocabulary (not a name)."""
-    return fold_latin(word) in _common_english()
+def is_common_latin(word: str, initial: bool = False) -> bool:
+    """Whether a Latin-script word is common English vocabulary (not a name); ``initial``:
+    the word opens a sentence, where only a rarer word is taken for a name."""
+    return fold_latin(word) in _common_english(COMMON_EN_INITIAL if initial else COMMON_EN)
 
 
 def is_common_arabic(word: str) -> bool:
@@ -101,14 +126,34 @@ def _usable(key: str) -> bool:
     return len(key) >= MIN_CONSONANTS
 
 
+def _keys_of(vkey: str, latin: bool) -> list[str]:
+    """The keys of a vowelled key: its skeleton from LONG_KEY consonants on; below, three
+    consonants collide with too many words (Corp ↔ قرب, غرب, قريب), so the vowels must agree
+    too: a Latin word has a key for each choice of vowels Arabic could leave out."""
+    skeleton = vkey.replace("V", "")
+    if len(skeleton) >= LONG_KEY:
+        return [skeleton]
+    if not _usable(skeleton):
+        return []
+    # an Arabic word of three consonants and no long vowel is most often vocabulary (قرب)
+    keys = _short_variants(vkey) if latin else [vkey]
+    return [key for key in keys if "V" in key]
+
+
+def latin_name_keys(word: str, *, capitalised: bool = True, initial: bool = False) -> list[str]:
+    """The keys of a Latin word that is a name (capitalised, not common), else []; a word in
+    capitals (a headline's ``SEEKING``, an acronym) is not taken for a name in a text."""
+    if capitalised and (not word[:1].isupper() or word.isupper()):
+        return []
+    if is_common_latin(word, initial):
+        return []
+    return _keys_of(latin_key(word, vowels=True), latin=True)
+
+
 def latin_name_key(word: str, *, capitalised: bool = True) -> str | None:
-    """The key of a Latin word that is a name (capitalised, not common), else None."""
-    if capitalised and not word[:1].isupper():
-        return None
-    if is_common_latin(word):
-        return None
-    key = latin_key(word)
-    return key if _usable(key) else None
+    """The consonant skeleton of a Latin name, when it is long enough to be used."""
+    keys = latin_name_keys(word, capitalised=capitalised)
+    return latin_key(word) if keys else None
 
 
 def arabic_name_keys(word: str) -> list[str]:
@@ -116,21 +161,21 @@ def arabic_name_keys(word: str) -> list[str]:
     without its article or clitic (ولافروف, بوتين), as a reader could not tell them apart."""
     if is_common_arabic(word):
         return []
-    keys = dict.fromkeys(arabic_key(form) for form in arabic_bases(word))
-    return [key for key in keys if _usable(key)]
+    keys = dict.fromkeys(k for form in arabic_bases(word)
+                         for k in _keys_of(arabic_key(form, vowels=True), latin=False))
+    return list(keys)
 
 
-def index_name_keys(words: list[str]) -> list[str]:
-    """The script-prefixed name keys of a text's words (``l:lfrf``, ``a:lfrf``), for indexing."""
+def index_name_keys(words: list[str], initial: bool = False) -> list[str]:
+    """The script-prefixed name keys of a text's words (``l:lfrf``, ``a:lfrf``), for indexing;
+    ``initial``: the words open sentences."""
     out = []
     for word in words:
         first = word[:1]
         if "\u0600" <= first <= "\u06ff":
             out.extend(ARABIC_PREFIX + key for key in arabic_name_keys(word))
         elif first.isascii() and first.isalpha():
-            key = latin_name_key(word)
-            if key:
-                out.append(LATIN_PREFIX + key)
+            out.extend(LATIN_PREFIX + key for key in latin_name_keys(word, initial=initial))
     return out
 
 
@@ -143,11 +188,10 @@ def query_name_keys(word: str) -> list[str]:
             return []
         # the word as typed, and without the article (الرياض → Riyadh); not a bare clitic:
         # a typed ل is more often the name's own letter (لافروف)
-        key = arabic_key(_ARTICLE.sub("", fold_arabic_letters(word)))
-        return [LATIN_PREFIX + key] if _usable(key) else []
+        vkey = arabic_key(_ARTICLE.sub("", fold_arabic_letters(word)), vowels=True)
+        return [LATIN_PREFIX + key for key in _keys_of(vkey, latin=False)]
     if first.isascii() and first.isalpha():
-        key = latin_name_key(word, capitalised=False)
-        return [ARABIC_PREFIX + key] if key else []
+        return [ARABIC_PREFIX + key for key in latin_name_keys(word, capitalised=False)]
     return []
 
 

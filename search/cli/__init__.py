@@ -114,13 +114,15 @@ def explain(text: str) -> None:
               help="Also write the ranking as a TREC run file.")
 @click.option("--limit", default=None, type=click.IntRange(1, None),
               help="Only the first N queries.")
+@click.option("--cross/--no-cross", default=True, show_default=True,
+              help="Match across languages (names, translations), as queries do.")
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
 @handle_errors
 def eval_(corpus: str, queries: str, qrels: str, run_file: str | None, limit: int | None,
-          as_json: bool) -> None:
+          cross: bool, as_json: bool) -> None:
     """Index CORPUS in a temporary index, run QUERIES as questions, score them against QRELS."""
     from search.evaluate import evaluate_files, write_run
-    report = evaluate_files(corpus, queries, qrels, limit=limit)
+    report = evaluate_files(corpus, queries, qrels, limit=limit, cross=cross)
     if run_file:
         write_run(report.run, run_file)
     if as_json:
