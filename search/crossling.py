@@ -36,22 +36,38 @@ _SENSE = re.compile(r"^\s*(?:\d+\.\s*)?")
 
 # ---- index side ---------------------------------------------------------------------------
 
-@lru_cache(maxsize=200_000)
-def _word_keys(word: str, initial: bool) -> tuple[str, ...]:
-    return tuple(index_name_keys([word], initial))
+_keys_by_word: tuple[dict, dict] = ({}, {})  # word → its keys: inside, opening a sentence
+_KEYS_LIMIT = 500_000  # words remembered; the tables start afresh beyond
+_OPENERS = frozenset('.!?:\n"\'“”«»')
 
 
-_SENTENCE_END = re.compile(r"[.!?:\n\"'“”«»]\s*$|^\s*$")
+def _opens_sentence(text: str, start: int) -> bool:
+    i = start - 1
+    while i >= 0 and text[i] in " \t":
+        i -= 1
+    return i < 0 or text[i] in _OPENERS
 
 
 def name_keys(text: str) -> list[tuple[str, str]]:
-    """(word, key) of each name key of a text's words."""
+    """(word, key) of each name key of a text's words; a capitalised word opening a sentence
+    is judged apart (only a rarer word is a name there)."""
     out = []
-    last = 0
-    for word, start, end in iter_words(text):
-        initial = bool(_SENTENCE_END.search(text[last:start])) if word[:1].isupper() else False
-        out.extend((word, key) for key in _word_keys(word, initial))
-        last = end
+    for word, start, _ in iter_words(text):
+        first = word[0]
+        if first.isupper():
+            initial = _opens_sentence(text, start)
+        elif "\u0600" <= first <= "\u06ff":
+            initial = False
+        else:  # lower case, digits: no name
+            continue
+        table = _keys_by_word[initial]
+        keys = table.get(word)
+        if keys is None:
+            if len(table) >= _KEYS_LIMIT:
+                table.clear()
+            keys = table[word] = tuple(index_name_keys([word], initial))
+        for key in keys:
+            out.append((word, key))
     return out
 
 

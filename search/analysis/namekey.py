@@ -14,17 +14,19 @@ from functools import lru_cache
 
 from search.analysis.normalize import fold_arabic_letters, fold_latin
 
-MIN_CONSONANTS = 4  # three (Putin, Zarif) collided with vocabulary: precision 0.2-0.4 in bench/namekeys.py
-LONG_KEY = 4  # consonants from which the skeleton alone is the key; shorter ones keep vowels
+# three consonants (Putin btn, Zarif zrf) collide with vocabulary (Corp ↔ قرب, غرب, قريب), even
+# when the written long vowels must agree too (bench/namekeys.py: precision 0.2-0.4)
+MIN_CONSONANTS = 4
 # English words among the most frequent COMMON_EN are vocabulary; names like Trump (rank
 # 1255), Russia (1252) or Putin (5830) lie beyond, function and common words before.
 COMMON_EN = 1000
 # a capitalised word opening a sentence is a name only beyond the COMMON_EN_INITIAL most frequent
 # ("Operating", "Saturday" are capitalised there as any word is)
 COMMON_EN_INITIAL = 25_000
-# Arabic words at or above this Zipf frequency are vocabulary (قال 6.0, وزير 5.4, محمد 6.1);
-# names in the news lie below (لافروف 3.2, ظريف 4.0, روحاني 4.1, طهران 4.7, موسكو 4.8).
-COMMON_AR_ZIPF = 5.0
+# Arabic words at or above this Zipf frequency are vocabulary (قال 6.0, وزير 5.4, النووي 4.8);
+# names in the news lie mostly below (لافروف 3.2, نتنياهو 4.0, ترامب 4.4; not طهران 4.7).
+# 5.0 let inflected vocabulary through (منتجة ↔ Montagu): key precision 0.24 against 0.44.
+COMMON_AR_ZIPF = 4.5
 LATIN_PREFIX, ARABIC_PREFIX = "l:", "a:"  # a key says which script its name was written in
 
 _LATIN_DIGRAPHS = [("sch", "S"), ("tch", "S"), ("sh", "S"), ("ch", "S"), ("kh", "X"),
@@ -72,18 +74,6 @@ def _shape(letters: str, vowels: bool) -> str:
     return _REPEAT.sub(r"\1", letters)
 
 
-def _short_variants(vkey: str) -> list[str]:
-    """A Latin vowelled key with any of its vowels left out: Arabic writes long vowels and
-    leaves short ones out, so an Arabic key has some of the Latin vowels (Putin: بوتين bVtVn,
-    Biden: بايدن bVdn)."""
-    slots = [i for i, ch in enumerate(vkey) if ch == "V"]
-    out = []
-    for mask in range(1 << len(slots)):
-        drop = {slots[i] for i in range(len(slots)) if mask >> i & 1}
-        out.append("".join(ch for i, ch in enumerate(vkey) if i not in drop))
-    return out
-
-
 def arabic_bases(word: str) -> list[str]:
     """The forms of a word a name's key is taken from: without its article (البانثرز →
     بانثرز); as written and without a one-letter clitic (ولافروف → لافروف)."""
@@ -126,18 +116,10 @@ def _usable(key: str) -> bool:
     return len(key) >= MIN_CONSONANTS
 
 
-def _keys_of(vkey: str, latin: bool) -> list[str]:
-    """The keys of a vowelled key: its skeleton from LONG_KEY consonants on; below, three
-    consonants collide with too many words (Corp ↔ قرب, غرب, قريب), so the vowels must agree
-    too: a Latin word has a key for each choice of vowels Arabic could leave out."""
+def _keys_of(vkey: str) -> list[str]:
+    """The key of a vowelled skeleton: its consonants, when there are enough of them."""
     skeleton = vkey.replace("V", "")
-    if len(skeleton) >= LONG_KEY:
-        return [skeleton]
-    if not _usable(skeleton):
-        return []
-    # an Arabic word of three consonants and no long vowel is most often vocabulary (قرب)
-    keys = _short_variants(vkey) if latin else [vkey]
-    return [key for key in keys if "V" in key]
+    return [skeleton] if _usable(skeleton) else []
 
 
 def latin_name_keys(word: str, *, capitalised: bool = True, initial: bool = False) -> list[str]:
@@ -147,7 +129,7 @@ def latin_name_keys(word: str, *, capitalised: bool = True, initial: bool = Fals
         return []
     if is_common_latin(word, initial):
         return []
-    return _keys_of(latin_key(word, vowels=True), latin=True)
+    return _keys_of(latin_key(word, vowels=True))
 
 
 def latin_name_key(word: str, *, capitalised: bool = True) -> str | None:
@@ -162,7 +144,7 @@ def arabic_name_keys(word: str) -> list[str]:
     if is_common_arabic(word):
         return []
     keys = dict.fromkeys(k for form in arabic_bases(word)
-                         for k in _keys_of(arabic_key(form, vowels=True), latin=False))
+                         for k in _keys_of(arabic_key(form, vowels=True)))
     return list(keys)
 
 
@@ -189,7 +171,7 @@ def query_name_keys(word: str) -> list[str]:
         # the word as typed, and without the article (الرياض → Riyadh); not a bare clitic:
         # a typed ل is more often the name's own letter (لافروف)
         vkey = arabic_key(_ARTICLE.sub("", fold_arabic_letters(word)), vowels=True)
-        return [LATIN_PREFIX + key for key in _keys_of(vkey, latin=False)]
+        return [LATIN_PREFIX + key for key in _keys_of(vkey)]
     if first.isascii() and first.isalpha():
         return [ARABIC_PREFIX + key for key in latin_name_keys(word, capitalised=False)]
     return []
@@ -197,4 +179,4 @@ def query_name_keys(word: str) -> list[str]:
 
 __all__ = ["MIN_CONSONANTS", "arabic_bases", "arabic_key", "arabic_name_keys",
            "index_name_keys", "is_common_arabic", "is_common_latin", "latin_key",
-           "latin_name_key", "query_name_keys"]
+           "latin_name_key", "latin_name_keys", "query_name_keys"]
