@@ -14,6 +14,7 @@ from whoosh.spelling import ReaderCorrector
 
 from search import crossling, matching, store
 from search.analysis import analyze_word
+from search.crossmark import mark_names
 from search.errors import DocumentNotFoundError, QueryError
 from search.expansion import ScannedReader
 from search.highlight import MatchSet, make_snippet, mark_paragraphs, mark_text
@@ -186,6 +187,8 @@ def run_search(query: str, *, index_dir: str, page: int = 1, size: int = 10,
         else:
             shown = ev.top(found, page * size)[(page - 1) * size:]
         matches = _query_matches(ran, searcher.reader()) if shown else None
+        if matches is not None and cross:  # words found by name key (Lavrov: ولافروف)
+            matches = mark_names(matches, ran, [searcher.stored_fields(d) for d, _ in shown])
         from_index = bool(matches) and _offsets_suffice(matches)
         hits = [_hit(searcher, docnum, score, matches, from_index) for docnum, score in shown]
         sides = crossling.query_sides(plan.words) if cross else set()

@@ -36,6 +36,8 @@ def test_a_name_finds_both_presses(seed_index, query, own, other):
     assert set(ids(page)) == own | other
     assert ids(page)[0] in own  # a match across the line weighs less than the typed word
     assert {h.id for h in page.results if h.crosslingual} == other
+    # the name is marked where it was found by its key: ولافروف, Lavrov’s
+    assert all("<mark>" in h.snippet for h in page.results if h.crosslingual)
 
 
 def test_phrase_query_needs_adjacent_words(seed_index):
