@@ -149,7 +149,9 @@ def _expand(q: Q.Query, words: list[str], cross: bool = False) -> Q.Query:
         return q
     if q.is_leaf():
         return q
-    return q.apply(lambda sub: _expand(sub, words, cross))
+    # an excluded word excludes itself only: a name key or a translation would exclude too much
+    keep_cross = cross and not isinstance(q, Q.Not)
+    return q.apply(lambda sub: _expand(sub, words, keep_cross))
 
 
 def _filters(lang: str | None, source: str | None, year: str | None) -> Q.Query | None:

@@ -67,6 +67,9 @@ def test_the_plan_crosses_only_when_asked():
     plain = str(build_query("Lavrov sanctions").query)
     assert "names:" not in plain and "عقوب" not in plain
     assert "names:a:lfrf" in explain_query("Lavrov")
+    # an exclusion does not cross: -Sputnik leaves Arabic articles on سبوتنيك alone
+    excluded = str(build_query("Lavrov -Sputnik", cross=True).query).split("NOT")[1]
+    assert "names:" not in excluded and "سبوتنيك" not in excluded
     # a some-words fallback still exists with the cross terms in each word's clause
     assert build_query("Lavrov sanctions", cross=True).fallback is not None
 
