@@ -93,10 +93,11 @@ def _common_english(n: int = COMMON_EN) -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def _common_arabic() -> frozenset[str]:
-    from wordfreq import get_frequency_dict
-    floor = 10 ** (COMMON_AR_ZIPF - 9)  # the Zipf threshold as a frequency (log10(f) + 9)
-    # only the common words are kept: the whole list (620,000 words) would weigh ~60 MB
-    return frozenset(w for w, f in get_frequency_dict("ar").items() if f >= floor)
+    from wordfreq import get_frequency_list
+    # the list is in buckets of one centibel (bucket i: frequency 10^(-i/100)), most frequent
+    # first: the buckets down to the threshold hold the common words; only they are kept
+    buckets = get_frequency_list("ar")[:round((9 - COMMON_AR_ZIPF) * 100) + 1]
+    return frozenset(word for bucket in buckets for word in bucket)
 
 
 def is_common_latin(word: str, initial: bool = False) -> bool:
