@@ -386,8 +386,13 @@ def test_cross_toggle_and_translated_mark(client):
     assert typed["total"] == both["total"] - 1
     html = client.get("/", query_string={"q": "Lavrov"}).get_data(as_text=True)
     assert html.count("translated match</span>") == 1
-    assert "translated match</span>" not in client.get(
-        "/", query_string={"q": "Lavrov", "cross": "0"}).get_data(as_text=True)
+    typed_html = client.get("/", query_string={"q": "Lavrov", "cross": "0"}).get_data(as_text=True)
+    assert "translated match</span>" not in typed_html
+    # the toggle links to the other choice, and a page of it keeps the choice
+    assert re.search(r'href="[^"]*cross=False[^"]*">As typed', html)
+    assert re.search(r'href="[^"]*cross=False[^"]*"[^>]*aria-current="true">As typed', typed_html)
+    sort_links = typed_html.split('aria-label="Languages"')[0]
+    assert "sort=date&amp;cross=False" in sort_links or "cross=False&amp;sort=date" in sort_links
 
 
 @pytest.mark.parametrize("args, words", [
