@@ -209,12 +209,13 @@ class IndexSession:
             report.duplicates.append(Skipped(item.path or item.id,
                                              f"article {item.id!r} not indexed: {reason}"))
             return
+        writer = self._open()  # first: the first article's fields load word lists (namekey)
         doc = article_fields(item, digest)
         if old is None:  # new, or deleted earlier in this batch (a file moved)
-            self._open().add_document(**doc)
+            writer.add_document(**doc)
             report.added += 1
         else:
-            self._open().update_document(**doc)
+            writer.update_document(**doc)
             report.updated += 1
         report.by_lang[item.lang] += 1
         self._batch[item.id] = item.path
