@@ -169,15 +169,25 @@ def translate_word(word: str, directory: str = DICT_DIR) -> list[str]:
     return []
 
 
+def warm_up() -> None:
+    """Load the word lists and dictionaries now (about 1 s of CPU) rather than in the first
+    query: a server's first visitor and a timed test should not wait for them."""
+    for word in ("Lavrov", "لافروف"):
+        query_name_keys(word)
+        translate_word(word)
+
+
 # ---- query side ---------------------------------------------------------------------------
 
 def cross_terms(word: str, boost: float = 1.0) -> list[Q.Query]:
     """What a query word also matches across the language line, at CROSS_WEIGHT: the other
     script's names with its key, and its translations' stems in titles and bodies."""
+    own = analyze_word(word, "en")
+    if own is None:  # a stop word ("the", "في") crosses no more than it is searched
+        return []
     weight = boost * CROSS_WEIGHT
     out: list[Q.Query] = [Q.Term(NAMES_FIELD, key, boost=weight) for key in query_name_keys(word)]
-    own = analyze_word(word, "en")
-    seen = {own[1]} if own else set()
+    seen = {own[1]}
     for sense in translate_word(word):
         terms = analyze_word(sense, "ar" if word_script(sense) == ARABIC else "en")
         if terms is None or terms[1] in seen:
@@ -200,4 +210,4 @@ def is_across(lang: str, sides: set[str]) -> bool:
 
 
 __all__ = ["CROSS_WEIGHT", "cross_terms", "dictionary_status", "is_across", "name_field",
-           "query_sides", "translate_word"]
+           "query_sides", "translate_word", "warm_up"]
