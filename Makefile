@@ -6,7 +6,9 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 INDEX ?= index
 
-.PHONY: run test install install-test browser dictionaries bench bench-speed clean
+AXE := .cache/axe/node_modules/axe-core/axe.min.js
+
+.PHONY: run test install install-test browser axe dictionaries bench bench-speed clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -39,10 +41,21 @@ dictionaries:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DICTS) >/dev/null) \
 	  || echo "warning: could not install $(DICTS); words will not be translated across languages"; }
 
+# axe-core from the npm registry for the accessibility tests (tests/test_accessibility.py).
+$(AXE):
+	@command -v npm >/dev/null || { \
+	  echo "installing npm for the accessibility check"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null) \
+	  || echo "warning: could not install npm; the accessibility tests will fail"; }
+	npm install --prefix .cache/axe --no-save --no-audit --no-fund --silent 'axe-core@>=4.10 <5' \
+	  || echo "warning: could not install axe-core; the accessibility tests will fail"
+
+axe: $(AXE)
+
 run: install
 	$(BIN)/python -m web --host $(HOST) --port $(PORT) --index $(INDEX) --build-from seeds
 
-test: install-test browser dictionaries
+test: install-test browser axe dictionaries
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Benchmarks print tables; they are not tests. bench-speed takes about an hour on the full corpora.
@@ -53,4 +66,4 @@ bench-speed: install-test
 	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache
+	rm -rf $(VENV) *.egg-info .pytest_cache .cache

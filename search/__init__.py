@@ -9,6 +9,7 @@ from search.indexer import (IndexReport, add_articles, add_paths, add_records, b
 from search.model import Article, Document, Hit, SearchPage, Skipped
 from search.query import build_query, explain_query
 from search.searcher import get_document, run_search
+from search.settings import Settings, apply_settings, load_settings
 from search.sync import sync_folder
 
 __all__ = [
@@ -18,4 +19,5 @@ __all__ = [
     "build_index", "add_articles", "add_paths", "add_records", "remove_documents",
     "sync_folder", "optimize_index", "index_status", "index_stats",
     "build_query", "explain_query", "run_search", "get_document",
+    "Settings", "load_settings", "apply_settings",
 ]

@@ -2,16 +2,29 @@
 from __future__ import annotations
 
 
+def cut_text(text: str, limit: int = 40) -> str:
+    """A piece of user input short enough to quote in a message."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 class SearchError(Exception):
     """Base class of every error the core raises on purpose."""
 
     exit_code = 1
     http_status = 500
+    retry_after: int | None = None  # seconds a web client should wait before trying again
+    public: str | None = None  # the message for web clients, when ``message`` names the
+    # server's paths or process ids (they are the operator's business, not the client's)
 
     @property
     def message(self) -> str:
         """The one-line message shown to a person."""
         return str(self)
+
+    @property
+    def public_message(self) -> str:
+        """The message for a client of the web server: no paths or process ids in it."""
+        return self.public or self.message
 
 
 class IndexMissingError(SearchError):
@@ -24,6 +37,7 @@ class IndexMissingError(SearchError):
             f"No index in {index_dir} — run `search index build seeds/` first."
         )
         self.index_dir = index_dir
+        self.public = "No index yet — run `search index build seeds/` first."
 
 
 class SchemaVersionError(SearchError):
@@ -36,6 +50,8 @@ class SchemaVersionError(SearchError):
             f"The index in {index_dir} has schema version {found}, this program needs "
             f"{expected} — rebuild the index with `search index build`."
         )
+        self.public = (f"The index has schema version {found}, this program needs {expected} — "
+                       "rebuild the index with `search index build`.")
 
 
 class IndexDamagedError(SearchError):
@@ -46,6 +62,8 @@ class IndexDamagedError(SearchError):
     def __init__(self, index_dir: str, cause: BaseException) -> None:
         super().__init__(f"The index in {index_dir} is damaged: its files cannot be read — "
                          "rebuild it with `search index build`.")
+        self.public = ("The index is damaged: its files cannot be read — rebuild it with "
+                       "`search index build`.")
         self.cause = cause  # for logs; not shown to people (it says nothing they can act on)
 
 
@@ -62,6 +80,9 @@ class IndexLockedError(SearchError):
         )
         self.index_dir = index_dir
         self.holder = holder
+        self.public = ("The index is being written by another writer; try again in a few "
+                       "seconds.")
+        self.retry_after = max(1, round(waited))
 
 
 class NothingIndexedError(SearchError):
@@ -108,7 +129,18 @@ class InvalidArticleError(SearchError):
         self.problems = problems
 
 
-def error_json(err: SearchError) -> dict:
+class ConfigError(SearchError):
+    """A setting's value (an environment variable) cannot be used."""
+
+    exit_code = 2
+
+
+def error_body(status: int, kind: str, message: str) -> dict:
     """The one JSON error shape of the CLI and the API."""
-    return {"error": {"status": err.http_status, "type": type(err).__name__,
-                      "message": err.message}}
+    return {"error": {"status": status, "type": kind, "message": message}}
+
+
+def error_json(err: SearchError, public: bool = False) -> dict:
+    """A core error in the one JSON error shape (``public``: for a web client, no paths)."""
+    return error_body(err.http_status, type(err).__name__,
+                      err.public_message if public else err.message)

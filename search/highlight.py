@@ -1,20 +1,29 @@
-"""Snippets and highlights on the original text: whole words in <mark>, everything escaped.
+"""The one highlighting path, from a query's terms to marked HTML: whole words in <mark>,
+everything escaped. Results pages, the article page, the API and the CLI all get their marks
+here (``Highlighter``), and only this module writes or reads the mark format.
 
 Matching is done on analysed terms (so شدّد is marked for a query شدد), but the marks are
-placed with the tokenizer's offsets into the stored text, diacritics and all.
+placed with the tokenizer's offsets into the stored text, diacritics and all: from the
+character offsets the index keeps (the engine's ``Reader.char_spans``) when the query's words
+are all stems there, else by analysing the stored text again.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from html import escape
+from html import escape, unescape
+from typing import Callable, Iterable
 
 from search.analysis import analyze_word, iter_words
+from search.engine import Query, Reader
 
 SNIPPET_CHARS = 320  # about two sentences
 MIN_FRAGMENT_CHARS = 80  # a second fragment shorter than this is noise, not context
 _SENTENCE_END = re.compile(r"(?<=[.!?؟۔…])[\"'”’»)\]]*\s+|\n+")
 _GAP = re.compile(r"^[\s\u200c\u200d\u200e\u200f]*$")  # only spaces/joiners between two marks
+_MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
+_TAG = re.compile(r"<[^>]+>")
+TEXT_FIELDS = {"title": "title_exact", "body": "body_exact"}  # stem field -> exact-form field
 
 
 @dataclass(frozen=True)
@@ -131,16 +140,96 @@ def make_snippet(text: str, matches: MatchSet, lang: str, budget: int = SNIPPET_
     return html + (" …" if chosen[-1][2] < len(text) else "")
 
 
-def mark_paragraphs(text: str, matches: MatchSet, lang: str) -> str:
-    """The whole text as escaped <p> paragraphs with every matched word marked."""
-    spans = matches.spans(text, lang) if matches else []
-    paras, pos = [], 0
+def mark_paragraphs(text: str, matches: MatchSet, lang: str,
+                    spans: list[tuple[int, int]] | None = None, lines: bool = False) -> str:
+    """The whole text as escaped <p> paragraphs with every matched word marked. A single line
+    break is a <br>, or with ``lines`` a paragraph too (scraped articles break paragraphs with
+    single newlines) unless a mark spans a break."""
+    if spans is None:
+        spans = matches.spans(text, lang) if matches else []
+    chunks, pos = [], 0
     for m in re.finditer(r"\n\s*\n|$", text):
         if m.start() > pos or m.start() == len(text) and pos < len(text):
             chunk = mark_text(text, spans, pos, m.start()).strip()
             if chunk:
-                paras.append("<p>" + chunk.replace("\n", "<br>") + "</p>")
+                chunks.append(chunk)
         pos = m.end()
         if pos >= len(text):
             break
-    return "\n".join(paras)
+    split = lines and all(line.count("<mark>") == line.count("</mark>")
+                          for chunk in chunks for line in chunk.split("\n"))
+    return "\n".join("<p>" + chunk.replace("\n", "</p>\n<p>" if split else "<br>") + "</p>"
+                     for chunk in chunks)
+
+
+def render_marks(fragment: str, mark: Callable[[str], str]) -> str:
+    """Marked HTML as plain text (for a terminal): each mark's text through ``mark``, other
+    tags dropped, entities decoded."""
+    return unescape(_TAG.sub("", _MARK.sub(lambda m: mark(m.group(1)), fragment)))
+
+
+def match_set(pairs: Iterable[tuple[str, str]]) -> MatchSet:
+    """The words of (field, word) index terms, stems and exact forms apart (dates, languages
+    and other filter fields are not words of the text)."""
+    stems, exact = set(), set()
+    for fieldname, text in pairs:
+        if fieldname in TEXT_FIELDS:
+            stems.add(text)
+        elif fieldname in TEXT_FIELDS.values():
+            exact.add(text)
+    return MatchSet(frozenset(stems), frozenset(exact))
+
+
+def offsets_suffice(matches: MatchSet) -> bool:
+    """Whether the stems' offsets mark every word the query matched: each exact form (from a
+    wildcard, say) has its stem among the stems, so no word is matched only by its form."""
+    stems_of_exact = (analyze_word(e) for e in matches.exact)
+    return bool(matches.stems) and all(t is not None and t[1] in matches.stems
+                                       for t in stems_of_exact)
+
+
+class Highlighter:
+    """Marks for one query's results: the query's index terms found once (not per hit), their
+    spans in each shown document from the index's offsets or from analysis."""
+
+    def __init__(self, reader: Reader, query: Query | None) -> None:
+        self.reader, self.query = reader, query
+        self.matches = match_set(reader.query_terms(query)) if query is not None \
+            else MatchSet(frozenset(), frozenset())
+        self.from_index = bool(self.matches) and offsets_suffice(self.matches)
+
+    @classmethod
+    def of_stems(cls, reader: Reader, matches: MatchSet) -> "Highlighter":
+        """Marks for index terms chosen without a query (related articles' distinctive
+        stems), their spans from the index's offsets."""
+        marks = cls(reader, None)
+        marks.matches, marks.from_index = matches, bool(matches)
+        return marks
+
+    def also_mark(self, stems: Iterable[str]) -> None:
+        """Mark these stems too: words a result matched by another route than its own terms
+        (a name found by its key, search.crossmark)."""
+        more = frozenset(stems) - self.matches.stems
+        if more:
+            self.matches = MatchSet(self.matches.stems | more, self.matches.exact)
+            self.from_index = offsets_suffice(self.matches)
+
+    def spans(self, docnum: int, field: str, text: str, lang: str) -> list[tuple[int, int]]:
+        """(start, end) of the query's words in one document's field."""
+        if self.from_index:
+            return self.reader.char_spans(docnum, field, self.matches.stems)
+        return self.matches.spans(text, lang) if self.matches else []
+
+    def title_html(self, docnum: int, title: str, lang: str) -> str:
+        """The title, escaped, with the query's words marked."""
+        return mark_text(title, self.spans(docnum, "title", title, lang))
+
+    def snippet(self, docnum: int, body: str, lang: str) -> str:
+        """The best sentences of the body for the query, marked."""
+        spans = self.spans(docnum, "body", body, lang) if self.from_index else None
+        return make_snippet(body, self.matches, lang, spans=spans)
+
+    def paragraphs(self, docnum: int, body: str, lang: str, lines: bool = False) -> str:
+        """The whole body as paragraphs, every word of the query marked."""
+        return mark_paragraphs(body, self.matches, lang,
+                               spans=self.spans(docnum, "body", body, lang), lines=lines)

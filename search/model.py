@@ -1,7 +1,6 @@
 """Plain data objects that cross module boundaries: articles in, search pages out."""
 from __future__ import annotations
 
-import hashlib
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,12 +18,7 @@ class Article:
     url: str = ""
     lang: str = ""  # ISO 639-1; empty means "detect it"
     path: str = ""  # the file it came from (empty for HTTP intake)
-
-    def content_hash(self) -> str:
-        """A stable hash of what is indexed, to skip unchanged articles."""
-        parts = [self.title, self.body, self.source, self.url, self.lang,
-                 self.date.isoformat() if self.date else ""]
-        return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()
+    notes: tuple[str, ...] = ()  # what reading it dropped, for a warning (an implausible date)
 
 
 @dataclass

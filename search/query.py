@@ -21,18 +21,19 @@ from whoosh.qparser.syntax import AndGroup
 from search.analysis import analyze_word, iter_words, question_words
 from search.analysis.adapter import ScriptTokenizer
 from search.crossling import NAMES_FIELD, cross_terms, dictionary_status
-from search.errors import QueryError
-from search.expansion import cut_text, limit_expansions
+from search.engine import limit_expansions
+from search import settings
+from search.errors import QueryError, cut_text
 
-MAX_QUERY_CHARS = 1000
-MAX_RESULT_WINDOW = 10_000  # page * size, as Elasticsearch's index.max_result_window
+MAX_QUERY_CHARS = settings.MAX_QUERY_CHARS
+MAX_RESULT_WINDOW = settings.MAX_RESULT_WINDOW  # page * size
 # Each field is scored on its own (Whoosh sums per-field BM25), so a word found in the stem
 # and the exact field already counts about twice: the exact fields only break ties between
 # forms, and the title weighs as much as the body (a word in both already scores twice).
 FIELD_BOOSTS = {"title": 1.0, "title_exact": 0.3, "body": 1.0, "body_exact": 0.3}
 TEXT_FIELDS = {"title": ("title", "title_exact"), "body": ("body", "body_exact")}
 FACETS = ("lang", "source", "year")
-SORTS = ("relevance", "date")
+SORTS = ("relevance", "date", "oldest")  # date: newest first; oldest: a chronology
 # "all": the query syntax, every bare word required (some-words fallback);
 # "any": a natural-language question read as plain words, all-words matches ranked first
 MODES = ("all", "any")

@@ -10,33 +10,36 @@ from search.errors import IngestError
 from search.indexer import (COMMIT_EVERY, IndexReport, IndexSession, Progress, resolve_paths,
                             writing)
 from search.ingest import read_file
+from search.ingest.walk import admission, walk_files
 from search.model import Skipped
+from search.settings import LOCK_TIMEOUT
 
 
-def list_files(top: str, exclude: Iterable[str] = ()) -> list[str]:
-    """Files under ``top`` in name order, as `search index add` reads them (no hidden names);
-    folders in ``exclude`` (an index inside the folder) are left out."""
-    found, seen = [], {os.path.realpath(p) for p in exclude}
-    for folder, dirs, files in os.walk(top, followlinks=True):
-        real = os.path.realpath(folder)
-        if real in seen:  # a symbolic link loop
-            dirs[:] = []
-            continue
-        seen.add(real)
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found += [os.path.join(folder, f) for f in sorted(files) if not f.startswith(".")]
-    return found
+def list_files(top: str, exclude: Iterable[str] = (), root: str | None = None) -> list[str]:
+    """Files under ``top`` that the source walk admits, in its order; folders in ``exclude``
+    (an index inside the folder) are left out."""
+    seen = {os.path.realpath(p) for p in exclude}
+    return [path for path, reason in walk_files(top, root, seen) if reason is None]
 
 
-def index_file(session: IndexSession, path: str, progress: Progress | None = None) -> None:
+def index_file(session: IndexSession, path: str, progress: Progress | None = None,
+               root: str | None = None) -> None:
     """(Re)read one file: add new and changed articles, drop those no longer in it.
 
     When any part of the file cannot be read, nothing of it is removed: an article whose line
-    is broken for now stays as it was.
+    is broken for now stays as it was. With ``root``, a file the source walk would not admit
+    (a link out of the folder) is skipped with the reason, and its articles dropped.
     """
+    reason = admission(path, root) if root is not None else None
+    if reason is not None:
+        if reason:
+            session.add(Skipped(path, reason))
+        for doc_id in sorted(session.ids_from(path)):
+            session.remove(doc_id)
+        return
     session.report.files += 1
     produced, whole = set(), True
-    for item in read_file(path):
+    for item in read_file(path, root):
         if progress:
             progress(item)
         if isinstance(item, Skipped):
@@ -50,7 +53,7 @@ def index_file(session: IndexSession, path: str, progress: Progress | None = Non
 
 
 def sync_folder(folder: str, index_dir: str, progress: Progress | None = None,
-                lock_timeout: float = 30.0, commit_every: int | None = COMMIT_EVERY,
+                lock_timeout: float = LOCK_TIMEOUT, commit_every: int | None = COMMIT_EVERY,
                 on_commit: Callable[[IndexReport], None] | None = None,
                 stop: threading.Event | None = None) -> IndexReport:
     """Add new files of ``folder``, re-index changed ones, remove articles of files that are gone.
@@ -61,10 +64,14 @@ def sync_folder(folder: str, index_dir: str, progress: Progress | None = None,
     root = resolve_paths([folder])[0]
     if not os.path.isdir(root):
         raise IngestError(f"{folder} is not a folder.")
-    files = list_files(root, exclude=[index_dir])
+    walked = list(walk_files(root, seen={os.path.realpath(index_dir)}))
+    files = [path for path, reason in walked if reason is None]
     report = IndexReport()
     with writing(index_dir, "`search index sync`", report, lock_timeout=lock_timeout,
                  commit_every=commit_every, on_commit=on_commit) as session:
+        for path, reason in walked:
+            if reason:
+                session.add(Skipped(path, reason))
         on_disk = set(files)
         for path in session.indexed_paths(under=root):  # removals first: a moved file's id
             if path not in on_disk:                       # is free again when it is re-added
@@ -72,13 +79,15 @@ def sync_folder(folder: str, index_dir: str, progress: Progress | None = None,
         for path in files:
             if stop is not None and stop.is_set():
                 break
-            index_file(session, path, progress)
+            index_file(session, path, progress, root)
     return report
 
 
 def apply_changes(index_dir: str, changed: Iterable[str], removed: Iterable[str],
-                  lock_timeout: float = 30.0, stop: threading.Event | None = None) -> IndexReport:
-    """Drop the articles of removed files or folders, then (re)index changed files."""
+                  lock_timeout: float = LOCK_TIMEOUT, stop: threading.Event | None = None,
+                  root: str | None = None) -> IndexReport:
+    """Drop the articles of removed files or folders, then (re)index changed files (those the
+    source walk admits under ``root``, when given)."""
     report = IndexReport()
     with writing(index_dir, "`search index watch`", report, lock_timeout=lock_timeout) as session:
         for path in removed:
@@ -86,7 +95,7 @@ def apply_changes(index_dir: str, changed: Iterable[str], removed: Iterable[str]
         for path in changed:
             if stop is not None and stop.is_set():
                 break
-            index_file(session, path)
+            index_file(session, path, root=root)
     return report
 
 

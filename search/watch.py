@@ -22,13 +22,13 @@ from watchdog.observers import Observer
 from search.analysis import detect_language
 from search.errors import IndexLockedError
 from search.indexer import IndexReport, resolve_paths
-from search.sync import apply_changes, list_files, sync_folder
+from search.ingest.walk import IGNORED, admission, walk_files
+from search.sync import apply_changes, sync_folder
+from search.settings import LOCK_TIMEOUT
 
 SETTLE_SECONDS = 0.5
 STALLED_SECONDS = 30.0  # a writer that keeps a file open and silent this long is done
 POLL_SECONDS = 0.1
-# what editors, downloaders and rsync write before the real file appears
-PARTIAL_SUFFIXES = ("~", ".tmp", ".part", ".partial", ".crdownload", ".swp", ".swx")
 EVENTS = [FileCreatedEvent, FileModifiedEvent, FileClosedEvent, FileMovedEvent,
           FileDeletedEvent, DirCreatedEvent, DirMovedEvent, DirDeletedEvent]
 
@@ -51,12 +51,11 @@ class ChangeSet(FileSystemEventHandler):
         self._removed: set[str] = set()
 
     def _wanted(self, path: str) -> bool:
-        rel = os.path.relpath(path, self.root)
-        if rel == "." or rel.startswith(".." + os.sep) or any(
-                path == i or path.startswith(i + os.sep) for i in self.ignore):
+        # the source walk's rule; a link out of the folder is wanted, to be skipped with a reason
+        if path == self.root or any(path == i or path.startswith(i + os.sep)
+                                    for i in self.ignore):
             return False
-        return not any(part.startswith(".") for part in rel.split(os.sep)) and \
-            not path.endswith(PARTIAL_SUFFIXES)
+        return admission(path, self.root) != IGNORED
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         """Sort an event into settling, complete or removed paths."""
@@ -104,8 +103,9 @@ class ChangeSet(FileSystemEventHandler):
             self._removed.clear()
         files: list[str] = []
         for path in sorted(ready):
-            if os.path.isdir(path):
-                files += [f for f in list_files(path) if self._wanted(f)]
+            if os.path.isdir(path) and admission(path, self.root) is None:
+                seen = {os.path.realpath(i) for i in self.ignore}
+                files += [f for f, _ in walk_files(path, self.root, seen) if self._wanted(f)]
             elif os.path.exists(path):
                 files.append(path)
             else:
@@ -129,7 +129,7 @@ def _signature(path: str) -> tuple | None:
 
 def watch_folder(folder: str, index_dir: str, *, on_batch: Callable[[IndexReport], None],
                  stop: threading.Event, settle: float = SETTLE_SECONDS,
-                 lock_timeout: float = 30.0, initial_sync: bool = True,
+                 lock_timeout: float = LOCK_TIMEOUT, initial_sync: bool = True,
                  on_wait: Callable[[IndexLockedError], None] | None = None) -> None:
     """Keep the index in step with ``folder`` until ``stop`` is set.
 
@@ -154,7 +154,7 @@ def watch_folder(folder: str, index_dir: str, *, on_batch: Callable[[IndexReport
                 files, removed = changes.take(settle)
                 if files or removed:
                     try:
-                        on_batch(apply_changes(index_dir, files, removed, lock_timeout, stop))
+                        on_batch(apply_changes(index_dir, files, removed, lock_timeout, stop, root))
                     except IndexLockedError:
                         changes.put_back(files, removed)
                         raise

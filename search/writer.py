@@ -6,20 +6,16 @@ import hashlib
 import os
 import time
 from collections import Counter
-from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-from whoosh import query as Q
-from whoosh.index import LockError
-
 from search.analysis import detect_language
 from search.crossling import name_field
-from search.errors import IndexLockedError
-from search.fastwrite import FastSegmentWriter
+from search.engine import WriteSession
 from search.model import Article, Skipped
+from search.settings import DEFAULTS
 
-COMMIT_EVERY = 1000  # articles per commit in a long run: what a crash can lose at most
+COMMIT_EVERY = DEFAULTS.commit_every  # articles per commit in a long run: what a crash can lose at most
 COMMIT_SECONDS = 5.0  # and how long readers wait, at most, to see progress
 
 
@@ -34,6 +30,7 @@ class IndexReport:
     by_lang: Counter = field(default_factory=Counter)
     skipped: list[Skipped] = field(default_factory=list)  # unreadable files and records
     duplicates: list[Skipped] = field(default_factory=list)  # same text or URL as another id
+    warnings: list[Skipped] = field(default_factory=list)  # indexed, but something dropped
     missing: list[str] = field(default_factory=list)  # ids asked to remove that were not there
     commits: int = 0
     files: int = 0
@@ -52,6 +49,7 @@ class IndexReport:
                 "removed": self.removed, "by_lang": dict(self.by_lang),
                 "skipped": [_skip_json(s) for s in self.skipped],
                 "duplicates": [_skip_json(s) for s in self.duplicates],
+                "warnings": [_skip_json(s) for s in self.warnings],
                 "missing": self.missing, "commits": self.commits, "files": self.files,
                 "recovered": self.recovered, "seconds": round(self.seconds, 3),
                 "index_dir": self.index_dir}
@@ -63,13 +61,36 @@ def _skip_json(skipped: Skipped) -> dict:
             "reason": skipped.reason}
 
 
-def fingerprint(article: Article) -> str:
-    """``<text>-<record>-<file>`` digests: the text finds the same story under another id; the
-    whole finds an unchanged article (same text, metadata and file)."""
+@dataclass(frozen=True)
+class Fingerprint:
+    """Digests of an article: its text finds the same story under another id; text, record
+    and file together find an unchanged article (same text, metadata and file)."""
+
+    text: str  # 16 hex digits of the title and body, spaces and case folded
+    record: str  # 16 hex digits of every indexed field
+    file: str  # 8 hex digits of the path it was read from
+
+    @property
+    def content(self) -> tuple[str, str]:
+        """What the article says, wherever it was read from."""
+        return self.text, self.record
+
+    def stored(self) -> str:
+        """The form kept in the index's ``hash`` field (schema 2: ``text-record-file``)."""
+        return f"{self.text}-{self.record}-{self.file}"
+
+    @staticmethod
+    def stored_prefix(text: str) -> str:
+        """The start of every stored fingerprint with this text digest."""
+        return text + "-"
+
+
+def fingerprint(article: Article) -> Fingerprint:
+    """The article's fingerprint."""
     text = " ".join(f"{article.title} {article.body}".split()).casefold()
     record = "\x1f".join([article.title, article.body, article.source, article.url,
                           article.lang, article.date.isoformat() if article.date else ""])
-    return f"{_sha1(text)[:16]}-{_sha1(record)[:16]}-{_sha1(article.path)[:8]}"
+    return Fingerprint(_sha1(text)[:16], _sha1(record)[:16], _sha1(article.path)[:8])
 
 
 def _sha1(text: str) -> str:
@@ -85,7 +106,7 @@ def _utf8(text: str) -> str:
         return text.encode("utf-8", "replace").decode("utf-8")
 
 
-def article_fields(article: Article, digest: str = "") -> dict:
+def article_fields(article: Article, digest: Fingerprint | None = None) -> dict:
     """The Whoosh document of an article (language detected here when not given)."""
     title, body = _utf8(article.title), _utf8(article.body)
     lang = article.lang or detect_language(title + "\n" + body)
@@ -101,7 +122,7 @@ def article_fields(article: Article, digest: str = "") -> dict:
         "source": _utf8(article.source) or None,
         "url": _utf8(article.url) or None,
         "path": article.path or None,
-        "hash": digest or fingerprint(article),
+        "hash": (digest or fingerprint(article)).stored(),
     }
     if article.date is not None:
         doc["date"] = article.date
@@ -115,20 +136,17 @@ Progress = Callable[[Article | Skipped], None]
 class IndexSession:
     """One writer's changes to an index, committed every ``commit_every`` articles or
     ``commit_seconds``; duplicates are checked against the last commit plus this batch.
-    ``open_writer(ix)`` makes each batch's Whoosh writer (a full build shares it with a helper
-    process: search.parallel)."""
+    ``target`` is the engine's write session (search.engine.WriteSession)."""
 
-    def __init__(self, ix, report: IndexReport, *, commit_every: int | None = COMMIT_EVERY,
+    def __init__(self, target: WriteSession, report: IndexReport, *,
+                 commit_every: int | None = COMMIT_EVERY,
                  commit_seconds: float | None = COMMIT_SECONDS,
-                 on_commit: Callable[[], None] | None = None,
-                 open_writer: Callable = FastSegmentWriter) -> None:
-        self.ix, self.report, self.open_writer = ix, report, open_writer
+                 on_commit: Callable[[], None] | None = None) -> None:
+        self.target, self.report = target, report
         self.commit_every, self.commit_seconds = commit_every, commit_seconds
         self.on_commit = on_commit
-        self._searcher = ix.searcher()
-        self._writer = None
         self._started = 0.0
-        self._seen: dict[str, str] = {}  # id -> content digest, of every article read so far
+        self._seen: dict[str, tuple[str, str]] = {}  # id -> content, of every article read
         self._reset_batch()
 
     def _reset_batch(self) -> None:
@@ -142,8 +160,7 @@ class IndexSession:
 
     def _committed(self, fieldname: str, text: str) -> Iterator[dict]:
         """Stored fields of committed, undeleted documents with ``text`` in ``fieldname``."""
-        for docnum in self._searcher.docs_for_query(Q.Term(fieldname, text)):
-            stored = self._searcher.stored_fields(docnum)
+        for stored in self.target.lookup(fieldname, text):
             if stored["id"] not in self._gone:
                 yield stored
 
@@ -157,8 +174,7 @@ class IndexSession:
         if mine.get(key, doc_id) != doc_id:
             return mine[key]
         if kind == "text":
-            terms = [t.decode("utf-8") for t in
-                     self._searcher.reader().expand_prefix("hash", key + "-")]
+            terms = self.target.words_with_prefix("hash", Fingerprint.stored_prefix(key))
         else:
             terms = [key]
         for term in terms:
@@ -171,7 +187,7 @@ class IndexSession:
     def indexed_paths(self, under: str) -> list[str]:
         """Paths of indexed files inside the folder ``under`` (some may have only deleted docs)."""
         prefix = under.rstrip(os.sep) + os.sep
-        return [t.decode("utf-8") for t in self._searcher.reader().expand_prefix("path", prefix)]
+        return self.target.words_with_prefix("path", prefix)
 
     def ids_from(self, path: str) -> set[str]:
         """Ids of the committed articles read from ``path``."""
@@ -188,8 +204,10 @@ class IndexSession:
         if item.path and item.path != _utf8(item.path):
             report.skipped.append(Skipped(item.path, "the file name is not valid UTF-8; rename it"))
             return
+        for note in item.notes:
+            report.warnings.append(Skipped(item.path or item.id, note))
         digest = fingerprint(item)
-        content = digest.rsplit("-", 1)[0]
+        content = digest.content
         if self._seen.get(item.id) == content:  # read already in this run, from another file:
             report.unchanged += 1               # the first file keeps it (no ping-pong)
             return
@@ -197,10 +215,10 @@ class IndexSession:
         if item.id in self._batch:  # changed within one run: commit the first version
             self.commit()
         old = self.indexed(item.id)
-        if old is not None and old.get("hash") == digest:
+        if old is not None and old.get("hash") == digest.stored():
             report.unchanged += 1
             return
-        text, url = digest.split("-")[0], item.url.strip().lower()
+        text, url = digest.text, item.url.strip().lower()
         twin = self._owner("text", text, item.id)
         reason = f"same text as article {twin!r}" if twin else None
         if not twin and url and (twin := self._owner("url", url, item.id)):
@@ -209,13 +227,16 @@ class IndexSession:
             report.duplicates.append(Skipped(item.path or item.id,
                                              f"article {item.id!r} not indexed: {reason}"))
             return
-        writer = self._open()  # first: the first article's fields load word lists (namekey)
+        # the writer opens first: the first article's fields load the name-key word lists
+        # (search.analysis.namekey), and a kill in the meantime finds the writer open
+        self.target.begin()
         doc = article_fields(item, digest)
+        self._start()
         if old is None:  # new, or deleted earlier in this batch (a file moved)
-            writer.add_document(**doc)
+            self.target.add(doc)
             report.added += 1
         else:
-            writer.update_document(**doc)
+            self.target.update(doc)
             report.updated += 1
         report.by_lang[item.lang] += 1
         self._batch[item.id] = item.path
@@ -231,7 +252,8 @@ class IndexSession:
         if self.indexed(doc_id) is None:
             return False
         self._seen.pop(doc_id, None)
-        self._open().delete_by_term("id", doc_id)
+        self._start()
+        self.target.delete("id", doc_id)
         self._gone.add(doc_id)
         self.report.removed += 1
         self._changed()
@@ -244,16 +266,9 @@ class IndexSession:
             self.commit()
         return sum(self.remove(doc_id) for p in paths for doc_id in sorted(self.ids_from(p)))
 
-    def _open(self):
-        if self._writer is None:
-            try:
-                self._writer = self.open_writer(self.ix)
-            except LockError:
-                raise IndexLockedError(str(self.ix.storage.folder),
-                                       "a Whoosh writer outside `search` (MAIN_WRITELOCK)",
-                                       0) from None
+    def _start(self) -> None:
+        if not self._changes:  # the batch's first change: its clock starts
             self._started = time.monotonic()
-        return self._writer
 
     def _changed(self) -> None:
         self._changes += 1
@@ -263,36 +278,22 @@ class IndexSession:
 
     def commit(self) -> None:
         """Make the batch durable and visible to readers."""
-        if self._writer is None:
+        if not self.target.commit():
             return
-        writer, self._writer = self._writer, None
-        try:
-            writer.commit()
-        except BaseException:
-            if not writer.is_closed:  # release Whoosh's lock: a watcher goes on after this
-                with suppress(Exception):
-                    writer.cancel()
-            raise
         self.report.commits += 1
-        # reopen, not refresh(): whoosh-reloaded's refresh fails on an empty index and keeps
-        # segments a merge removed
-        self._searcher.close()
-        self._searcher = self.ix.searcher()
         self._reset_batch()
         if self.on_commit:
             self.on_commit()
 
     def cancel(self) -> None:
         """Drop the uncommitted batch; the index stays as of the last commit."""
-        if self._writer is not None:
-            self._writer.cancel()
-            self._writer = None
+        self.target.cancel()
         self._reset_batch()
 
     def close(self) -> None:
-        """Release the searcher."""
-        self._searcher.close()
+        """Release what the engine's session holds."""
+        self.target.close()
 
 
-__all__ = ["IndexReport", "IndexSession", "Progress", "article_fields", "fingerprint",
-           "COMMIT_EVERY", "COMMIT_SECONDS"]
+__all__ = ["Fingerprint", "IndexReport", "IndexSession", "Progress", "article_fields",
+           "fingerprint", "COMMIT_EVERY", "COMMIT_SECONDS"]

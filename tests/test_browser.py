@@ -140,7 +140,7 @@ def test_facets_and_sort_narrow_the_results(page, server):
     page.wait_for_url("**lang=ar**")
     assert 0 < page.locator("li.result").count() < total
     assert page.locator("li.result[lang='en']").count() == 0
-    page.locator(".sort__option", has_text="Date").click()
+    page.locator(".sort__option", has_text="Newest").click()  # date, newest first
     page.wait_for_url("**sort=date**")
     assert "lang=ar" in page.url
 

@@ -58,7 +58,7 @@ def test_explain():
 
 COMMANDS = [("analyze",), ("index", "build"), ("index", "add"), ("index", "sync"),
             ("index", "watch"), ("index", "remove"), ("index", "stats"), ("index", "optimize"),
-            ("query",), ("explain",), ("eval",)]
+            ("query",), ("explain",), ("eval",), ("config",), ("timeline",)]
 
 
 @pytest.mark.parametrize("cmd", COMMANDS, ids=" ".join)

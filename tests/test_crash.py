@@ -17,7 +17,7 @@ import pytest
 
 import search
 from conftest import ROOT, SEEDS, run_cli
-from search import store
+from search.engine.whoosh_backend import store
 
 REUTERS = Path("/work/shared/data/news/reuters21578.jsonl.gz")  # read at run time, never copied
 ARTICLES = 100
@@ -159,7 +159,7 @@ def test_killed_build_leaves_the_old_index_answering(corpus, tmp_path):
 
 WHOOSH_WRITER = """
 import sys, time
-from search import store
+from search.engine.whoosh_backend import store
 _, ix = store.open_live(sys.argv[1])
 writer = ix.writer()
 print("writing", flush=True)

@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from whoosh.reading import IndexReader
 
 import search
-from search import expansion, searcher
+from search import searcher
+from search.engine.whoosh_backend import expansion
 from search import query as search_query
 from search.analysis import analyze_word
 from search.errors import QueryError, error_json
@@ -341,7 +342,7 @@ def test_fuzzy_words_and_suggestions_never_scan_a_multi_segment_index(tmp_path, 
         search.add_articles([search.Article(id=f"s{batch}", title=f"Batch {batch}",
                                             body=f"The zanzibarite{batch} report.", lang="en")],
                             index_dir, commit_every=None)
-    assert len(searcher._searcher(index_dir).reader().leaf_readers()) == 3
+    assert len(searcher.open_reader(index_dir).searcher.reader().leaf_readers()) == 3
 
     def linear_scan(*args, **kwargs):  # Whoosh's fallback: the distance to every word
         raise AssertionError("terms_within scanned the whole multi-segment word list")

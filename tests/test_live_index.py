@@ -17,8 +17,9 @@ import pytest
 
 import search
 from conftest import ROOT, SEEDS, run_cli
-from search import store
+from search.engine.whoosh_backend import store
 from search.errors import IndexLockedError, InvalidArticleError
+from search.ingest.fields import file_article_id
 from search.schema import SCHEMA_VERSION
 from search.sync import sync_folder
 
@@ -125,15 +126,17 @@ def test_sync_makes_the_index_match_the_folder_and_leaves_others_alone(news, tmp
     (news / "pelican.txt").unlink()  # gone
     (news / "heron.txt").write_text(story("heron", 7) + "Updated.\n", "utf-8")  # changed
     (news / "sub").mkdir()
-    (news / "walrus.txt").rename(news / "sub" / "walrus.txt")  # moved: same id, same text
+    (news / "walrus.txt").rename(news / "sub" / "walrus.txt")  # moved: a new id (its path)
     (news / "sub" / "ibis.txt").write_text(story("ibis"), "utf-8")  # new
     write_jsonl(news / "feed.jsonl", [  # j2 no longer in the feed
         {"id": "j1", "title": "Osprey sighting", "body": "An osprey was seen over the lake.",
          "url": "https://example.org/osprey", "lang": "en"}])
     report = sync_folder(str(news), ix)
     assert (report.added, report.updated, report.removed) == (2, 1, 3)
-    assert ids_in(ix) == {"walrus", "heron", "ibis", "j1", "stork", "api-1"}
-    assert search.get_document("walrus", index_dir=ix).path.endswith("/sub/walrus.txt")
+    root = str(news.resolve())
+    walrus, ibis = (file_article_id(f"{root}/sub/{name}.txt", root) for name in ("walrus", "ibis"))
+    assert ids_in(ix) == {walrus, "heron", ibis, "j1", "stork", "api-1"}
+    assert search.get_document(walrus, index_dir=ix).path.endswith("/sub/walrus.txt")
     assert total("pelican", ix) == 0 and total("ibis", ix) == 1
 
     again = run_cli("index", "sync", str(news), "--index", ix)
@@ -227,7 +230,7 @@ def test_add_records_adds_and_skips_duplicates(tmp_path):
 
 HOLDER = """
 import sys, time
-from search import store
+from search.engine.whoosh_backend import store
 with store.write_lock(sys.argv[1], what="`lock holder of the test`"):
     print("locked", flush=True)
     time.sleep(float(sys.argv[2]))

@@ -327,7 +327,7 @@ def test_every_good_file_is_indexed_and_found(built, corpus):
     for e in expects:
         if not e.word:
             continue
-        doc_id = e.doc_id or file_article_id(str(folder / e.name))
+        doc_id = e.doc_id or file_article_id(str(folder / e.name), str(folder))
         page = search.run_search(e.word, index_dir=index_dir)
         if doc_id not in {h.id for h in page.results}:
             lost.append((e.name, e.word, [h.id for h in page.results]))
@@ -348,7 +348,8 @@ def test_what_must_not_be_found(built, word, absent):
 def test_indexed_text_is_clean(built, corpus):
     folder, _ = corpus
     index_dir = built[4]
-    page = search.get_document(file_article_id(str(folder / "page.html")), index_dir=index_dir)
+    page = search.get_document(file_article_id(str(folder / "page.html"), str(folder)),
+                               index_dir=index_dir)
     assert page.title == "Echidna & friends"
     assert "لا <b> text été." in page.body and "echidnascript" not in page.body
     mixed = search.get_document("mixed-eol", index_dir=index_dir)

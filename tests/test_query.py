@@ -185,7 +185,7 @@ def test_json_shape(seed_index):
 
 
 def test_damaged_index_is_a_clear_error(tmp_path):
-    from search import store
+    from search.engine.whoosh_backend import store
     from search.errors import IndexDamagedError
     index_dir = str(tmp_path / "ix")
     search.build_index(["seeds"], index_dir)

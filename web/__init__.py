@@ -1,13 +1,14 @@
 """The web front end: a thin Flask shell over `search` (HTML pages and a JSON API)."""
 from __future__ import annotations
 
-import os
 from typing import Any, Mapping
 
 from flask import Flask, abort, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from search.errors import SearchError, error_json
+from search.errors import SearchError, error_body, error_json
+from search.settings import Settings, apply_settings, load_settings
+from web.host import check_host, relative_location
 
 __all__ = ["create_app"]
 
@@ -25,20 +26,25 @@ SECURITY_HEADERS = {
 }
 
 
-def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the Flask app; `config` overrides the defaults (SEARCH_INDEX, MAX_QUERY_LENGTH…)."""
+def create_app(config: Mapping[str, Any] | None = None,
+               settings: Settings | None = None) -> Flask:
+    """Build the Flask app from the settings (read from the environment when not given);
+    `config` overrides the resulting Flask config (SEARCH_INDEX, MAX_QUERY_LENGTH…)."""
+    settings = settings or load_settings()
+    apply_settings(settings)
     app = Flask(__name__)
     app.config.from_mapping(
-        SEARCH_INDEX=os.environ.get("SEARCH_INDEX") or "index",
-        MAX_QUERY_LENGTH=1000,
-        MAX_PAGE=1000,
-        MAX_RESULT_WINDOW=10_000,  # page * size, as the core allows
+        SEARCH_INDEX=settings.index_dir,
+        MAX_QUERY_LENGTH=settings.max_query_chars,
+        MAX_PAGE=settings.max_page,
+        MAX_RESULT_WINDOW=settings.max_result_window,  # page * size, as the core allows
         # Only the intake (POST /api/articles) takes a body, up to INTAKE_MAX_BYTES; any other
         # body beyond a few KB is refused (413).
         MAX_CONTENT_LENGTH=16 * 1024,
-        SEARCH_ADMIN_TOKEN=os.environ.get("SEARCH_ADMIN_TOKEN") or None,
-        INTAKE_MAX_BYTES=5 * 1024 * 1024,
-        INTAKE_LOCK_SECONDS=5.0,
+        SEARCH_ADMIN_TOKEN=settings.admin_token or None,
+        SEARCH_BASE_URL=settings.base_url or None,
+        INTAKE_MAX_BYTES=settings.intake_max_bytes,
+        INTAKE_LOCK_SECONDS=settings.intake_lock_seconds,
         DEBUG=False,
         PROPAGATE_EXCEPTIONS=False,
     )
@@ -50,9 +56,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from web.views import bp
 
     app.register_blueprint(bp)
+    from web.research import bp as research_bp
+
+    app.register_blueprint(research_bp)
     app.before_request(_refuse_large_bodies)
     app.after_request(_add_security_headers)
+    app.after_request(_relative_redirects)
     _register_error_handlers(app)
+    app.wsgi_app = check_host(app.wsgi_app, SECURITY_HEADERS.items())
     return app
 
 
@@ -64,6 +75,12 @@ def _refuse_large_bodies():
         limit = current_app.config["INTAKE_MAX_BYTES"]
     if limit is not None and (request.content_length or 0) > limit:
         abort(413)
+
+
+def _relative_redirects(response):
+    if response.location:
+        response.headers["Location"] = relative_location(response.location, request.host)
+    return response
 
 
 def _add_security_headers(response):
@@ -78,7 +95,7 @@ def _wants_json() -> bool:
 
 def _error_response(status: int, kind: str, message: str, hint: str | None = None):
     if _wants_json():
-        return {"error": {"status": status, "type": kind, "message": message}}, status
+        return error_body(status, kind, message), status
     return render_template("error.html", status=status, kind=kind, message=message,
                            hint=hint), status
 
@@ -86,11 +103,14 @@ def _error_response(status: int, kind: str, message: str, hint: str | None = Non
 def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(SearchError)
     def search_error(err: SearchError):
+        # a busy writer: 503 with when to try again, so clients back off instead of failing
+        headers = {"Retry-After": str(err.retry_after)} if err.retry_after else {}
         if _wants_json():
-            return error_json(err), err.http_status
+            return error_json(err, public=True), err.http_status, headers
         from web.views import render_search_error
 
-        return render_search_error(err)
+        body, status = render_search_error(err)
+        return body, status, headers
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
@@ -101,7 +121,10 @@ def _register_error_handlers(app: Flask) -> None:
         }
         status = err.code or 500
         message = messages.get(status) or err.description or err.name
-        return _error_response(status, type(err).__name__, message)
+        body, status = _error_response(status, type(err).__name__, message)
+        # a 405 names the methods the address takes (RFC 9110), as Werkzeug's own page does
+        allow = [(k, v) for k, v in err.get_headers() if k.lower() == "allow"]
+        return body, status, allow
 
     @app.errorhandler(Exception)
     def unexpected_error(err: Exception):

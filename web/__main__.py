@@ -17,26 +17,21 @@ import time
 import click
 
 import search
+from search.cli.common import setting_option
 from search.errors import SearchError
+from search.settings import load_settings
 from web import create_app
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--host", default="127.0.0.1", show_default=True, envvar="SEARCH_HOST",
-              help="Address to listen on (env SEARCH_HOST).")
-@click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535),
-              envvar="SEARCH_PORT", help="Port to listen on (env SEARCH_PORT).")
-@click.option("--index", "index_dir", default="index", show_default=True, envvar="SEARCH_INDEX",
-              help="Index directory (env SEARCH_INDEX).")
+@setting_option("host", "--host")
+@setting_option("port", "--port", type=click.IntRange(0, 65535))
+@setting_option("index_dir", "--index", "index_dir")
 @click.option("--build-from", "build_from", multiple=True, envvar="SEARCH_BUILD_FROM",
               type=click.Path(exists=True), help="When there is no index, build it from these "
               "files or folders first (repeatable; env SEARCH_BUILD_FROM).")
-@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
-              envvar="SEARCH_THREADS", help="Worker threads per process (env SEARCH_THREADS).")
-@click.option("--workers", default=min(os.cpu_count() or 1, 4),
-              show_default="one per CPU, at most 4",
-              type=click.IntRange(1, 64), envvar="SEARCH_WORKERS",
-              help="Server processes sharing the port (env SEARCH_WORKERS).")
+@setting_option("threads", "--threads", type=click.IntRange(1, 64))
+@setting_option("workers", "--workers", type=click.IntRange(1, 64))
 def main(host: str, port: int, index_dir: str, build_from: tuple[str, ...], threads: int,
          workers: int) -> None:
     """Serve the search page and the JSON API on http://HOST:PORT/."""
@@ -60,7 +55,13 @@ def main(host: str, port: int, index_dir: str, build_from: tuple[str, ...], thre
                    f"`search index build seeds/ --index {index_dir}`.", err=True)
     else:
         click.echo(f"Using the index in {index_dir} ({status.get('documents', 0)} documents).")
-    app = create_app({"SEARCH_INDEX": index_dir})
+    try:
+        settings = load_settings(index_dir=index_dir, host=host, port=port, threads=threads,
+                                 workers=workers)
+    except SearchError as err:  # an environment variable that is not a number
+        click.echo(f"error: {err.message}", err=True)
+        sys.exit(err.exit_code)
+    app = create_app(settings=settings)
     try:
         listener = _listen(host, port)
     except OSError as e:

@@ -2,16 +2,20 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Mapping
 
+from search import chronology
 from search.errors import QueryError
+from search.query import SORTS
+from search.settings import DEFAULTS
 
-SORTS = ("relevance", "date")
 FILTERS = ("lang", "source", "year")
 DEFAULT_SIZE = 10
 MAX_SIZE = 100
 MAX_FILTER_LENGTH = 200
+ARG_NAMES = {"date_from": "from", "date_to": "to"}  # field -> query-string name
 
 
 class ParameterError(QueryError):
@@ -29,7 +33,15 @@ class SearchParams:
     source: str | None = None
     year: str | None = None
     sort: str = "relevance"
+    date_from: str | None = None  # YYYY-MM-DD, the request's from= (see search.chronology)
+    date_to: str | None = None  # to=
     cross: bool = True  # cross=0: only the typed language, nothing across the line
+
+    @property
+    def window(self) -> tuple[date | None, date | None]:
+        """The date window as dates (validated when the parameters were read)."""
+        return (date.fromisoformat(self.date_from) if self.date_from else None,
+                date.fromisoformat(self.date_to) if self.date_to else None)
 
     @property
     def filters(self) -> dict[str, str]:
@@ -40,12 +52,15 @@ class SearchParams:
         """Query-string arguments for a link to this search with `changes`, defaults left out."""
         values = asdict(replace(self, **changes))
         defaults = asdict(SearchParams())
-        return {k: v for k, v in values.items() if v not in (None, "") and v != defaults[k]}
+        return {ARG_NAMES.get(k, k): v for k, v in values.items()
+                if v not in (None, "") and v != defaults[k]}
 
 
-def parse_params(args: Mapping[str, str], *, max_query_length: int = 1000,
-                 max_page: int = 1000) -> SearchParams:
-    """Read and check q, page, size, lang, source, year and sort; raise ParameterError."""
+def parse_params(args: Mapping[str, str], *,
+                 max_query_length: int = DEFAULTS.max_query_chars,
+                 max_page: int = DEFAULTS.max_page) -> SearchParams:
+    """Read and check q, page, size, lang, source, year, sort, from, to, cross; raise
+    ParameterError."""
     q = args.get("q", "")
     if len(q) > max_query_length:
         raise ParameterError(
@@ -70,8 +85,22 @@ def parse_params(args: Mapping[str, str], *, max_query_length: int = 1000,
     if cross not in ("0", "1", "true", "false"):
         raise ParameterError(f"cross must be 1 (search both languages) or 0 (only the "
                              f"typed language) (got {cross[:40]!r}).")
-    return SearchParams(q=q, page=page, size=size, sort=sort, cross=cross in ("1", "true"),
-                        **filters)
+    window = [parse_day(args.get(name), name) for name in ("from", "to")]
+    if window[0] and window[1] and window[0] > window[1]:
+        raise ParameterError(f"The date window ends ({window[1]}) before it starts "
+                             f"({window[0]}).")
+    return SearchParams(q=q, page=page, size=size, sort=sort, **filters,
+                        date_from=window[0] and window[0].isoformat(),
+                        date_to=window[1] and window[1].isoformat(),
+                        cross=cross in ("1", "true"))
+
+
+def parse_day(value: str | None, name: str) -> date | None:
+    """A YYYY-MM-DD parameter as a date, None when empty; ParameterError when malformed."""
+    try:
+        return chronology.parse_day(value, name)
+    except QueryError as err:
+        raise ParameterError(err.message) from None
 
 
 def _parse_int(args: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:

@@ -12,7 +12,8 @@ from markupsafe import Markup, escape
 
 import search
 from search.errors import (DocumentNotFoundError, IndexDamagedError, IndexMissingError,
-                           QueryError, SchemaVersionError, SearchError)
+                           QueryError, SchemaVersionError, SearchError, error_body)
+from search.settings import DEFAULT_INDEX
 from web.params import ParameterError, SearchParams, parse_params
 
 bp = Blueprint("web", __name__)
@@ -43,7 +44,9 @@ def _raw_query() -> str:
 def _run(params: SearchParams) -> search.SearchPage:
     return search.run_search(params.q, index_dir=_index_dir(), page=params.page,
                              size=params.size, lang=params.lang, source=params.source,
-                             year=params.year, sort=params.sort, cross=params.cross)
+                             year=params.year, sort=params.sort,
+                             date_from=params.window[0], date_to=params.window[1],
+                             cross=params.cross)
 
 
 # --- HTML pages -------------------------------------------------------------------------------
@@ -64,8 +67,8 @@ def index():
 def document(doc_id: str):
     """One whole article, with the query's words highlighted."""
     q = _raw_query() or None
-    doc = _get_document(doc_id, q)
-    body = _line_paragraphs(doc.body_html) if doc.body_html else _paragraphs(doc.body)
+    doc = _get_document(doc_id, q, lines=True)  # each line of a scraped article a paragraph
+    body = Markup(doc.body_html) if doc.body_html else _paragraphs(doc.body)
     return render_template("doc.html", doc=doc, q=q or "", body=body)
 
 
@@ -73,17 +76,16 @@ def render_search_error(err: SearchError):
     """An error from the core shown as a page (called by the app's error handler)."""
     status = err.http_status
     if isinstance(err, (IndexMissingError, SchemaVersionError, IndexDamagedError)):
-        index_dir = _index_dir()
         hint = "search index build seeds/"
-        if index_dir != "index":
-            hint += f" --index {index_dir}"
+        if _index_dir() != DEFAULT_INDEX:  # the folder itself is the operator's business
+            hint += " --index DIR (the server's SEARCH_INDEX)"
         return render_template("error.html", status=status, kind=type(err).__name__,
-                               message=err.message, hint=hint), status
+                               message=err.public_message, hint=hint), status
     if request.endpoint == "web.index" and isinstance(err, QueryError):
         # An unparsable query: the search page again, with the message next to the box.
         return _render_search(SearchParams(q=_raw_query()), error=err), status
     return render_template("error.html", status=status, kind=type(err).__name__,
-                           message=err.message, hint=None), status
+                           message=err.public_message, hint=None), status
 
 
 def _render_search(params: SearchParams, result: search.SearchPage | None = None,
@@ -118,23 +120,14 @@ def _paragraphs(text: str) -> Markup:
     return Markup("\n").join(Markup("<p>%s</p>") % p for p in paragraphs)
 
 
-def _line_paragraphs(body_html: str) -> Markup:
-    """The core's <p> paragraphs, each line break made a paragraph too (scraped articles break
-    paragraphs with single newlines), unless a <mark> spans the break."""
-    parts = body_html.split("<br>")
-    if any(part.count("<mark>") != part.count("</mark>") for part in parts):
-        return Markup(body_html)
-    return Markup("</p>\n<p>".join(parts))
-
-
-def _get_document(doc_id: str, q: str | None) -> search.Document:
+def _get_document(doc_id: str, q: str | None, lines: bool = False) -> search.Document:
     if len(doc_id) > MAX_ID_LENGTH:
         raise DocumentNotFoundError(doc_id[:40] + "…")
     try:
-        return search.get_document(doc_id, index_dir=_index_dir(), query=q)
+        return search.get_document(doc_id, index_dir=_index_dir(), query=q, lines=lines)
     except QueryError:
         # A query that cannot be parsed still lets the article be read, unhighlighted.
-        return search.get_document(doc_id, index_dir=_index_dir())
+        return search.get_document(doc_id, index_dir=_index_dir(), lines=lines)
 
 
 # --- JSON API ---------------------------------------------------------------------------------
@@ -166,8 +159,8 @@ def api_add_articles():
     auth = request.headers.get("Authorization", "")
     given = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
     if not hmac.compare_digest(given.encode("utf-8"), token.encode("utf-8")):
-        body = {"error": {"status": 401, "type": "Unauthorized",
-                          "message": "A valid admin token is needed: Authorization: Bearer TOKEN."}}
+        body = error_body(401, "Unauthorized",
+                          "A valid admin token is needed: Authorization: Bearer TOKEN.")
         return body, 401, {"WWW-Authenticate": "Bearer"}
     request.max_content_length = current_app.config["INTAKE_MAX_BYTES"]
     try:
@@ -179,7 +172,10 @@ def api_add_articles():
                              "(Content-Type: application/json).")
     report = search.add_records(records, _index_dir(),
                                 lock_timeout=current_app.config["INTAKE_LOCK_SECONDS"])
-    return report.to_json(), 201 if report.added else 200
+    body = report.to_json()
+    for private in ("index_dir", "recovered"):  # the server's path, a writer's pid
+        body.pop(private, None)
+    return body, 201 if report.added else 200
 
 
 @bp.get("/healthz")
@@ -199,11 +195,11 @@ def healthz():
 @bp.get("/opensearch.xml")
 def opensearch():
     """OpenSearch description, so a browser can add this engine to its search bar."""
-    base = url_for("web.index", _external=True)
-    xml = render_template("opensearch.xml", html_template=base + "?q={searchTerms}",
-                          json_template=url_for("web.api_search", _external=True)
-                          + "?q={searchTerms}", icon=url_for("static", filename="favicon.svg",
-                                                             _external=True))
+    base = (current_app.config.get("SEARCH_BASE_URL") or "").rstrip("/")  # never the Host
+    xml = render_template("opensearch.xml",
+                          html_template=base + url_for("web.index") + "?q={searchTerms}",
+                          json_template=base + url_for("web.api_search") + "?q={searchTerms}",
+                          icon=base + url_for("static", filename="favicon.svg"))
     return Response(xml, mimetype="application/opensearchdescription+xml")
 
 
@@ -212,7 +208,8 @@ def opensearch():
 @bp.app_template_global()
 def search_url(params: SearchParams, **changes) -> str:
     """A link to the search page for `params` with `changes` (a filter change resets the page)."""
-    if any(k in changes for k in ("lang", "source", "year", "sort", "q")):
+    if any(k in changes for k in ("lang", "source", "year", "sort", "q", "date_from",
+                                  "date_to", "cross")):
         changes.setdefault("page", 1)
     return url_for("web.index", **params.to_args(**changes))
 

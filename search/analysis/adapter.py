@@ -9,7 +9,7 @@ from typing import Iterator
 
 from whoosh.analysis import Filter, Token, Tokenizer
 
-from search.analysis.chain import analyze_word
+from search.analysis.chain import analyze_word, word_table
 from search.analysis.tokenize import iter_words
 
 EXACT = 0
@@ -76,19 +76,13 @@ def stem_analyzer() -> object:
 
 
 Occurrences = dict[str, list[tuple[int, int, int]]]  # stem -> (position, start, end) of each
-# analyze_word's answers by language, then word: a build looks up every word of every text,
-# and one dict lookup costs less than a call with a (word, lang) key
-_terms_by_lang: dict[str, dict[str, tuple[str, str] | None]] = {}
-_TERMS_LIMIT = 1_000_000  # words per language; the table starts afresh beyond
-
-
-def analyze_text(text: str, lang: str = "") -> tuple[Occurrences, dict[str, int]]:
+def analyze_fields(text: str, lang: str = "") -> tuple[Occurrences, dict[str, int]]:
     """A text's stems with their occurrences and its exact forms with their counts, in one
-    pass: what ``stem_analyzer`` and ``exact_analyzer`` yield, without Token objects."""
+    pass: what ``stem_analyzer`` and ``exact_analyzer`` yield for the stem and exact fields,
+    without Token objects (the segment writer's input; search.analysis.analyze_text is the
+    readable form of the same analysis)."""
     lang = lang or "en"
-    known = _terms_by_lang.setdefault(lang, {})
-    if len(known) > _TERMS_LIMIT:
-        known.clear()
+    known = word_table(lang)
     stems: Occurrences = {}
     exacts: dict[str, int] = {}
     pos = 0
@@ -96,7 +90,7 @@ def analyze_text(text: str, lang: str = "") -> tuple[Occurrences, dict[str, int]
         try:
             terms = known[word]
         except KeyError:
-            terms = known[word] = analyze_word(word, lang)
+            terms = analyze_word(word, lang)
         if terms is None:  # a stop word takes no position, as in TermFilter
             continue
         exact, stem = terms

@@ -13,8 +13,18 @@ from search.analysis.stem import (LATIN_LANGUAGES, stem_arabic, stem_cyrillic, s
 from search.analysis.tokenize import iter_words
 
 Terms = tuple[str, str]  # (exact form, stem)
-_cache: dict[tuple[str, str], Terms | None] = {}
-_CACHE_LIMIT = 1_000_000
+# analyze_word's answers by language, then word: the one memo of analysis (a build looks up
+# every word of every text, and one dict lookup costs less than a call with a tuple key)
+_cache: dict[str, dict[str, Terms | None]] = {}
+_CACHE_LIMIT = 1_000_000  # words per language; the table starts afresh beyond
+
+
+def word_table(lang: str) -> dict[str, Terms | None]:
+    """analyze_word's memo for one language, for hot loops to look words up in directly."""
+    table = _cache.get(lang)
+    if table is None:
+        table = _cache[lang] = {}
+    return table
 
 
 def _arabic_terms(word: str) -> Terms | None:
@@ -56,9 +66,9 @@ def question_words(text: str) -> list[str]:
 
 def analyze_word(word: str, lang: str = "en") -> Terms | None:
     """(exact, stem) for one word, or None for a stop word; ``lang`` picks the Latin stemmer."""
-    key = (word, lang)  # looked up before the script check: this runs for every token
+    table = word_table(lang)  # looked up before the script check: this runs for every token
     try:
-        return _cache[key]
+        return table[word]
     except KeyError:
         pass
     script = word_script(word)
@@ -73,7 +83,7 @@ def analyze_word(word: str, lang: str = "en") -> Terms | None:
     else:  # numbers and scripts without a stemmer: case- and digit-folded
         exact = fold_digits(word.casefold())
         terms = (exact, exact) if exact else None
-    if len(_cache) >= _CACHE_LIMIT:
-        _cache.clear()
-    _cache[key] = terms
+    if len(table) >= _CACHE_LIMIT:
+        table.clear()
+    table[word] = terms
     return terms

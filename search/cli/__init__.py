@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import html
 import json
-import re
 import sys
 
 import click
@@ -11,23 +10,47 @@ import click
 import search
 from search.cli.common import INDEX_OPTION, handle_errors
 from search.cli.index import index
-
-_MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
-_TAG = re.compile(r"<[^>]+>")
+from search.cli.research import (cross_option, parse_window, timeline, window_options,
+                                 write_export)
+from search.errors import SearchError
+from search.highlight import render_marks
+from search.query import SORTS
+from search.settings import apply_settings, load_settings
+from search.sources import source_name
 
 
 def render_html(fragment: str, color: bool) -> str:
-    """Snippet HTML for a terminal: <mark> as bold yellow (or [brackets]), tags dropped."""
-    def mark(m: re.Match) -> str:
-        inner = m.group(1)
+    """Snippet HTML for a terminal: marks as bold yellow (or [brackets]), tags dropped."""
+    def mark(inner: str) -> str:
         return click.style(inner, fg="yellow", bold=True) if color else f"[{inner}]"
-    return html.unescape(_TAG.sub("", _MARK.sub(mark, fragment)))
+    return render_marks(fragment, mark)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="newsearch")
 def main() -> None:
     """Search Arabic and English news: build an index, query it, inspect the analysis."""
+    try:
+        apply_settings(load_settings())
+    except SearchError as e:
+        click.echo(f"error: {e.message}", err=True)
+        sys.exit(e.exit_code)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@handle_errors
+def config(as_json: bool) -> None:
+    """Show every setting: its effective value, where it came from, its environment variable."""
+    rows = load_settings().describe()
+    if as_json:
+        click.echo(json.dumps({"settings": rows}, ensure_ascii=False))
+        return
+    width = max(len(r["name"]) for r in rows)
+    for r in rows:
+        value = "(unset)" if r["value"] is None else r["value"]
+        env = f"  ${r['env']}" if r["env"] else ""
+        click.echo(f"{r['name']:<{width}}  {value!s:<12} {r['source']:<7}{env}")
 
 
 @main.command()
@@ -51,6 +74,7 @@ def analyze(text: str, lang: str | None, as_json: bool) -> None:
 
 
 main.add_command(index)
+main.add_command(timeline)
 
 
 @main.command(context_settings={"ignore_unknown_options": True})
@@ -60,34 +84,46 @@ main.add_command(index)
               help="Results per page.")
 @click.option("--page", default=1, show_default=True, type=click.IntRange(1, None))
 @click.option("--lang", default=None, help="Only articles in this language (ar, en, …).")
-@click.option("--source", default=None, help="Only articles from this source.")
+@click.option("--source", default=None,
+              help="Only articles from these sources: a,b (any of them), -c (not c).")
 @click.option("--year", default=None, help="Only articles from this year.")
-@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance",
-              show_default=True)
-@click.option("--cross/--no-cross", default=True, show_default=True,
-              help="Also match across languages (names, translations); --no-cross: only "
-                   "the typed language.")
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True,
+              help="date: newest first; oldest: oldest first.")
+@window_options
+@cross_option
 @click.option("--json", "as_json", is_flag=True, help="Print the result page as JSON.")
+@click.option("--all", "export_all", is_flag=True,
+              help="Print every result (up to 10,000) in --format instead of a page.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv",
+              show_default=True, help="With --all: CSV (UTF-8 with BOM) or JSON Lines.")
 @handle_errors
 def query(text: str, index_dir: str, size: int, page: int, lang: str | None,
-          source: str | None, year: str | None, sort: str, cross: bool,
-          as_json: bool) -> None:
+          source: str | None, year: str | None, sort: str, date_from: str | None,
+          date_to: str | None, cross: bool, as_json: bool, export_all: bool, fmt: str) -> None:
     """Search the index for TEXT (see the README for the query syntax)."""
+    if export_all:
+        write_export(text, index_dir=index_dir, fmt=fmt, lang=lang, source=source, year=year,
+                     sort=sort, date_from=date_from, date_to=date_to, cross=cross)
+        return
+    window = parse_window(date_from, date_to)
     result = search.run_search(text, index_dir=index_dir, page=page, size=size, lang=lang,
-                               source=source, year=year, sort=sort, cross=cross)
+                               source=source, year=year, sort=sort, date_from=window[0],
+                               date_to=window[1], cross=cross)
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False))
         return
     color = sys.stdout.isatty()
     first = (result.page - 1) * result.size
-    click.echo(f"{result.total} results ({result.took_ms:.0f} ms)"
+    noun = "result" if result.total == 1 else "results"
+    click.echo(f"{result.total} {noun} ({result.took_ms:.0f} ms)"
                + (f", page {result.page} of {result.pages}" if result.pages > 1 else ""))
     if result.fallback:
         click.echo("No article has all the words; showing articles with some of them.")
     if result.suggestion:
         click.echo(f"Did you mean: {result.suggestion}")
     for n, hit in enumerate(result.results, first + 1):
-        meta = " · ".join(x for x in (hit.source, (hit.date or "")[:10], hit.lang) if x)
+        meta = " · ".join(x for x in (source_name(hit.source), (hit.date or "")[:10], hit.lang)
+                          if x)
         click.echo("")
         click.echo(f"{n}. {render_html(hit.title_html or html.escape(hit.title), color)}"
                    f"  [{hit.id}] {hit.score:.2f}")

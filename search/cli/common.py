@@ -10,10 +10,20 @@ from typing import Callable
 import click
 
 from search.errors import SearchError, error_json
+from search.settings import BY_NAME
 
-INDEX_OPTION = click.option(
-    "--index", "index_dir", default="index", envvar="SEARCH_INDEX", show_default=True,
-    show_envvar=True, type=click.Path(file_okay=False), help="Index directory.")
+
+def setting_option(name: str, *flags: str, **kwargs) -> Callable:
+    """A click option whose default, environment variable and help come from the setting."""
+    setting = BY_NAME[name]
+    kwargs.setdefault("help", setting.help)
+    if setting.env:
+        kwargs.update(envvar=setting.env, show_envvar=True)
+    return click.option(*flags, default=setting.default, show_default=True, **kwargs)
+
+
+INDEX_OPTION = setting_option("index_dir", "--index", "index_dir",
+                              type=click.Path(file_okay=False))
 
 
 def handle_errors(fn: Callable) -> Callable:

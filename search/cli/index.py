@@ -8,7 +8,7 @@ from collections import Counter
 import click
 
 import search
-from search.cli.common import INDEX_OPTION, handle_errors
+from search.cli.common import INDEX_OPTION, handle_errors, setting_option
 from search.errors import SearchError
 
 @click.group()
@@ -22,13 +22,10 @@ def index() -> None:
     """
 
 
-WAIT_OPTION = click.option(
-    "--wait", "lock_timeout", default=30.0, show_default=True, type=click.FloatRange(0),
-    envvar="SEARCH_LOCK_TIMEOUT", show_envvar=True, metavar="SECONDS",
-    help="How long to wait for another writer of the index to finish before giving up.")
-COMMIT_OPTION = click.option(
-    "--commit-every", default=1000, show_default=True, type=click.IntRange(1), metavar="N",
-    help="Commit every N articles: a crash loses at most one batch, searches see progress.")
+WAIT_OPTION = setting_option("lock_timeout", "--wait", "lock_timeout",
+                             type=click.FloatRange(0), metavar="SECONDS")
+COMMIT_OPTION = setting_option("commit_every", "--commit-every", type=click.IntRange(1),
+                               metavar="N")
 VERBOSE_OPTION = click.option("-v", "--verbose", is_flag=True,
                               help="Print a line on stderr at each commit.")
 JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
@@ -74,6 +71,8 @@ def _echo_problems(report: "search.IndexReport") -> None:
         click.echo(f"  duplicate {printable(s.path)}: {printable(s.reason)}", err=True)
     for s in report.skipped:
         click.echo(f"  skipped {printable(s.path)}: {printable(s.reason)}", err=True)
+    for s in report.warnings:
+        click.echo(f"  warning {printable(s.path)}: {printable(s.reason)}", err=True)
 
 
 def _print_report(report: "search.IndexReport", as_json: bool, build: bool = False) -> None:

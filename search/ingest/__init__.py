@@ -5,7 +5,6 @@
 # a Skipped.
 from __future__ import annotations
 
-import errno
 import gzip
 import os
 import stat
@@ -20,13 +19,14 @@ from search.ingest.fields import (
 )
 from search.ingest.plaintext import parse_text
 from search.ingest.record import MAX_LINE_BYTES, article_from_record, read_json, read_jsonl
+from search.ingest.walk import os_reason, walk_files
 from search.ingest.webpage import decode_html, parse_html
 from search.model import Article, Skipped
 
 __all__ = [
     "MAX_BODY_CHARS", "MAX_FILE_BYTES", "MAX_HTML_BYTES", "MAX_LINE_BYTES", "SUPPORTED_SUFFIXES",
     "article_from_record", "decode_bytes", "derive_title", "parse_date", "parse_file",
-    "read_articles", "read_file",
+    "read_articles", "read_file", "walk_files",
 ]
 
 _FORMATS = {".txt": "text", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl",
@@ -52,15 +52,19 @@ def read_articles(paths: Iterable[PathArg], exclude: Iterable[PathArg] = ()) -> 
         yield from _walk(os.fsdecode(os.fspath(given)), seen)
 
 
-def read_file(path: PathArg) -> Iterator[Article | Skipped]:
-    """Articles of one file, and a Skipped for the file or each record that cannot be read."""
+def read_file(path: PathArg, root: PathArg | None = None) -> Iterator[Article | Skipped]:
+    """Articles of one file, and a Skipped for the file or each record that cannot be read.
+
+    ``root`` is the source folder the file was found in: a text or HTML file's id comes from
+    its path relative to it.
+    """
     name = os.fsdecode(os.fspath(path))
     try:
-        yield from _capped(_parse(name), name)
+        yield from _capped(_parse(name, os.fsdecode(os.fspath(root)) if root else None), name)
     except IngestError as error:
         yield Skipped(name, error.message)
     except OSError as error:
-        yield Skipped(name, _os_reason(error))
+        yield Skipped(name, os_reason(error))
     except (EOFError, zlib.error):
         yield Skipped(name, "gzip data is truncated or corrupt")
     except (MemoryError, RecursionError) as error:
@@ -95,32 +99,15 @@ def parse_file(path: PathArg) -> list[Article]:
 
 
 def _walk(top: str, seen: set[str]) -> Iterator[Article | Skipped]:
-    """Depth-first in name order, with an explicit stack so deep trees cannot overflow."""
-    pending: list[Iterator[str]] = [iter([top])]
-    while pending:
-        path = next(pending[-1], None)
-        if path is None:
-            pending.pop()
-            continue
-        if not os.path.isdir(path):
-            real = os.path.realpath(path)
-            if real not in seen:
-                seen.add(real)
-                yield from read_file(path)
-            continue
-        real = os.path.realpath(path)
-        if real in seen:
-            continue
-        seen.add(real)
-        try:
-            names = sorted(name for name in os.listdir(path) if not name.startswith("."))
-        except OSError as error:
-            yield Skipped(path, _os_reason(error))
-            continue
-        pending.append(iter([os.path.join(path, name) for name in names]))
+    """The articles of every file the one source walk admits under ``top``."""
+    for path, reason in walk_files(top, seen=seen):
+        if reason:
+            yield Skipped(path, reason)
+        else:
+            yield from read_file(path, top)
 
 
-def _parse(path: str) -> Iterator[Article | Skipped]:
+def _parse(path: str, root: str | None) -> Iterator[Article | Skipped]:
     info = os.stat(path)
     for test, kind in _SPECIAL:
         if test(info.st_mode):
@@ -156,9 +143,9 @@ def _parse(path: str) -> Iterator[Article | Skipped]:
     if form == "json":
         yield from read_json(text, path)
     elif form == "html":
-        yield parse_html(text, file_article_id(path), path)
+        yield parse_html(text, file_article_id(path, root), path)
     else:
-        yield parse_text(text, file_article_id(path), path)
+        yield parse_text(text, file_article_id(path, root), path)
 
 
 def _read_bytes(path: str, gzipped: bool, form: str, limit: int = MAX_FILE_BYTES) -> bytes:
@@ -176,20 +163,3 @@ def _read_bytes(path: str, gzipped: bool, form: str, limit: int = MAX_FILE_BYTES
         raise IngestError("file too large when decompressed "
                           f"(over {format_size(limit)} limit)")
     return data
-
-
-def _os_reason(error: OSError) -> str:
-    """A person's sentence for an operating-system error."""
-    if isinstance(error, PermissionError):
-        return "permission denied"
-    if isinstance(error, FileNotFoundError):
-        name = error.filename
-        try:
-            return f"broken symbolic link (points to {os.readlink(name)})"
-        except (OSError, TypeError, ValueError):  # not a link, or gone meanwhile
-            return "no such file or directory"
-    if error.errno == errno.ELOOP:
-        return "symbolic link loop"
-    if isinstance(error, gzip.BadGzipFile):
-        return "not a valid gzip file"
-    return f"cannot read: {error.strerror or error}"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -10,6 +11,7 @@ from pathlib import PurePath
 MAX_FILE_BYTES = 50 * 1024 * 1024  # text, HTML and JSON files are read whole; JSONL streams
 MAX_HTML_BYTES = 10 * 1024 * 1024  # a page's parsed tree takes ~15 times its size in memory
 MAX_BODY_CHARS = 2_000_000
+MAX_TITLE_CHARS = 1_000  # an 8.7 MB title took 42 s and 1.76 GB to index and show
 TITLE_WORDS = 12
 TITLE_CHARS = 100
 
@@ -43,6 +45,11 @@ _MONTH_DAY_YEAR = re.compile(
     rf"(?<!\w)({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})(?!\d)", re.I)
 _NUMERIC_DATE = re.compile(
     r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
+_YEAR = re.compile(r"\d{4}")
+_DAY_MONTH_NUMERIC = re.compile(
+    r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[T ,]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
+_NEGATIVE = re.compile(r"[-\u2212]\s*\d")
+MIN_YEAR = 1800
 _DAY_MONTH_YEAR_OPT = re.compile(rf"(?<!\d)\d{{1,2}}\s+({_MONTH})\b", re.I)
 _MONTH_DAY_OPT = re.compile(rf"(?<!\w)({_MONTH})\.?\s+\d{{1,2}}(?!\d)", re.I)
 _CLOCK = re.compile(r"^[\s,|@–—-]*(?:at\s+)?(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([ap])?\.?m?\.?", re.I)
@@ -105,6 +112,16 @@ def truncate_body(body: str, limit: int = MAX_BODY_CHARS) -> str:
     return head
 
 
+def truncate_title(title: str, limit: int = MAX_TITLE_CHARS) -> str:
+    """A title on one line, cut at the last word boundary before the limit, with "…"."""
+    title = one_line(title[:limit * 4])  # whitespace collapses: read a little more than kept
+    if len(title) <= limit:
+        return title
+    head = title[:limit]
+    at = head.rfind(" ")
+    return (head[:at] if at >= limit // 2 else head).rstrip() + "…"
+
+
 def derive_title(body: str) -> str:
     """A title from the body: its first sentence if short, else its first words and "…"."""
     first = next((line for line in body.split("\n") if line.strip()), "")
@@ -156,13 +173,28 @@ def dateline_agency(dateline: str) -> str:
     return last if "," in dateline and re.fullmatch(r"[A-Z]{2,10}", last) else ""
 
 
-def file_article_id(path: str) -> str:
-    """The id of a text or HTML article: its file stem if a safe slug, else a hash of its name."""
+def file_article_id(path: str, root: str | None = None) -> str:
+    """The id of a text or HTML article, from its path relative to its source folder ``root``.
+
+    A file directly in the folder (or given by name) keeps its file stem if a safe slug, else
+    a hash of its name. A file in a subfolder adds a hash of its relative path, so that
+    ``2021-01-05/index.html`` and ``2021-01-06/index.html`` stay two articles.
+    """
     name = PurePath(path).name
     stem = PurePath(name).stem
+    rel = os.path.relpath(path, root) if root else name
+    if os.sep not in rel or rel.startswith(".." + os.sep):
+        if _SAFE_STEM.fullmatch(stem):
+            return stem
+        return "f-" + _digest(name, 16)
+    key = PurePath(rel).as_posix()
     if _SAFE_STEM.fullmatch(stem):
-        return stem
-    return "f-" + hashlib.sha1(name.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+        return f"{stem[:60]}-{_digest(key, 12)}"
+    return "f-" + _digest(key, 16)
+
+
+def _digest(text: str, size: int) -> str:
+    return hashlib.sha1(text.encode("utf-8", "surrogateescape")).hexdigest()[:size]
 
 
 def record_id(url: str, title: str, body: str) -> str:
@@ -172,11 +204,15 @@ def record_id(url: str, title: str, body: str) -> str:
 
 
 def parse_date(value: object) -> datetime | None:
-    """A naive datetime from ISO 8601, RFC 2822, "26 January 2021 - 21:36" or epoch seconds."""
+    """A naive datetime from ISO 8601, RFC 2822, "26 January 2021 - 21:36", a year, an
+    unambiguous 31/12/2021 or 12/31/2021, or epoch seconds; None when implausible."""
     # Zoned dates become naive UTC; zoneless ones stay as written (the publisher's clock).
-    # Anything unreadable is None: a bad date never costs the article.
+    # Anything unreadable is None: a bad date never costs the article. Plausible: from 1800 to
+    # next year (an article dated 2200 would top the date sort forever).
     if isinstance(value, bool) or value is None:
         return None
+    if isinstance(value, int) and MIN_YEAR <= value <= _max_year():
+        return datetime(value, 1, 1)  # a year, not seconds after 1970
     if isinstance(value, (int, float)):
         try:
             return _plausible(datetime.fromtimestamp(value, tz=timezone.utc))
@@ -185,9 +221,10 @@ def parse_date(value: object) -> datetime | None:
     if not isinstance(value, str):
         return None
     text = one_line(value.translate(_ARABIC_DIGITS))
-    if not text:
+    if not text or _NEGATIVE.match(text):  # -2021-01-01 is no date of 2021
         return None
-    for attempt in (_from_iso, _from_rfc2822, _from_words, _from_numeric):
+    for attempt in (_from_iso, _from_rfc2822, _from_words, _from_year, _from_day_month,
+                    _from_numeric):
         try:
             found = attempt(text)
         except (ValueError, TypeError, OverflowError, IndexError):
@@ -197,10 +234,34 @@ def parse_date(value: object) -> datetime | None:
     return None
 
 
+def _max_year() -> int:
+    return datetime.now(timezone.utc).year + 1
+
+
 def _plausible(moment: datetime) -> datetime | None:
     if moment.tzinfo is not None:
         moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
-    return moment if 1800 <= moment.year <= 2200 else None
+    return moment if MIN_YEAR <= moment.year <= _max_year() else None
+
+
+def _from_year(text: str) -> datetime | None:
+    return datetime(int(text), 1, 1) if _YEAR.fullmatch(text) else None
+
+
+def _from_day_month(text: str) -> datetime | None:
+    """31/12/2021 or 12/31/2021; None when both orders are possible (05/06/2021)."""
+    match = _DAY_MONTH_NUMERIC.fullmatch(text)
+    if not match:
+        return None
+    first, second, year = (int(part) for part in match.groups()[:3])
+    clock = [int(part) if part else 0 for part in match.groups()[3:]]
+    if first > 12 >= second:
+        day, month = first, second
+    elif second > 12 >= first or first == second:
+        month, day = first, second
+    else:
+        return None
+    return datetime(year, month, day, *clock)
 
 
 def _from_iso(text: str) -> datetime | None:

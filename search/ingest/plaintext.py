@@ -8,8 +8,9 @@ from search.errors import IngestError
 from search.ingest.boilerplate import strip_boilerplate
 from search.ingest.fields import (
     MONTHS, dateline_agency, derive_title, join_paragraphs, one_line, parse_date, split_dateline,
-    split_lines, truncate_body,
+    split_lines, truncate_body, truncate_title,
 )
+from search.ingest.reflow import reflow_text
 from search.model import Article
 
 MAX_HEADER_LINES = 8
@@ -53,13 +54,12 @@ def parse_text(text: str, article_id: str, path: str = "") -> Article:
         title, at = one_line(lines[at]), at + 1
     at = _read_fields(lines, at, meta, allow_domain=False)
     body_lines = strip_boilerplate(lines[at:])
-    body = truncate_body(join_paragraphs(body_lines))
+    body = truncate_body(reflow_text(join_paragraphs(body_lines)))
     if not body:
         if not title:
             raise IngestError("no article text after the header" if at else "empty file")
-        body = title  # a one-line file: the line is both title and text
-    if not title:
-        title = derive_title(body)
+        body = truncate_body(title)  # a one-line file: the line is both title and text
+    title = truncate_title(title) or derive_title(body)
     dateline = split_dateline(body.split("\n", 1)[0])[0]
     source = str(meta.get("source", "")) or dateline_agency(dateline)
     date = meta.get("date")

@@ -11,8 +11,10 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from search.errors import IngestError
 from search.ingest.boilerplate import strip_boilerplate
 from search.ingest.encoding import decode_bytes
+from search.ingest.nesting import flatten_deep
 from search.ingest.fields import (
     derive_title, join_paragraphs, normalise_lang, one_line, parse_date, truncate_body,
+    truncate_title,
 )
 from search.model import Article
 
@@ -53,14 +55,14 @@ def decode_html(data: bytes) -> str:
 
 def parse_html(text: str, article_id: str, path: str = "") -> Article:
     """Parse one HTML page into an Article; raises IngestError when it has no article text."""
-    tree = LexborHTMLParser(text)
+    tree = LexborHTMLParser(flatten_deep(text))  # the parser is quadratic in nesting depth
     site = _meta(tree, 'meta[property="og:site_name"]')
     url = _absolute(_attr(tree.css_first('link[rel="canonical"]'), "href")) \
         or _absolute(_meta(tree, 'meta[property="og:url"]'))
     # Read title and date before dropping <header>, which often holds the <h1> and <time>.
     heading = _text_of(tree.css_first("article h1")) or _text_of(tree.css_first("h1"))
-    title = _meta(tree, 'meta[property="og:title"]') or heading \
-        or _strip_site(_text_of(tree.css_first("title")), site)
+    title = truncate_title(_meta(tree, 'meta[property="og:title"]') or heading
+                           or _strip_site(_text_of(tree.css_first("title")), site))
     date = None
     for selector in DATE_SELECTORS:
         date = date or parse_date(_meta(tree, selector))
@@ -83,7 +85,9 @@ def parse_html(text: str, article_id: str, path: str = "") -> Article:
 
 def _pick_container(tree: LexborHTMLParser) -> LexborNode:
     """The <article>, else <main>, else the element whose <p> children hold the most text."""
-    articles = tree.css("article")
+    # the outermost ones only: an article inside another holds less text, and measuring
+    # each of a nested chain reads the same text again and again
+    articles = [node for node in tree.css("article") if not _inside_article(node)]
     if articles:
         return max(articles, key=lambda node: len(node.text(strip=True)))
     main = tree.css_first("main") or tree.css_first('[role="main"]')
@@ -98,6 +102,15 @@ def _pick_container(tree: LexborHTMLParser) -> LexborNode:
     if scores:
         return max(scores.values(), key=lambda pair: pair[0])[1]
     return tree.body or tree.root
+
+
+def _inside_article(node: LexborNode) -> bool:
+    parent = node.parent  # at most MAX_DEPTH steps: the page was flattened
+    while parent is not None:
+        if parent.tag == "article":
+            return True
+        parent = parent.parent
+    return False
 
 
 def _paragraphs(root: LexborNode) -> list[str]:

@@ -1,6 +1,7 @@
-"""Array evaluation (search.matching) against Whoosh's own matchers, on a real index with
-several segments and deleted documents: the same documents, the same scores, the same order,
-and highlights from the index's character offsets equal to those from re-analysing the text."""
+"""Array evaluation (search.engine.whoosh_backend.matching) against Whoosh's own matchers, on
+a real index with several segments and deleted documents: the same documents, the same
+scores, the same order, and highlights from the index's character offsets equal to those from
+re-analysing the text; pages by date in the order of Whoosh's sorted collector."""
 from __future__ import annotations
 
 import random
@@ -11,12 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import search
-from search import matching
+from search.engine.whoosh_backend import matching
 from search.errors import QueryError
 from search.highlight import MatchSet
 from search.model import Article
 from search.query import build_query
-from search.searcher import _offsets_suffice, _query_matches, _searcher
+from search.searcher import offsets_suffice, open_reader, query_matches
 
 ENGLISH = ("minister talks oil prices market bank shares trade report election court police "
            "border water desert harbour railway festival drought wheat cotton budget "
@@ -81,7 +82,7 @@ def _same(searcher, q) -> None:
 
 
 def test_the_index_has_segments_and_deletions(index_dir):
-    searcher = _searcher(index_dir)
+    searcher = open_reader(index_dir).searcher
     assert len(searcher.leaf_searchers()) > 1
     assert searcher.reader().has_deletions()
 
@@ -90,7 +91,7 @@ def test_the_index_has_segments_and_deletions(index_dir):
 @pytest.mark.parametrize("mode", ["all", "any"])
 def test_arrays_match_whoosh(index_dir, text, mode):
     plan = build_query(text, mode=mode)
-    searcher = _searcher(index_dir)
+    searcher = open_reader(index_dir).searcher
     _same(searcher, plan.query)
     if plan.fallback is not None:
         _same(searcher, plan.fallback)
@@ -108,14 +109,14 @@ def test_generated_queries_match_whoosh(index_dir, parts):
         plan = build_query(text)
     except QueryError:
         return
-    _same(_searcher(index_dir), plan.query)
+    _same(open_reader(index_dir).searcher, plan.query)
 
 
 @pytest.mark.parametrize("text", ["oil", '"oil prices"', "النفط السوق", "market -drought",
                                   "ministers talked"])
 def test_page_totals_and_facets_count_every_match(index_dir, text):
     page = search.run_search(text, index_dir=index_dir)
-    searcher = _searcher(index_dir)
+    searcher = open_reader(index_dir).searcher
     plan = build_query(text, cross=True)  # as run_search: across the language line
     matched = _whoosh_scores(searcher, plan.query)
     assert page.total == len(matched) > 0
@@ -131,10 +132,10 @@ def test_page_totals_and_facets_count_every_match(index_dir, text):
 
 @pytest.mark.parametrize("text", ["oil prices", "النفط", "market OR wheat", "ministers"])
 def test_offsets_in_the_index_mark_what_analysis_marks(index_dir, text):
-    searcher = _searcher(index_dir)
+    searcher = open_reader(index_dir).searcher
     plan = build_query(text)
-    matches = _query_matches(plan.query, searcher.reader())
-    assert _offsets_suffice(matches)
+    matches = query_matches(plan.query, open_reader(index_dir))
+    assert offsets_suffice(matches)
     found = matching.evaluator(searcher).run(plan.query)
     for docnum, _ in matching.evaluator(searcher).top(found, 20):
         stored = searcher.stored_fields(docnum)
@@ -145,4 +146,77 @@ def test_offsets_in_the_index_mark_what_analysis_marks(index_dir, text):
 
 def test_a_wildcard_alone_is_marked_by_analysis():
     only_exact = MatchSet(frozenset(), frozenset({"prices", "pricing"}))
-    assert not _offsets_suffice(only_exact)
+    assert not offsets_suffice(only_exact)
+
+
+def _whoosh_by_date(searcher, q, k: int) -> list[int]:
+    """Whoosh's own sorted collector: newest first by (year, date), as `sort=date` once ran."""
+    from whoosh import sorting
+    newest = sorting.MultiFacet([sorting.FieldFacet("year", reverse=True),
+                                 sorting.FieldFacet("date", reverse=True)])
+    return [hit.docnum for hit in searcher.search(q, limit=k, sortedby=newest)]
+
+
+@pytest.mark.parametrize("text", ["oil", "oil prices", "النفط", "market OR wheat", "ministers"])
+def test_top_by_date_orders_as_whoosh_sorting_ties_by_score(index_dir, text):
+    reader = open_reader(index_dir)
+    plan = build_query(text, mode="any")
+    found = reader.evaluate(plan.query)
+    mine = reader.top_by_date(found, 30)
+    theirs = _whoosh_by_date(reader.searcher, plan.query, 30)
+    date_of = [reader.stored(d)["date"] for d, _ in mine]
+    assert len(mine) == len(theirs) > 0
+    assert date_of == [reader.stored(d)["date"] for d in theirs]
+    for (d1, s1), (d2, s2), a, b in zip(mine, mine[1:], date_of, date_of[1:]):
+        if a == b:  # the same day: the better match first
+            assert (s1, -d1) >= (s2, -d2)
+
+
+def test_undated_articles_sort_last(tmp_path):
+    from datetime import datetime
+    folder = str(tmp_path / "index")
+    search.add_articles([Article(id=f"d{n}", title=f"oil {'oil ' * n}", body="prices", lang="en",
+                                 date=datetime(2020, 1, 1 + n % 3) if n % 2 else None)
+                         for n in range(8)], folder, commit_every=3)
+    page = search.run_search("oil", index_dir=folder, sort="date")
+    dates = [h.date for h in page.results]
+    assert page.total == 8 and dates[:4] == sorted(dates[:4], reverse=True) and all(dates[:4])
+    assert dates[4:] == [None] * 4
+    undated = [h.score for h in page.results[4:]]
+    assert undated == sorted(undated, reverse=True)
+    oldest = search.run_search("oil", index_dir=folder, sort="oldest").results
+    assert [h.date for h in oldest[:4]] == sorted(dates[:4]) and \
+        [h.date for h in oldest[4:]] == [None] * 4  # undated last both ways
+
+
+@pytest.mark.parametrize("text", ["oil", "النفط", "market OR wheat"])
+def test_top_by_date_ascending_is_the_same_order_turned(index_dir, text):
+    """One date order in the engine: ascending reverses the days, ties still by score."""
+    reader = open_reader(index_dir)
+    found = reader.evaluate(build_query(text, mode="any").query)
+    newest = reader.top_by_date(found, 10_000)
+    oldest = reader.top_by_date(found, 10_000, ascending=True)
+    day = {d: reader.stored(d)["date"] for d, _ in newest}
+    assert sorted(newest) == sorted(oldest) and len(oldest) > 1
+    dated = [day[d] for d, _ in oldest if day[d] is not None]
+    assert dated == sorted(dated) and dated != sorted(dated, reverse=True)
+    for (d1, s1), (d2, s2) in zip(oldest, oldest[1:]):
+        if day[d1] == day[d2]:
+            assert (s1, -d1) >= (s2, -d2)
+
+
+def test_some_words_fallback_matches_whoosh_on_a_large_segment(tmp_path):
+    """Over 5,000 documents in a segment Whoosh counts matched terms in the coordination
+    bonus (below it, its preloaded Ors report none): the arrays follow it on both sides."""
+    rnd = random.Random(5)
+    folder = str(tmp_path / "index")
+    search.add_articles([_article(rnd, n) for n in range(5200)], folder, commit_every=None)
+    search.optimize_index(folder)  # one segment of 5,200
+    search.add_articles([_article(rnd, n) for n in range(0, 300, 3)], folder, commit_every=None)
+    searcher = open_reader(folder).searcher
+    assert max(sub.doc_count_all() for sub, _ in searcher.leaf_searchers()) > 5000
+    for text in ["oil prices zzzunknownword", "oil wheat cotton drought desert",
+                 "النفط السوق وزير", "minister talks -drought market"]:
+        plan = build_query(text)
+        assert plan.fallback is not None
+        _same(searcher, plan.fallback)

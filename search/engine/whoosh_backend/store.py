@@ -3,6 +3,13 @@
 ``index/current`` points at ``index/gen-…/``, a complete Whoosh index. A rebuild writes a new
 generation and swaps the link atomically, so readers answer from the old one until then;
 ``index/previous`` keeps the one before alive for readers still holding it.
+
+Each generation records its own state in its metadata: ``building`` while a build fills it,
+``complete`` once it may go live, ``retired`` when a swap has dropped it. The links only say
+which complete generation is live; when ``current`` is missing (a backup copied with
+``rsync -r``, which skips links) or dangling, the newest complete generation is the live one,
+and a writer relinks it. Only generations the index itself marked building or retired are
+ever deleted: a folder no link names is never deleted for that alone.
 """
 from __future__ import annotations
 
@@ -26,18 +33,55 @@ from whoosh.filedb.filestore import FileStorage
 from search.errors import (IndexDamagedError, IndexLockedError, IndexMissingError,
                            SchemaVersionError)
 from search.schema import SCHEMA_VERSION, build_schema
+from search.settings import LOCK_TIMEOUT
 
 CURRENT = "current"
 PREVIOUS = "previous"  # the generation readers may still be answering from after a swap
 META = "search-meta.json"
 LOCK = "write.lock"
 WHOOSH_TEMP = ("MAIN.tmp", "_MAIN_*.toc.*", META + ".tmp")  # what a killed writer leaves
+BUILDING, COMPLETE, RETIRED = "building", "complete", "retired"  # a generation's ``state``
+NEW_GEN = ".new-gen-"  # a generation being created, before its metadata exists
 
 
 def live_dir(index_dir: str | os.PathLike) -> Path | None:
-    """The generation directory ``current`` points at, or None when there is no index."""
-    path = _link_target(Path(index_dir), CURRENT)
-    return path if path is not None and (path / META).exists() else None
+    """The live generation: what ``current`` points at, else the newest complete one, else None."""
+    root = Path(index_dir)
+    path = _link_target(root, CURRENT)
+    if path is not None and (path / META).exists():
+        return path
+    return newest_complete(root)
+
+
+def is_complete(gen_dir: Path) -> bool:
+    """Whether a folder is a whole generation: our metadata, not building or retired, a TOC."""
+    meta = read_meta(gen_dir)
+    # generations written before states were recorded have none: complete if they have a TOC
+    return bool(meta) and meta.get("state", COMPLETE) == COMPLETE and \
+        any(gen_dir.glob("_MAIN_*.toc"))
+
+
+def newest_complete(root: Path) -> Path | None:
+    """The complete generation committed last (by its metadata's time), or None."""
+    found = []
+    for path in root.glob("gen-*"):
+        if path.is_dir() and not path.is_symlink() and is_complete(path):
+            meta_file = path / META
+            found.append((read_meta(path).get("updated", ""), meta_file.stat().st_mtime_ns,
+                          path.name, path))
+    return max(found)[-1] if found else None
+
+
+def relink_current(index_dir: str | os.PathLike) -> Path | None:
+    """Point a missing or dangling ``current`` at the live generation (under the write lock)."""
+    root = Path(index_dir)
+    target = _link_target(root, CURRENT)
+    if target is not None and (target / META).exists():
+        return target
+    gen = newest_complete(root)
+    if gen is not None:
+        _replace_link(root, CURRENT, gen)
+    return gen
 
 
 def _link_target(root: Path, name: str) -> Path | None:
@@ -110,23 +154,34 @@ def damage_guard(index_dir: str | os.PathLike) -> Iterator[None]:
 
 
 def new_generation(index_dir: str | os.PathLike) -> Path:
-    """Create an empty index in a fresh generation directory (not yet live)."""
+    """Create an empty index in a fresh generation directory, marked building (not yet live)."""
     root = Path(index_dir)
     root.mkdir(parents=True, exist_ok=True)
-    gen = root / f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
-    gen.mkdir()
-    whoosh_index.create_in(str(gen), build_schema())
-    write_meta(gen, schema_version=SCHEMA_VERSION)
+    name = f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
+    # made under a temporary name, so that every gen-* folder of ours carries its state
+    tmp = root / (NEW_GEN + name)
+    tmp.mkdir()
+    whoosh_index.create_in(str(tmp), build_schema())
+    write_meta(tmp, schema_version=SCHEMA_VERSION, state=BUILDING)
+    gen = root / name
+    os.rename(tmp, gen)
     return gen
 
 
 def swap_in(index_dir: str | os.PathLike, gen: Path) -> None:
     """Make ``gen`` the live generation atomically, then remove generations nobody needs."""
     root = Path(index_dir)
+    write_meta(gen, state=COMPLETE)
     old = _link_target(root, CURRENT)
-    if old is not None and old.exists() and old.name != gen.name:
+    if old is not None and not (old / META).exists():
+        old = newest_complete(root)  # the link was dangling: the live one is the newest
+    dropped = _link_target(root, PREVIOUS)
+    if old is not None and old.name != gen.name:
         _replace_link(root, PREVIOUS, old)
     _replace_link(root, CURRENT, gen)  # rename(2) is atomic: readers see old or new, never none
+    if dropped is not None and dropped.name not in (gen.name, getattr(old, "name", None)) \
+            and (dropped / META).exists():
+        write_meta(dropped, state=RETIRED)  # no link names it now: it goes
     clean_generations(root)
 
 
@@ -139,17 +194,28 @@ def _replace_link(root: Path, name: str, target: Path) -> None:
 
 
 def clean_generations(root: Path) -> None:
-    """Delete generations neither live nor previous: old ones, and those of interrupted builds.
+    """Delete generations the index marked retired, or building (an interrupted build).
 
-    Call it only while holding the write lock: a build in progress is not live yet either.
+    Call it only while holding the write lock: a build in progress is building too. A folder
+    without our metadata, or a complete generation no link names, is never deleted.
     """
     keep = {p.name for p in (_link_target(root, CURRENT), _link_target(root, PREVIOUS)) if p}
     for path in root.glob("gen-*"):
-        if path.is_dir() and path.name not in keep:
+        if path.is_dir() and not path.is_symlink() and path.name not in keep and \
+                read_meta(path).get("state") in (BUILDING, RETIRED):
+            shutil.rmtree(path, ignore_errors=True)
+    for path in root.glob(NEW_GEN + "*"):  # a generation killed while being created
+        if path.is_dir() and not path.is_symlink() and _only_index_files(path):
             shutil.rmtree(path, ignore_errors=True)
     for tmp in root.glob(".*.*"):  # half-made links of an interrupted swap
         if tmp.is_symlink():
             tmp.unlink(missing_ok=True)
+
+
+def _only_index_files(path: Path) -> bool:
+    """Whether a folder holds nothing but what creating a generation writes."""
+    return all(f.is_file() and (f.name.startswith(("_MAIN_", "MAIN")) or f.name.startswith(META))
+               for f in path.iterdir())
 
 
 def clean_leftovers(index_dir: str | os.PathLike) -> list[str]:
@@ -161,7 +227,7 @@ def clean_leftovers(index_dir: str | os.PathLike) -> list[str]:
     """
     root = Path(index_dir)
     removed: list[str] = []
-    gen = live_dir(root)
+    gen = relink_current(root)
     for pattern in WHOOSH_TEMP if gen is not None else ():
         for path in gen.glob(pattern):
             removed.append(path.name)
@@ -181,7 +247,7 @@ def size_on_disk(gen_dir: Path) -> int:
 
 
 @contextmanager
-def write_lock(index_dir: str | os.PathLike, timeout: float = 30.0,
+def write_lock(index_dir: str | os.PathLike, timeout: float = LOCK_TIMEOUT,
                what: str = "an indexer") -> Iterator[str | None]:
     """One writer at a time: an flock, which the kernel releases when its holder dies.
 

@@ -23,11 +23,11 @@ from whoosh.writing import SegmentWriter
 
 import search
 from conftest import ROOT, SEEDS
-from search import parallel, store
-from search.fastwrite import FastSegmentWriter
+from search.engine.whoosh_backend import parallel, store
+from search.engine.whoosh_backend.fastwrite import FastSegmentWriter
 from search.ingest import read_articles
 from search.model import Article
-from search.parallel import HelperError, ParallelWriter
+from search.engine.whoosh_backend.parallel import HelperError, ParallelWriter
 from search.schema import build_schema
 from search.writer import article_fields
 

@@ -28,7 +28,7 @@ from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
-from search.analysis.adapter import analyze_text, exact_analyzer, stem_analyzer
+from search.analysis.adapter import analyze_fields, exact_analyzer, stem_analyzer
 from search.schema import EXACT_FIELDS, TEXT_FIELDS
 
 _SMALL = 256  # term frequencies whose weight and Frequency value are shared objects
@@ -158,7 +158,7 @@ class DocumentPostings:
                 lengths[fieldname] = self._add_counts(fieldname, docnum, analysed.pop(fieldname))
             elif twin and isinstance(value, tuple) and fields.get(twin) == value \
                     and boost == _boost(fields, f"_{twin}_boost", docboost) == 1.0:
-                stems, analysed[twin] = analyze_text(value[1], value[0])
+                stems, analysed[twin] = analyze_fields(value[1], value[0])
                 lengths[fieldname] = self._add_occurrences(fieldname, docnum, field.format,
                                                            stems)
             else:
@@ -179,7 +179,7 @@ class DocumentPostings:
         return length if field.scorable else 0
 
     def _add_occurrences(self, fieldname: str, docnum: int, fmt: Any, stems: dict) -> int:
-        """Postings of a stem field (Characters format) from analyze_text; the field length."""
+        """Postings of a stem field (Characters format) from analyze_fields; the field length."""
         terms, length, encode = self.pool.terms(fieldname), 0, fmt.encode
         for stem, occurrences in stems.items():
             freq = len(occurrences)
@@ -199,7 +199,7 @@ class DocumentPostings:
         return length
 
     def _add_counts(self, fieldname: str, docnum: int, counts: dict[str, int]) -> int:
-        """Postings of an exact field (Frequency format) from analyze_text; the field length."""
+        """Postings of an exact field (Frequency format) from analyze_fields; the field length."""
         terms, length = self.pool.terms(fieldname), 0
         for exact, freq in counts.items():
             length += freq

@@ -12,16 +12,11 @@ from itertools import islice
 
 from whoosh import query as Q
 
-from search.errors import QueryError
+from search.errors import QueryError, cut_text
 
 MAX_EXPANSION = 256  # terms a prefix/wildcard/fuzzy word may expand to
 MAX_SCAN = 50_000  # index terms a wildcard or fuzzy word may look through to find them
 EXPANSION_SECONDS = 0.75  # time all the *, ? and ~ words of one query may take to expand
-
-
-def cut_text(text: str, limit: int = 40) -> str:
-    """A piece of the query short enough to quote in a message."""
-    return text if len(text) <= limit else text[:limit] + "…"
 
 
 class Budget:

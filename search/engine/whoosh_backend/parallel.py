@@ -28,13 +28,15 @@ from whoosh import index as whoosh_index
 from whoosh.codec import default_codec
 from whoosh.util.numeric import length_to_byte
 
-from search.fastwrite import (DocumentPostings, FastSegmentWriter, Row, encode_terms,
-                              join_rows, write_postings)
+from search.engine.whoosh_backend.fastwrite import (DocumentPostings, FastSegmentWriter, Row,
+                                                    encode_terms, join_rows, write_postings)
 
 HELPER_FROM = 1000  # documents: a smaller batch is not worth a second process
 BATCH = 50  # documents per message to the helper: how finely the two share the work
-_PACKAGE_ROOT = str(Path(__file__).resolve().parents[1])
-_HELPER_MAIN = ("import sys; from search.parallel import helper_main; "
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[3])
+# the package root first: `python -c` puts the working directory (maybe another checkout) first
+_HELPER_MAIN = (f"import sys; sys.path.insert(0, {_PACKAGE_ROOT!r}); "
+                "from search.engine.whoosh_backend.parallel import helper_main; "
                 "sys.exit(helper_main(sys.argv[1]))")
 
 

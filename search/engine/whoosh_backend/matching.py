@@ -7,16 +7,17 @@ segments never change) and a query tree is evaluated as array operations: a mask
 matching documents and their BM25 scores, the same numbers Whoosh computes. The total, the
 facets and the top k then come from the same arrays.
 
-Query nodes without an array form here (phrases, ranges, wildcards, the coordinated some-words
-fallback) are run by Whoosh's own matchers and joined in as arrays.
+Query nodes without an array form here (phrases with slop, ranges, wildcards) are run by
+Whoosh's own matchers and joined in as arrays; plain phrases are matched here from cached word
+positions. The some-words fallback (an Or of words with Whoosh's coordination bonus) has an
+array form: a long query of common words walked tens of thousands of matches in Whoosh's
+matchers, seconds of CPU for one request.
 """
 from __future__ import annotations
 
-import os
 import threading
 import zlib
 from collections import OrderedDict
-from dataclasses import dataclass
 
 import numpy as np
 from whoosh import query as Q
@@ -25,14 +26,17 @@ from whoosh.system import _INT_SIZE
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.util.numeric import byte_to_length
 
+from search.engine.base import DocTimes, Matches
+
 # a byte-encoded field length (what Whoosh stores per document) -> the length it stands for
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) or 0 for b in range(256)], dtype=np.float64)
 NOT_SCORE = 1.0  # what Whoosh's InverseMatcher adds for a NOT clause inside an AND
 # Decoded posting lists kept per process. An LRU smaller than the working set of a query mix
 # misses on nearly every lookup: on the 4x news corpus (194k articles) 96 MB gave a phrase p95
 # of 137 ms, 256 MB 12.7 ms; the full corpus (48k) fills 67 MB with the 600 benchmark
-# queries. Memory is only used as lists are read.
-CACHE_MB = float(os.environ.get("SEARCH_POSTINGS_CACHE_MB", "256"))
+# queries. Memory is only used as lists are read. Set by configure_cache (the setting
+# postings_cache_mb, env SEARCH_POSTINGS_CACHE_MB, read at the edges).
+CACHE_MB = 256.0
 # no postings: docnums, weights, block index, inlined values
 _EMPTY = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32),
           np.zeros((0, 4), dtype=np.int64), None)
@@ -70,6 +74,12 @@ class _LRU:
 
 
 _CACHE = _LRU(int(CACHE_MB * 1024 * 1024))
+
+
+def configure_cache(megabytes: float) -> None:
+    """Resize the posting cache (lists beyond the new budget are dropped as new ones come)."""
+    with _CACHE._lock:
+        _CACHE.max_bytes = int(megabytes * 1024 * 1024)
 
 
 def _cached(key, compute, nbytes: int | None = None):
@@ -222,14 +232,6 @@ def _lengths(reader, fieldname: str) -> np.ndarray:
     return _cached(("l", _segment_key(reader), fieldname), compute)[0]
 
 
-@dataclass
-class Matches:
-    """What a query matched: a mask over document numbers, and each document's score."""
-
-    mask: np.ndarray
-    scores: np.ndarray
-
-
 class Evaluator:
     """Evaluates queries over one searcher's documents (all its segments, deletions masked)."""
 
@@ -248,6 +250,7 @@ class Evaluator:
                 self.live[np.fromiter(deleted, dtype=np.int64) + offset] = False
         self._lengths: dict[str, np.ndarray] = {}
         self._codes: dict[str, tuple[np.ndarray, list[str]]] = {}
+        self._times: DocTimes | None = None
 
     # -- leaves ------------------------------------------------------------------------------
 
@@ -341,6 +344,9 @@ class Evaluator:
             return self._boost(self._phrase(q, scored), q.boost, scored)
         if kind is Q.Or and not q.scale and not q.minmatch:
             return self._boost(self._union(q.subqueries, scored), q.boost, scored)
+        if kind is Q.Or and q.scale and not q.minmatch and q.boost == 1.0 and \
+                len(q.subqueries) > 1 and _only_terms(q):
+            return self._coordinated(q, scored)
         if kind is Q.And:
             return self._boost(self._intersection(q.subqueries, scored), q.boost, scored)
         if kind is Q.AndNot:
@@ -376,6 +382,43 @@ class Evaluator:
             if scored:
                 scores += found.scores
         return Matches(mask, scores)
+
+    def _coordinated(self, q: Q.Or, scored: bool) -> Matches:
+        """An Or of terms with Whoosh's coordination bonus (CoordMatcher's "SQR"), as arrays.
+
+        Per segment: (sum of scores + (matched - 1) / (terms - scale)²) · (terms - 1) / terms,
+        ``terms`` the query's terms the segment has, ``matched`` those of them Whoosh's
+        matcher tree reports for the document (see _reported_terms).
+        """
+        found = self._union(q.subqueries, scored)
+        if not scored:
+            return found
+        terms = [leaf for leaf in q.leaves() if type(leaf) is Q.Term]
+        scores = np.zeros(self.size)
+        for reader, offset in self.leaves:
+            docs = reader.doc_count_all()
+            present = sum(1 for term in terms if self._in_segment(reader, term))
+            if present == 0 or present == q.scale:
+                continue  # Whoosh's score is 0 there
+            matched = np.zeros(docs)
+            for term in _reported_terms(q, docs, top=True):
+                if self._in_segment(reader, term):
+                    field = self.searcher.schema[term.fieldname]
+                    matched[postings(reader, term.fieldname, field.to_bytes(term.text))[0]] += 1
+            part = slice(offset, offset + docs)
+            scores[part] = (found.scores[part] + (matched - 1) / (present - q.scale) ** 2) * \
+                ((present - 1) / present)
+        return Matches(found.mask, np.where(found.mask, scores, 0.0))
+
+    def _in_segment(self, reader, term: Q.Term) -> bool:
+        """Whether a segment has the term (Whoosh's matcher for it is then not a null one)."""
+        if term.fieldname not in self.searcher.schema:
+            return False
+        try:
+            btext = self.searcher.schema[term.fieldname].to_bytes(term.text)
+        except Exception:  # a value the field cannot hold
+            return False
+        return bool(len(postings(reader, term.fieldname, btext)[0]))
 
     def _intersection(self, subqueries, scored: bool) -> Matches:
         mask = np.ones(self.size, dtype=bool)
@@ -446,6 +489,27 @@ class Evaluator:
         order = np.lexsort((docnums, -scores))[:k]
         return [(int(docnums[i]), float(scores[i])) for i in order]
 
+    def top_by_date(self, found: Matches, k: int,
+                    ascending: bool = False) -> list[tuple[int, float]]:
+        """The ``k`` newest (oldest when ``ascending``) (docnum, score): by the date column,
+        undated last, ties by score, then the lower docnum."""
+        docnums = np.flatnonzero(found.mask)
+        if not len(docnums) or k <= 0:
+            return []
+        moment = self.doc_times().moment[docnums]
+        undated = moment < 0
+        scores = found.scores[docnums] if found.scores is not None else np.zeros(len(docnums))
+        key = moment if ascending else -moment
+        order = np.lexsort((docnums, -scores, key, undated))[:k]  # the last key sorts first
+        return [(int(docnums[i]), float(scores[i])) for i in order]
+
+    def doc_times(self) -> DocTimes:
+        """Every document's moment, day and language (read once per searcher)."""
+        if self._times is None:
+            from search.engine.whoosh_backend.times import read_times
+            self._times = read_times(self.searcher, self.leaves, self.size)
+        return self._times
+
     def facet_counts(self, mask: np.ndarray, field: str) -> dict[str, int]:
         """How many of the masked documents have each value of ``field``."""
         codes, names = self._facet_codes(field)
@@ -469,6 +533,31 @@ class Evaluator:
                     codes[ids + offset] = code
             self._codes[field] = (codes, names)
         return self._codes[field]
+
+
+def _only_terms(q: Q.Query) -> bool:
+    """Whether ``q`` is Terms joined by unscaled Ors (what the array form of a scaled Or takes)."""
+    if type(q) is Q.Term:
+        return True
+    return type(q) is Q.Or and not q.minmatch and q.boost == 1.0 and all(
+        _only_terms(sub) and not (type(sub) is Q.Or and sub.scale) for sub in q.subqueries)
+
+
+def _reported_terms(q: Q.Query, docs: int, top: bool = False) -> list[Q.Term]:
+    """The terms Whoosh's CoordMatcher counts as matched, in a segment of ``docs`` documents.
+
+    Whoosh preloads an inner Or of more than two clauses into an ArrayUnionMatcher when its
+    segment has at most 5,000 documents, and that matcher reports no matching terms: there
+    the bonus counts nothing. Reproduced so that scores stay Whoosh's to the last digit.
+    """
+    if type(q) is Q.Term:
+        return [q]
+    subs = q.subqueries
+    if len(subs) == 1:
+        return _reported_terms(subs[0], docs)
+    if top or len(subs) == 2 or docs > 5000:
+        return [t for sub in subs for t in _reported_terms(sub, docs)]
+    return []
 
 
 def _position_keys(ids: np.ndarray, pos: np.ndarray, starts: np.ndarray,

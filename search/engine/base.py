@@ -1,0 +1,165 @@
+"""The seam between the product and its index: what an engine must do, in the product's terms.
+
+Everything above ``search.engine`` (parsing, bounds, ranking pages, highlighting, the write
+wing's dedupe and batching) speaks these types; an implementation (Whoosh today in
+``search.engine.whoosh_backend``, a SolrCloud backend next) provides them. Nothing above the
+seam may reach past them into an engine's objects.
+
+A query is a Plan's tree of ``whoosh.query`` nodes (Term, Phrase, And, Or, Not, AndNot, ranges,
+prefixes…): the product builds that tree and every engine evaluates it. Whoosh runs it
+directly; another engine translates the tree (it is a plain, documented data structure).
+Documents are numbered 0..N-1 within one open reader (a point-in-time view of the index);
+``Matches`` are arrays over those numbers, so totals, facets and every kind of page (by
+score, by date) come from the same matches.
+"""
+from __future__ import annotations
+
+import os
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any, Iterable, Iterator, Protocol, runtime_checkable
+
+import numpy as np
+
+Query = Any  # a whoosh.query.Query tree: the Plan's representation (see the docstring)
+PathLike = str | os.PathLike
+
+
+@dataclass
+class Matches:
+    """What a query matched: a mask over document numbers, and each document's score (0 where
+    the mask is False; None when evaluated unscored)."""
+
+    mask: np.ndarray
+    scores: np.ndarray | None
+
+
+NO_DATE = -1  # the day number (and moment) of an undated document
+
+
+@dataclass
+class DocTimes:
+    """Per document (by docnum): its moment, day number and language, for date windows, date
+    order and timelines as array arithmetic over a match mask."""
+
+    moment: np.ndarray  # int64, later moments larger (the engine's unit); NO_DATE when undated
+    day: np.ndarray  # int64 proleptic ordinal (date.toordinal()); NO_DATE when undated
+    lang: np.ndarray  # int64 index into ``langs``; -1 when unknown
+    langs: list[str]
+
+
+@runtime_checkable
+class Reader(Protocol):
+    """A point-in-time view of one index: evaluation, stored fields, spans, term statistics."""
+
+    def damage_guard(self) -> AbstractContextManager[None]:
+        """Turn the engine's low-level read errors into IndexDamagedError."""
+
+    def doc_count(self) -> int:
+        """Live (undeleted) documents."""
+
+    def evaluate(self, query: Query, scored: bool = True) -> Matches:
+        """The documents ``query`` matches (deleted ones left out), scored by BM25 when asked."""
+
+    def top(self, found: Matches, k: int) -> list[tuple[int, float]]:
+        """The ``k`` best (docnum, score), best first; ties to the lower docnum."""
+
+    def top_by_date(self, found: Matches, k: int,
+                    ascending: bool = False) -> list[tuple[int, float]]:
+        """The ``k`` newest (oldest when ``ascending``) (docnum, score); undated last; ties by
+        score, then docnum."""
+
+    def live(self) -> np.ndarray:
+        """A mask over document numbers: the live (undeleted) documents."""
+
+    def doc_times(self) -> DocTimes:
+        """Every document's moment, day and language as arrays (read once per reader)."""
+
+    def facet_counts(self, mask: np.ndarray, field: str) -> dict[str, int]:
+        """How many of the masked documents have each value of a filter field."""
+
+    def stored(self, docnum: int) -> dict:
+        """A document's stored fields."""
+
+    def docnum_of(self, doc_id: str) -> int | None:
+        """The live document with this id, or None."""
+
+    def query_terms(self, query: Query) -> Iterator[tuple[str, str]]:
+        """(field, word) of every index term the query looks for, excluded words left out."""
+
+    def char_spans(self, docnum: int, field: str, words: Iterable[str]) -> list[tuple[int, int]]:
+        """(start, end) in the stored text of every occurrence of ``words`` in the field."""
+
+    def doc_frequency(self, field: str, word: str) -> int:
+        """Documents having ``word`` in ``field``."""
+
+    def closest_word(self, field: str, word: str, maxdist: int, prefix: int) -> str | None:
+        """The indexed word of ``field`` closest to ``word`` (for "did you mean"), if any."""
+
+    def count_values(self, field: str) -> dict[str, int]:
+        """Live documents per value of a filter field, most first."""
+
+
+@runtime_checkable
+class WriteSession(Protocol):
+    """A writer's view of one index: what is committed, and changes until commit or cancel."""
+
+    def lookup(self, field: str, word: str) -> Iterator[dict]:
+        """Stored fields of committed, undeleted documents with ``word`` in ``field``."""
+
+    def words_with_prefix(self, field: str, prefix: str) -> list[str]:
+        """Committed index terms of ``field`` starting with ``prefix``."""
+
+    def begin(self) -> None:
+        """Get ready for a change now (open the engine's writer), before its fields are made."""
+
+    def add(self, fields: dict) -> None:
+        """Add a document (the fields of ``search.writer.article_fields``)."""
+
+    def update(self, fields: dict) -> None:
+        """Replace the document with the same id."""
+
+    def delete(self, field: str, word: str) -> None:
+        """Delete the documents with ``word`` in ``field``."""
+
+    def commit(self) -> bool:
+        """Make the changes durable and visible; False when there was nothing to commit."""
+
+    def cancel(self) -> None:
+        """Drop the uncommitted changes."""
+
+    def close(self) -> None:
+        """Release what the session holds."""
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """An index backend: open readers and write sessions on an index, and describe it."""
+
+    def configure(self, settings: Any) -> None:
+        """Apply the settings the engine uses (search.settings.Settings): cache sizes…"""
+
+    def reader(self, index_dir: PathLike) -> Reader:
+        """A reader on the live index, reused while the index is unchanged."""
+
+    def writing(self, index_dir: PathLike, what: str, *, lock_timeout: float, create: bool,
+                rebuild: bool = False,
+                on_commit: Any = None) -> AbstractContextManager[tuple[WriteSession, str | None]]:
+        """The one writer of an index: (session, writer that died holding the lock or None).
+        ``rebuild`` writes a new index swapped in only when the block ends without error."""
+
+    def optimize(self, index_dir: PathLike, lock_timeout: float) -> dict:
+        """Merge segments and purge deletions; segment counts and sizes before and after."""
+
+    def status(self, index_dir: PathLike) -> dict:
+        """Presence, documents, schema version, update time, segments, size (never raises for
+        a missing index)."""
+
+    def stats(self, index_dir: PathLike) -> dict:
+        """Documents per language and source, segments, size, update time, schema version."""
+
+    def count_values(self, index_dir: PathLike, field: str) -> dict[str, int]:
+        """Documents per value of a filter field (lang, source), most first."""
+
+
+__all__ = ["NO_DATE", "DocTimes", "Engine", "Matches", "Query", "Reader", "WriteSession"]

@@ -1,0 +1,146 @@
+"""The read side of the Whoosh engine: a per-thread searcher on the live generation, wrapped
+as the seam's Reader (evaluation by search.engine.whoosh_backend.matching, stored fields,
+character spans, term statistics)."""
+from __future__ import annotations
+
+import math
+import threading
+from collections import Counter
+from typing import Iterable, Iterator
+
+import numpy as np
+from whoosh import query as Q
+from whoosh.scoring import BM25F
+from whoosh.spelling import ReaderCorrector
+
+from search.engine.base import DocTimes, Matches, PathLike, Query
+from search.engine.whoosh_backend import matching, store
+from search.engine.whoosh_backend.expansion import ScannedReader
+
+
+class _BM25(BM25F):
+    """Whoosh's per-field BM25 with the idf of Robertson and Spärck Jones (Lucene's too).
+
+    Whoosh's own idf, log(N / (n + 1)) + 1, never falls below 1: a word found in every
+    article still adds a full term's score, so common words outvote rare ones in long questions.
+    """
+
+    def idf(self, searcher, fieldname: str, text: str) -> float:
+        parent = searcher.get_parent()
+        n, total = parent.doc_frequency(fieldname, text), parent.doc_count_all()
+        return math.log(1 + (total - n + 0.5) / (n + 0.5))
+
+
+def weighting() -> BM25F:
+    """The ranking function of every searcher: BM25 with Anserini's k1 0.9, b 0.4."""
+    return _BM25(B=0.4, K1=0.9)
+
+
+class WhooshReader:
+    """The seam's Reader over one Whoosh searcher (one thread's, on one generation)."""
+
+    def __init__(self, searcher, index_dir: PathLike) -> None:
+        self.searcher, self.index_dir = searcher, str(index_dir)
+        self._evaluator = matching.Evaluator(searcher)
+
+    def damage_guard(self):
+        """Whoosh's low-level read errors as IndexDamagedError."""
+        return store.damage_guard(self.index_dir)
+
+    def doc_count(self) -> int:
+        return self.searcher.doc_count()
+
+    def evaluate(self, query: Query, scored: bool = True) -> Matches:
+        return self._evaluator.run(query, scored=scored)
+
+    def top(self, found: Matches, k: int) -> list[tuple[int, float]]:
+        return self._evaluator.top(found, k)
+
+    def top_by_date(self, found: Matches, k: int,
+                    ascending: bool = False) -> list[tuple[int, float]]:
+        return self._evaluator.top_by_date(found, k, ascending)
+
+    def live(self) -> np.ndarray:
+        return self._evaluator.live
+
+    def doc_times(self) -> DocTimes:
+        return self._evaluator.doc_times()
+
+    def facet_counts(self, mask: np.ndarray, field: str) -> dict[str, int]:
+        return self._evaluator.facet_counts(mask, field)
+
+    def stored(self, docnum: int) -> dict:
+        return self.searcher.stored_fields(docnum)
+
+    def docnum_of(self, doc_id: str) -> int | None:
+        return self.searcher.document_number(id=doc_id)
+
+    def query_terms(self, query: Query) -> Iterator[tuple[str, str]]:
+        reader = self.searcher.reader()
+
+        def walk(node: Q.Query):
+            if isinstance(node, Q.Not):
+                return
+            if isinstance(node, Q.AndNot):
+                yield from walk(node.a)
+            elif node.is_leaf():
+                yield from node.existing_terms(reader, phrases=True, expand=True)
+            else:
+                for child in node.children():
+                    yield from walk(child)
+        for field, term in walk(query):
+            yield field, term.decode("utf-8") if isinstance(term, bytes) else term
+
+    def char_spans(self, docnum: int, field: str, words: Iterable[str]) -> list[tuple[int, int]]:
+        return matching.char_spans(self.searcher, docnum, field, words)
+
+    def doc_frequency(self, field: str, word: str) -> int:
+        return self.searcher.doc_frequency(field, word)
+
+    def closest_word(self, field: str, word: str, maxdist: int, prefix: int) -> str | None:
+        reader = self.searcher.reader()
+        corrector = ReaderCorrector(ScannedReader(reader), field, reader.schema[field])
+        options = corrector.suggest(word, limit=1, maxdist=maxdist, prefix=prefix)
+        return options[0] if options else None
+
+    def count_values(self, field: str) -> dict[str, int]:
+        return count_values(self.searcher.reader(), field)
+
+
+def count_values(reader, fieldname: str) -> dict[str, int]:
+    """Live documents per value, most first; segment by segment, because Whoosh's column
+    reader over several segments misplaces documents when one segment lacks the column."""
+    counts: Counter = Counter()
+    for leaf, _ in reader.leaf_readers():
+        if not leaf.doc_count():  # also an empty index's reader, which has no columns
+            continue
+        column = leaf.column_reader(fieldname)
+        counts.update(v for docnum in leaf.all_doc_ids() if (v := column[docnum]))
+    return dict(counts.most_common())
+
+
+_local = threading.local()
+
+
+def open_reader(index_dir: PathLike) -> WhooshReader:
+    """This thread's reader on the live generation, reopened when the index changed."""
+    cache = getattr(_local, "readers", None)
+    if cache is None:
+        cache = _local.readers = {}
+    key = str(index_dir)
+    entry = cache.get(key)
+    gen = store.live_dir(index_dir)
+    if entry is not None and gen == entry[0] and entry[1].searcher.up_to_date():
+        return entry[1]
+    # Reopen rather than Searcher.refresh(): whoosh-reloaded 2.7.5's refresh keeps segments a
+    # merge removed and reuses segment readers blind to new deletions (duplicate, deleted hits).
+    gen, ix = store.open_live(index_dir)
+    with store.damage_guard(index_dir):
+        reader = WhooshReader(ix.searcher(weighting=weighting()), index_dir)
+    if entry is not None:
+        entry[1].searcher.close()
+    cache[key] = (gen, reader)
+    return reader
+
+
+__all__ = ["WhooshReader", "count_values", "open_reader", "weighting"]

@@ -1,0 +1,69 @@
+"""The one highlighting path: paragraphs by line for the article page, marks for a terminal,
+and the same marks from the index's offsets as from analysis, through the Highlighter."""
+from __future__ import annotations
+
+import pytest
+
+import search
+from search.highlight import (Highlighter, MatchSet, mark_paragraphs, offsets_suffice,
+                              render_marks)
+from search.query import build_query
+from search.searcher import open_reader
+
+OIL = MatchSet(frozenset({"oil"}), frozenset())
+
+
+def _page_paragraphs_before(body_html: str) -> str:
+    """What web/views.py did to the API's body_html before this path existed (the oracle)."""
+    parts = body_html.split("<br>")
+    if any(part.count("<mark>") != part.count("</mark>") for part in parts):
+        return body_html
+    return "</p>\n<p>".join(parts)
+
+
+@pytest.mark.parametrize("text", [
+    "Oil rose.\nPrices fell.\n\nA second <b> paragraph\nwith oil.",
+    "oil\noil prices\n\n\noil",
+    "No match here.\nNone at all.",
+    "",
+])
+def test_line_paragraphs_are_what_the_page_made_of_br(text):
+    api = mark_paragraphs(text, OIL, "en")
+    assert mark_paragraphs(text, OIL, "en", lines=True) == _page_paragraphs_before(api)
+    assert ("<br>" in mark_paragraphs(text, OIL, "en", lines=True)) == \
+        ("<mark>oil<br>" in api)  # only a mark across a line break keeps the breaks
+
+
+def test_a_mark_across_a_line_break_keeps_the_breaks():
+    phrase = MatchSet(frozenset({"oil", "price"}), frozenset())
+    text = "Crude oil\nprices rose.\nThen fell."
+    html = mark_paragraphs(text, phrase, "en", lines=True)
+    assert html == mark_paragraphs(text, phrase, "en") and "<br>" in html
+
+
+def test_marks_render_for_a_terminal():
+    assert render_marks("a <mark>b&amp;c</mark> <i>d</i> &lt;e&gt;", lambda w: f"[{w}]") == \
+        "a [b&c] d <e>"
+
+
+@pytest.mark.parametrize("text", ["Lavrov", "nuclear deal", "Zarif"])
+def test_the_article_page_marks_what_the_results_page_marks(seed_index, text):
+    page = search.run_search(text, index_dir=seed_index)
+    assert page.results
+    hit = page.results[0]
+    doc = search.get_document(hit.id, index_dir=seed_index, query=text)
+    assert doc.title_html == hit.title_html
+    marked = {part.split("</mark>")[0] for part in hit.snippet.split("<mark>")[1:]}
+    assert marked and all(f"<mark>{w}</mark>" in doc.body_html for w in marked)
+
+
+def test_highlighter_uses_index_offsets_when_they_suffice(seed_index):
+    reader = open_reader(seed_index)
+    q = build_query("nuclear deal").query
+    marks = Highlighter(reader, q)
+    assert marks.from_index == offsets_suffice(marks.matches) is True
+    found = reader.evaluate(q)
+    for docnum, _ in reader.top(found, 5):
+        stored = reader.stored(docnum)
+        assert marks.spans(docnum, "body", stored["body"], stored["lang"]) == \
+            marks.matches.spans(stored["body"], stored["lang"])
