@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable
 
 from search.errors import IngestError, QueryError, SearchError
@@ -34,11 +34,13 @@ class EvalReport:
     no_hit: int
     metrics: dict[str, float]
     run: Run
+    skipped: list[str] = field(default_factory=list)  # empty corpus records, where and why
 
     def to_json(self) -> dict:
         """The object of `search eval --json`."""
         return {"queries": self.queries, "no_hit": self.no_hit,
-                **{k: round(v, 4) for k, v in self.metrics.items()}}
+                **{k: round(v, 4) for k, v in self.metrics.items()},
+                "skipped": len(self.skipped)}
 
 
 def read_queries(path: str) -> dict[str, str]:
@@ -145,7 +147,10 @@ def evaluate_files(corpus: str, queries: str, qrels: str, limit: int | None = No
         questions = dict(list(questions.items())[:limit])
     if not questions:
         raise IngestError(f"no query of {queries} has a relevance label in {qrels}")
-    return evaluate(read_corpus(corpus), questions, labels, depth, cross)
+    skipped: list[str] = []
+    report = evaluate(read_corpus(corpus, skipped), questions, labels, depth, cross)
+    report.skipped = skipped
+    return report
 
 
 __all__ = ["DEPTH", "EvalReport", "MEASURES", "evaluate", "evaluate_files", "read_corpus",

@@ -67,6 +67,13 @@ class SearchPage:
     results: list[Hit] = field(default_factory=list)
     sort: str = "relevance"
     filters: dict[str, str] = field(default_factory=dict)
+    # set when the query found nothing and these are the results of its suggestion instead
+    corrected_from: str | None = None
+
+    @property
+    def showing_results_for(self) -> str | None:
+        """The query whose results are shown, when it is the suggestion, not what was typed."""
+        return self.query if self.corrected_from is not None else None
 
     @property
     def pages(self) -> int:
@@ -79,6 +86,8 @@ class SearchPage:
             "query": self.query, "total": self.total, "page": self.page,
             "size": self.size, "took_ms": round(self.took_ms, 2),
             "fallback": self.fallback, "suggestion": self.suggestion,
+            "showing_results_for": self.showing_results_for,
+            "corrected_from": self.corrected_from,
             "facets": self.facets, "results": [h.to_json() for h in self.results],
         }
 

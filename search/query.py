@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from functools import lru_cache
 
 from whoosh import query as Q
@@ -15,14 +14,15 @@ from whoosh.analysis import IDAnalyzer, Token
 from whoosh.fields import DATETIME, ID, TEXT, Schema
 from whoosh.qparser import FuzzyTermPlugin, GtLtPlugin, OperatorsPlugin, QueryParser
 from whoosh.qparser.common import QueryParserError
-from whoosh.qparser.dateparse import DateParseError, DateParserPlugin
 from whoosh.qparser.syntax import AndGroup
 
 from search.analysis import analyze_word, iter_words, question_words
 from search.analysis.adapter import ScriptTokenizer
 from search.crossling import NAMES_FIELD, cross_terms, dictionary_status
-from search.engine import limit_expansions
 from search import settings
+from search.common_words import common_query
+from search.dates import DatePlugin
+from search.engine import limit_expansions
 from search.errors import QueryError, cut_text
 
 MAX_QUERY_CHARS = settings.MAX_QUERY_CHARS
@@ -67,7 +67,7 @@ def _parser() -> QueryParser:
     p.add_plugin(OperatorsPlugin(Not=r"(^|(?<=[\s(]))(NOT(?=\s)|-(?=[^\s\-]))"))
     p.add_plugin(FuzzyTermPlugin())
     p.add_plugin(GtLtPlugin())
-    p.add_plugin(DateParserPlugin(basedate=datetime(2100, 1, 1)))
+    p.add_plugin(DatePlugin())  # date:2021-01-26, date:[… TO …], date:>…: to the day
     return p
 
 
@@ -210,6 +210,7 @@ def build_query(text: str, *, lang: str | None = None, source: str | None = None
     words: list[str] = []
     if mode == "any":
         q = _any_words(text, words, cross)
+        q = _common_words(text, q, words)
         _check_not_empty(q)
         return Plan(text, q, None, _filters(lang, source, year), words, cross)
     empty = _EMPTY_FIELD.search(re.sub(r'"[^"]*"', " ", text))
@@ -227,11 +228,12 @@ def build_query(text: str, *, lang: str | None = None, source: str | None = None
         fallback = _some_words(q)
     except QueryError:
         raise
-    except (QueryParserError, DateParseError) as e:
+    except QueryParserError as e:
         raise QueryError(f"Could not understand the query: {e}") from None
     except Exception:  # whoosh's parser fails on some inputs (NOT NOT x, ~~) with any error
         raise QueryError("Could not understand the query: check its quotes, brackets, "
                          "operators (AND, OR, NOT) and dates (date:2021-01-31).") from None
+    q = _common_words(text, q, words)
     _check_not_empty(q)
     if _is_only_negative(q):
         raise QueryError("A query needs at least one word to look for, not only exclusions.")
@@ -245,11 +247,21 @@ def clean_text(text: str) -> str:
     return _SURROGATE.sub("\ufffd", text).replace("\x00", " ")
 
 
+def _common_words(text: str, q: Q.Query, words: list[str]) -> Q.Query:
+    """A query left empty because all its words are common: answered from the exact fields."""
+    if not (q is Q.NullQuery or isinstance(q, type(Q.NullQuery))):
+        return q
+    common = common_query(text)
+    if common is None:
+        return q
+    words.extend(w for w, _, _ in iter_words(text.replace('"', " ")))
+    return common
+
+
 def _check_not_empty(q: Q.Query) -> None:
     if q is Q.NullQuery or isinstance(q, type(Q.NullQuery)):
-        raise QueryError("Nothing to search for: the query has only common words (such as "
-                         "“the” or “في”), signs, operators or over-long words; add a more "
-                         "specific word.")
+        raise QueryError("Nothing to search for: the query has only signs, operators or "
+                         "over-long words (or common words mixed with syntax); add a word.")
 
 
 def _is_word_clause(q: Q.Query) -> bool:

@@ -17,10 +17,9 @@ from whoosh import query as Q
 
 from search.analysis import analyze_text
 from search.engine import Reader
-from search.errors import DocumentNotFoundError
 from search.highlight import Highlighter, MatchSet
 from search.model import Hit
-from search.searcher import make_hit, open_reader
+from search.searcher import find_document, make_hit, open_reader
 
 TERMS = 12  # distinctive words a related article is sought by
 MAX_RELATED = 20
@@ -94,10 +93,7 @@ def related_articles(doc_id: str, *, index_dir: str, limit: int = 5) -> Related:
     limit = max(1, min(limit, MAX_RELATED))
     reader = open_reader(index_dir)
     with reader.damage_guard():
-        docnum = reader.docnum_of(doc_id)
-        if docnum is None:
-            raise DocumentNotFoundError(doc_id)
-        stored = reader.stored(docnum)
+        docnum, stored = find_document(reader, doc_id)
         title, lang = stored.get("title", ""), stored.get("lang", "")
         terms = distinctive_terms(reader, title, stored.get("body", ""), lang)
         if not terms:

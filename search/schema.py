@@ -9,7 +9,8 @@ from whoosh.fields import DATETIME, ID, KEYWORD, TEXT, Schema
 from search.analysis.adapter import exact_analyzer, stem_analyzer
 
 # Bump when fields or analysis change what is stored on disk: old indexes must be rebuilt.
-SCHEMA_VERSION = 3  # 2: the light Arabic stemmer (issue 4); 3: the names field (issue 12)
+SCHEMA_VERSION = 4  # 2: the light Arabic stemmer (issue 4); 3: stop words in the exact fields
+# (issue 17); 4: the names field (issue 12)
 
 TEXT_FIELDS = ("title", "body")
 EXACT_FIELDS = ("title_exact", "body_exact")

@@ -1,15 +1,13 @@
 """Running queries on the live index: ranking, results pages, highlights, facets, suggestions."""
 from __future__ import annotations
 
-import re
 import time
 from datetime import date
 
 import numpy as np
 from whoosh import query as Q
 
-from search import chronology, crossling, filters
-from search.analysis import analyze_word
+from search import chronology, crossling, filters, interleave, spelling
 from search.crossmark import mark_names
 from search.engine import Matches, Reader, get_engine
 from search.errors import DocumentNotFoundError, QueryError
@@ -17,8 +15,6 @@ from search.highlight import Highlighter, MatchSet, offsets_suffice
 from search.model import Document, Hit, SearchPage
 from search.query import (FACETS, MAX_RESULT_WINDOW, SORTS, Plan, build_query,
                           clean_text)
-
-SUGGEST_SECONDS = 0.3  # time "did you mean" may spend looking for words close to the query's
 
 
 def open_reader(index_dir: str) -> Reader:
@@ -76,10 +72,11 @@ def run_search(query: str, *, index_dir: str, page: int = 1, size: int = 10,
                lang: str | None = None, source: str | None = None, year: str | None = None,
                sort: str = "relevance", mode: str = "all",
                date_from: date | None = None, date_to: date | None = None,
-               cross: bool = True) -> SearchPage:
+               cross: bool = True, correct: bool = True) -> SearchPage:
     """Run a query and return one page of highlighted, faceted results (``date_from`` and
     ``date_to``, dates, bound a window of days; see search.chronology; ``cross``: match
-    across the language line too, see search.crossling)."""
+    across the language line too, see search.crossling); when nothing matches and the "did
+    you mean" suggestion does (and ``correct``), the suggestion's results."""
     t0 = time.perf_counter()
     if sort not in SORTS:
         raise QueryError(f"sort must be one of {', '.join(SORTS)}.")
@@ -96,15 +93,29 @@ def run_search(query: str, *, index_dir: str, page: int = 1, size: int = 10,
     with reader.damage_guard():
         ran, found, fallback = chronology.match(plan, reader, date_from, date_to)
         total = int(np.count_nonzero(found.mask))
-        if sort == "relevance":
-            shown = reader.top(found, page * size)[(page - 1) * size:]
+        if sort == "relevance":  # both languages on one page, each in proportion to its matches
+            shown = interleave.top(reader, found, page * size)[(page - 1) * size:]
         else:  # date: newest first; oldest: a chronology
             shown = reader.top_by_date(found, page * size,
                                        ascending=sort == "oldest")[(page - 1) * size:]
         marks = Highlighter(reader, ran) if shown else None
         hits = make_hits(reader, shown, marks, plan)
         facets = _facets(reader, found.mask)
-    suggestion = suggest(plan, reader) if total < 3 or fallback else None
+    # matches across the line say nothing of how the typed words are spelled (Lavrof finds
+    # Lavrov's articles by name key): a crossing query asks about its typed words always
+    suggestion = suggest(plan, reader) if total < 3 or fallback or plan.cross else None
+    if correct and total == 0 and suggestion:
+        try:
+            corrected = run_search(suggestion, index_dir=index_dir, page=page, size=size,
+                                   lang=lang, source=source, year=year, sort=sort, mode=mode,
+                                   date_from=date_from, date_to=date_to, cross=cross,
+                                   correct=False)
+        except QueryError:  # a suggestion the parser reads otherwise: offered, not run
+            corrected = None
+        if corrected is not None and corrected.total:
+            corrected.suggestion, corrected.corrected_from = suggestion, plan.text
+            corrected.took_ms = (time.perf_counter() - t0) * 1000
+            return corrected
     return SearchPage(query=plan.text, total=total, page=page, size=size,
                       took_ms=(time.perf_counter() - t0) * 1000, fallback=fallback,
                       suggestion=suggestion, facets=facets, results=hits, sort=sort,
@@ -124,21 +135,16 @@ def rank_documents(query: str, *, index_dir: str, limit: int = 100,
 
 def suggest(plan: Plan, reader: Reader) -> str | None:
     """"Did you mean": replace words no article has by the closest indexed word."""
-    text, changed = plan.text, False
-    deadline = time.monotonic() + SUGGEST_SECONDS
-    for word in dict.fromkeys(plan.words):
-        if time.monotonic() > deadline:  # a courtesy: it must not make a long query slow
-            break
-        terms = analyze_word(word)
-        if terms is None or reader.doc_frequency("body_exact", terms[0]) > 0:
-            continue
-        if reader.doc_frequency("title_exact", terms[0]) > 0 or len(terms[0]) < 3:
-            continue
-        option = reader.closest_word("body_exact", terms[0], maxdist=2, prefix=1)
-        if option and option != terms[0]:
-            text = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", option, text)
-            changed = True
-    return text if changed else None
+    return spelling.suggest_text(plan.text, plan.words, reader)
+
+
+def find_document(reader: Reader, doc_id: str) -> tuple[int, dict]:
+    """An article's document number and stored fields; DocumentNotFoundError if it is not in
+    the index."""
+    docnum = reader.docnum_of(doc_id)
+    if docnum is None:
+        raise DocumentNotFoundError(doc_id)
+    return docnum, reader.stored(docnum)
 
 
 def get_document(doc_id: str, *, index_dir: str, query: str | None = None,
@@ -147,10 +153,7 @@ def get_document(doc_id: str, *, index_dir: str, query: str | None = None,
     each line of the body is a paragraph (the article page), else a <br> (the API)."""
     reader = open_reader(index_dir)
     with reader.damage_guard():
-        docnum = reader.docnum_of(doc_id)
-        if docnum is None:
-            raise DocumentNotFoundError(doc_id)
-        stored = reader.stored(docnum)
+        docnum, stored = find_document(reader, doc_id)
         matched = None
         if query:
             try:

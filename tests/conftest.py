@@ -34,6 +34,19 @@ def seeds_copy(tmp_path) -> Path:
     return dst
 
 
+def all_result_ids(text: str, index_dir: str) -> set[str]:
+    """The ids of every result of a query, page after page, as a reader would collect them."""
+    import search
+    ids: set[str] = set()
+    page_no = 1
+    while True:
+        page = search.run_search(text, index_dir=index_dir, page=page_no, size=100)
+        ids |= {h.id for h in page.results}
+        if page_no >= page.pages:
+            return ids
+        page_no += 1
+
+
 def run_cli(*args: str, env: dict | None = None, input: str | None = None,
             timeout: float = 120) -> subprocess.CompletedProcess:
     """The real CLI in a subprocess (`python -m search ...`)."""
@@ -162,3 +175,42 @@ def browser():
             unavailable(f"chromium does not start: {err}")
         yield browser
         browser.close()
+
+
+# ---- a subset of the real news corpora (dates, both languages, spelling) -------------------
+
+NEWS = ROOT.parent / "shared" / "data" / "news"  # read at run time, never copied into the repo
+NEWS_EVERY = {"saudinewsnet": 100, "reuters21578": 90}  # every Nth record: ~300 ar, ~200 en
+
+
+def read_news_subset() -> list[dict]:
+    """Every Nth record of both news corpora, spread over their dates (a few hundred)."""
+    import gzip
+    import json
+    records = []
+    for name, every in NEWS_EVERY.items():
+        path = NEWS / f"{name}.jsonl.gz"
+        if not path.exists():
+            pytest.fail(f"the news corpora are missing: expected {path} (../shared/data/news)")
+        with gzip.open(path, "rt", encoding="utf-8") as lines:
+            records.extend(json.loads(line) for n, line in enumerate(lines) if n % every == 0)
+    return records
+
+
+@pytest.fixture(scope="session")
+def news_subset() -> list[dict]:
+    """The records of the news subset."""
+    return read_news_subset()
+
+
+@pytest.fixture(scope="session")
+def news_index(tmp_path_factory, news_subset) -> str:
+    """An index of the news subset (written to a temporary JSONL file first)."""
+    import json
+    import search
+    folder = tmp_path_factory.mktemp("news-subset")
+    (folder / "news.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in news_subset), encoding="utf-8")
+    index_dir = tmp_path_factory.mktemp("news-index")
+    search.build_index([str(folder)], str(index_dir))
+    return str(index_dir)

@@ -16,7 +16,8 @@ from conftest import ROOT, run_cli
 EVAL = ROOT.parent / "shared" / "data" / "eval"
 # What the product reaches on xquad-ar (bench/relevance.py); the test allows 0.01 less.
 XQUAD_AR_MRR = 0.948
-KEYS = {"queries", "no_hit", "mrr@10", "ndcg@10", "recall@1", "recall@10", "recall@100"}
+KEYS = {"queries", "no_hit", "mrr@10", "ndcg@10", "recall@1", "recall@10", "recall@100",
+        "skipped"}
 
 DOCS = [
     {"id": "talks", "title": "Lavrov meets Zarif",
@@ -85,6 +86,36 @@ def test_eval_text_output_and_run_file(eval_files, tmp_path):
 def test_eval_limit_keeps_first_queries(eval_files):
     data = json.loads(run_cli(*_eval_args(eval_files), "--json", "--limit", "1").stdout)
     assert data["queries"] == 1 and data["mrr@10"] == 1.0
+
+
+@pytest.mark.parametrize("empty", [{"id": "blank", "title": "", "body": "", "lang": "en"},
+                                   {"id": "blank", "title": "Cup final", "body": "   "},
+                                   {"id": "blank", "text": None}])
+def test_eval_skips_empty_records_and_still_scores(eval_files, empty):
+    """A real corpus has empty records: left out with a warning, their qrels still count."""
+    corpus = Path(eval_files["corpus"])
+    corpus.write_text(corpus.read_text("utf-8") + json.dumps(empty) + "\n", "utf-8")
+    qrels = Path(eval_files["qrels"])
+    qrels.write_text(qrels.read_text("utf-8") + "q4 0 blank 1\n", "utf-8")
+    queries = Path(eval_files["queries"])
+    queries.write_text(queries.read_text("utf-8") + "q4\tcup final\n", "utf-8")
+    out = run_cli(*_eval_args(eval_files), "--json")
+    assert out.returncode == 0, out.stderr
+    assert "warning: skipped" in out.stderr and ":5: record has no body (id blank)" in out.stderr
+    data = json.loads(out.stdout)
+    assert data["queries"] == 4 and data["skipped"] == 1
+    # q4's only relevant article is the empty one: it scores 0, as the labels say
+    assert data["mrr@10"] == pytest.approx((1 + 0.5 + 0 + 0) / 4, abs=1e-4)
+
+
+def test_index_build_skips_empty_records_with_a_warning(tmp_path):
+    (tmp_path / "news.jsonl").write_text(
+        json.dumps(DOCS[0]) + "\n" + json.dumps({"id": "blank", "title": "", "body": ""}) + "\n",
+        "utf-8")
+    out = run_cli("index", "build", str(tmp_path / "news.jsonl"), "--index", str(tmp_path / "ix"))
+    assert out.returncode == 4, out.stderr  # done, but something was skipped
+    assert "record has no body" in out.stderr and "indexed 1 articles" in out.stdout
+    assert search.run_search("Zarif", index_dir=str(tmp_path / "ix")).total == 1
 
 
 def test_eval_bad_input_is_one_line_error(eval_files, tmp_path):

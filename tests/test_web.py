@@ -25,7 +25,7 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
 }
 PAGE_KEYS = {"query", "total", "page", "size", "took_ms", "fallback", "suggestion", "facets",
-             "results"}
+             "results", "showing_results_for", "corrected_from"}
 HIT_KEYS = {"id", "title", "snippet", "lang", "date", "source", "url", "score", "crosslingual"}
 
 
@@ -207,11 +207,31 @@ def test_fallback_notice(client):
 
 
 def test_did_you_mean_links_to_the_suggestion(client):
-    _, body = api(client, q="Lavrof")
-    assert body["suggestion"], "the core suggests a correction for a misspelt word"
-    html = client.get("/", query_string={"q": "Lavrof"}).get_data(as_text=True)
+    # cross=0: Lavrof finds Lavrov's articles by name key across the line, none as typed
+    _, typed = api(client, q="Lavrof", exact="1", cross="0")
+    assert typed["suggestion"], "the core suggests a correction for a misspelt word"
+    assert typed["total"] == 0 and typed["corrected_from"] is None
+    html = client.get("/", query_string={"q": "Lavrof", "exact": "1", "cross": "0"}
+                      ).get_data(as_text=True)
     assert "Did you mean" in html
-    assert f'href="/?q={_quote(body["suggestion"])}"' in html
+    assert f'href="/?q={_quote(typed["suggestion"])}' in html
+    # across the line the misspelt word is still offered its correction, beside the matches
+    _, across = api(client, q="Lavrof")
+    assert across["total"] > 0 and across["suggestion"] == typed["suggestion"]
+
+
+def test_a_query_that_finds_nothing_shows_the_suggestions_results(client):
+    _, body = api(client, q="Lavrof", cross="0")
+    assert body["total"] > 0 and body["results"]
+    assert body["showing_results_for"] == body["suggestion"] == "Lavrov"
+    assert body["corrected_from"] == "Lavrof"
+    # the corrected rerun keeps cross=0: only the typed language, nothing across the line
+    assert {h["lang"] for h in body["results"]} == {"en"}
+    assert not any(h["crosslingual"] for h in body["results"])
+    html = client.get("/", query_string={"q": "Lavrof", "cross": "0"}).get_data(as_text=True)
+    assert "Showing results for" in html and "search instead for" in html
+    assert 'href="/?q=Lavrof&amp;exact=True&amp;cross=False"' in html
+    assert "Did you mean" not in html
 
 
 def test_empty_state_offers_example_queries(client):
@@ -289,7 +309,8 @@ def test_search_box_keeps_the_query_escaped(client):
 # --- the article page ---------------------------------------------------------------------------
 
 def test_article_page_shows_the_whole_article_highlighted(client):
-    hit = first_hit(client, "لافروف")
+    _, body = api(client, q="لافروف", cross="0")  # an Arabic article (page 1 interleaves)
+    hit = body["results"][0]
     response = client.get(f"/doc/{hit['id']}", query_string={"q": "لافروف"})
     assert response.status_code == 200
     html = response.get_data(as_text=True)

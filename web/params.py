@@ -33,6 +33,7 @@ class SearchParams:
     source: str | None = None
     year: str | None = None
     sort: str = "relevance"
+    exact: bool = False  # search what was typed, without showing the suggestion's results
     date_from: str | None = None  # YYYY-MM-DD, the request's from= (see search.chronology)
     date_to: str | None = None  # to=
     cross: bool = True  # cross=0: only the typed language, nothing across the line
@@ -59,7 +60,7 @@ class SearchParams:
 def parse_params(args: Mapping[str, str], *,
                  max_query_length: int = DEFAULTS.max_query_chars,
                  max_page: int = DEFAULTS.max_page) -> SearchParams:
-    """Read and check q, page, size, lang, source, year, sort, from, to, cross; raise
+    """Read and check q, page, size, lang, source, year, sort, from, to, cross, exact; raise
     ParameterError."""
     q = args.get("q", "")
     if len(q) > max_query_length:
@@ -85,11 +86,12 @@ def parse_params(args: Mapping[str, str], *,
     if cross not in ("0", "1", "true", "false"):
         raise ParameterError(f"cross must be 1 (search both languages) or 0 (only the "
                              f"typed language) (got {cross[:40]!r}).")
+    exact = (args.get("exact") or "").strip().lower() in ("1", "true", "yes", "on")
     window = [parse_day(args.get(name), name) for name in ("from", "to")]
     if window[0] and window[1] and window[0] > window[1]:
         raise ParameterError(f"The date window ends ({window[1]}) before it starts "
                              f"({window[0]}).")
-    return SearchParams(q=q, page=page, size=size, sort=sort, **filters,
+    return SearchParams(q=q, page=page, size=size, sort=sort, exact=exact, **filters,
                         date_from=window[0] and window[0].isoformat(),
                         date_to=window[1] and window[1].isoformat(),
                         cross=cross in ("1", "true"))

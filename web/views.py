@@ -46,7 +46,7 @@ def _run(params: SearchParams) -> search.SearchPage:
                              size=params.size, lang=params.lang, source=params.source,
                              year=params.year, sort=params.sort,
                              date_from=params.window[0], date_to=params.window[1],
-                             cross=params.cross)
+                             cross=params.cross, correct=not params.exact)
 
 
 # --- HTML pages -------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from typing import Iterator
 from whoosh.analysis import Filter, Token, Tokenizer
 
 from search.analysis.chain import analyze_word, word_table
+from search.analysis.stopform import stop_form
 from search.analysis.tokenize import iter_words
 
 EXACT = 0
@@ -56,7 +57,15 @@ class TermFilter(Filter):
         for t in tokens:
             terms = analyze_word(t.text, getattr(t, "lang", "") or "en")
             if terms is None:
-                # a stop word: positions are renumbered so "Iran and Russia" is a phrase of two
+                # a stop word: the exact field counts it (a query of only common words);
+                # the stem field drops it, renumbering positions so "Iran and Russia" is a
+                # phrase of two
+                form = stop_form(t.text, getattr(t, "lang", "") or "en") \
+                    if kind == EXACT else None
+                if form is not None:
+                    t.text = form
+                    yield t
+                    continue
                 dropped += 1
                 continue
             t.text = terms[kind]
@@ -92,6 +101,9 @@ def analyze_fields(text: str, lang: str = "") -> tuple[Occurrences, dict[str, in
         except KeyError:
             terms = analyze_word(word, lang)
         if terms is None:  # a stop word takes no position, as in TermFilter
+            form = stop_form(word, lang)
+            if form is not None:  # but the exact field counts it
+                exacts[form] = exacts.get(form, 0) + 1
             continue
         exact, stem = terms
         exacts[exact] = exacts.get(exact, 0) + 1

@@ -91,6 +91,8 @@ main.add_command(timeline)
               help="date: newest first; oldest: oldest first.")
 @window_options
 @cross_option
+@click.option("--exact", is_flag=True,
+              help="Search TEXT as typed: no results of a \"did you mean\" suggestion.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result page as JSON.")
 @click.option("--all", "export_all", is_flag=True,
               help="Print every result (up to 10,000) in --format instead of a page.")
@@ -99,7 +101,8 @@ main.add_command(timeline)
 @handle_errors
 def query(text: str, index_dir: str, size: int, page: int, lang: str | None,
           source: str | None, year: str | None, sort: str, date_from: str | None,
-          date_to: str | None, cross: bool, as_json: bool, export_all: bool, fmt: str) -> None:
+          date_to: str | None, cross: bool, exact: bool, as_json: bool, export_all: bool,
+          fmt: str) -> None:
     """Search the index for TEXT (see the README for the query syntax)."""
     if export_all:
         write_export(text, index_dir=index_dir, fmt=fmt, lang=lang, source=source, year=year,
@@ -108,7 +111,7 @@ def query(text: str, index_dir: str, size: int, page: int, lang: str | None,
     window = parse_window(date_from, date_to)
     result = search.run_search(text, index_dir=index_dir, page=page, size=size, lang=lang,
                                source=source, year=year, sort=sort, date_from=window[0],
-                               date_to=window[1], cross=cross)
+                               date_to=window[1], cross=cross, correct=not exact)
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False))
         return
@@ -119,7 +122,10 @@ def query(text: str, index_dir: str, size: int, page: int, lang: str | None,
                + (f", page {result.page} of {result.pages}" if result.pages > 1 else ""))
     if result.fallback:
         click.echo("No article has all the words; showing articles with some of them.")
-    if result.suggestion:
+    if result.corrected_from is not None:
+        click.echo(f"Showing results for {result.showing_results_for} — search instead for "
+                   f"{result.corrected_from} (--exact)")
+    elif result.suggestion:
         click.echo(f"Did you mean: {result.suggestion}")
     for n, hit in enumerate(result.results, first + 1):
         meta = " · ".join(x for x in (source_name(hit.source), (hit.date or "")[:10], hit.lang)
@@ -159,6 +165,8 @@ def eval_(corpus: str, queries: str, qrels: str, run_file: str | None, limit: in
     """Index CORPUS in a temporary index, run QUERIES as questions, score them against QRELS."""
     from search.evaluate import evaluate_files, write_run
     report = evaluate_files(corpus, queries, qrels, limit=limit, cross=cross)
+    for where in report.skipped:  # on stderr: --json stays one object on stdout
+        click.echo(f"warning: skipped {where}", err=True)
     if run_file:
         write_run(report.run, run_file)
     if as_json:

@@ -6,7 +6,8 @@ A second backend (SolrCloud) implements the same ``Engine`` and is picked here.
 """
 from __future__ import annotations
 
-from search.engine.base import NO_DATE, DocTimes, Engine, Matches, Query, Reader, WriteSession
+from search.engine.base import (NO_DATE, DocTimes, Engine, Matches, Query, Reader, TextCheck,
+                                WriteSession)
 from search.engine.whoosh_backend import WhooshEngine
 from search.engine.whoosh_backend.expansion import limit_expansions
 
@@ -18,5 +19,5 @@ def get_engine() -> Engine:
     return _DEFAULT
 
 
-__all__ = ["NO_DATE", "DocTimes", "Engine", "Matches", "Query", "Reader", "WriteSession",
-           "get_engine", "limit_expansions"]
+__all__ = ["NO_DATE", "DocTimes", "Engine", "Matches", "Query", "Reader", "TextCheck",
+           "WriteSession", "get_engine", "limit_expansions"]

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Protocol, runtime_checkable
 
 import numpy as np
+from whoosh import query as Q
 
 Query = Any  # a whoosh.query.Query tree: the Plan's representation (see the docstring)
 PathLike = str | os.PathLike
@@ -46,6 +47,32 @@ class DocTimes:
     day: np.ndarray  # int64 proleptic ordinal (date.toordinal()); NO_DATE when undated
     lang: np.ndarray  # int64 index into ``langs``; -1 when unknown
     langs: list[str]
+
+
+class TextCheck(Q.WrappingQuery):
+    """A Plan node: the documents of ``child`` whose stored title or body matches ``pattern``
+    (a compiled regex), read best-scored first and at most ``limit`` of them in all (a count
+    bound: the same answer every time). For what the index cannot check itself (a phrase of
+    words indexed without positions)."""
+
+    def __init__(self, child: Query, pattern: Any, limit: int, label: str = "") -> None:
+        super().__init__(child)
+        self.pattern, self.limit, self.label = pattern, limit, label
+
+    def _rewrap(self, child: Query) -> "TextCheck":
+        return TextCheck(child, self.pattern, self.limit, self.label)
+
+    def __eq__(self, other: object) -> bool:
+        return (type(other) is type(self) and other.child == self.child
+                and other.pattern == self.pattern and other.limit == self.limit)
+
+    def __hash__(self) -> int:
+        return hash(self.child) ^ hash(self.pattern.pattern) ^ self.limit
+
+    def __unicode__(self) -> str:
+        return f"{self.label or self.pattern.pattern} (checked in the text of {self.child})"
+
+    __str__ = __unicode__
 
 
 @runtime_checkable
@@ -93,11 +120,18 @@ class Reader(Protocol):
     def doc_frequency(self, field: str, word: str) -> int:
         """Documents having ``word`` in ``field``."""
 
-    def closest_word(self, field: str, word: str, maxdist: int, prefix: int) -> str | None:
-        """The indexed word of ``field`` closest to ``word`` (for "did you mean"), if any."""
-
     def count_values(self, field: str) -> dict[str, int]:
         """Live documents per value of a filter field, most first."""
+
+    def parts(self) -> list[str]:
+        """Ids of the unchanging parts (segments) this view is made of: what is computed from
+        one part can be kept by its id, and the set of them names the view."""
+
+    def part_words(self, part: str, field: str) -> Iterator[tuple[str, int]]:
+        """Each word of ``field`` in one part, with how many of that part's documents have it."""
+
+    def docs_with(self, field: str, word: str, limit: int) -> list[int]:
+        """The first ``limit`` live documents (by number) having ``word`` in ``field``."""
 
 
 @runtime_checkable
@@ -162,4 +196,5 @@ class Engine(Protocol):
         """Documents per value of a filter field (lang, source), most first."""
 
 
-__all__ = ["NO_DATE", "DocTimes", "Engine", "Matches", "Query", "Reader", "WriteSession"]
+__all__ = ["NO_DATE", "DocTimes", "Engine", "Matches", "Query", "Reader", "TextCheck",
+           "WriteSession"]

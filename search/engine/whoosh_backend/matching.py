@@ -26,7 +26,7 @@ from whoosh.system import _INT_SIZE
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.util.numeric import byte_to_length
 
-from search.engine.base import DocTimes, Matches
+from search.engine.base import DocTimes, Matches, TextCheck
 
 # a byte-encoded field length (what Whoosh stores per document) -> the length it stands for
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) or 0 for b in range(256)], dtype=np.float64)
@@ -359,11 +359,27 @@ class Evaluator:
             inner = self._eval(q.child, False)
             scores = np.where(inner.mask, q.score, 0.0) if scored else None
             return Matches(inner.mask, scores)
+        if kind is TextCheck:
+            return self._text_check(q, scored)
         if kind is Q.Not:
             inner = self._eval(q.query, False)
             mask = ~inner.mask
             return Matches(mask, np.where(mask, NOT_SCORE, 0.0) if scored else None)
         return self._whoosh(q, scored)
+
+    def _text_check(self, q: TextCheck, scored: bool) -> Matches:
+        """The child's live documents, best first, whose stored text matches: q.limit read."""
+        inner = self._eval(q.child, True)
+        inner.mask &= self.live
+        ids = np.flatnonzero(inner.mask)
+        order = np.lexsort((ids, -inner.scores[ids]))[:max(q.limit, 0)]
+        mask = np.zeros(self.size, dtype=bool)
+        for docnum in ids[order]:
+            stored = self.searcher.stored_fields(int(docnum))
+            text = (stored.get("title") or "") + "\n" + (stored.get("body") or "")
+            if q.pattern.search(text):
+                mask[docnum] = True
+        return Matches(mask, np.where(mask, inner.scores, 0.0) if scored else None)
 
     # Every Matches keeps a score of 0 where its mask is False, so sums need no masking.
 

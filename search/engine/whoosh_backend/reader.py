@@ -11,11 +11,9 @@ from typing import Iterable, Iterator
 import numpy as np
 from whoosh import query as Q
 from whoosh.scoring import BM25F
-from whoosh.spelling import ReaderCorrector
 
 from search.engine.base import DocTimes, Matches, PathLike, Query
 from search.engine.whoosh_backend import matching, store
-from search.engine.whoosh_backend.expansion import ScannedReader
 
 
 class _BM25(BM25F):
@@ -97,14 +95,37 @@ class WhooshReader:
     def doc_frequency(self, field: str, word: str) -> int:
         return self.searcher.doc_frequency(field, word)
 
-    def closest_word(self, field: str, word: str, maxdist: int, prefix: int) -> str | None:
-        reader = self.searcher.reader()
-        corrector = ReaderCorrector(ScannedReader(reader), field, reader.schema[field])
-        options = corrector.suggest(word, limit=1, maxdist=maxdist, prefix=prefix)
-        return options[0] if options else None
-
     def count_values(self, field: str) -> dict[str, int]:
         return count_values(self.searcher.reader(), field)
+
+    def _leaves(self) -> dict:
+        # an index with no segment yet (a first add killed before its commit) reads through
+        # Whoosh's EmptyReader, whose segment() is None: it has no part and no words
+        return {leaf.segment().segment_id(): leaf
+                for leaf, _ in self.searcher.reader().leaf_readers()
+                if leaf.segment() is not None}
+
+    def parts(self) -> list[str]:
+        return list(self._leaves())
+
+    def part_words(self, part: str, field: str) -> Iterator[tuple[str, int]]:
+        leaf = self._leaves().get(part)
+        if leaf is None or field not in leaf.schema:
+            return
+        for term, info in leaf.iter_field(field):
+            yield (term.decode("utf-8") if isinstance(term, bytes) else term,
+                   info.doc_frequency())
+
+    def docs_with(self, field: str, word: str, limit: int) -> list[int]:
+        reader = self.searcher.reader()
+        if limit <= 0 or field not in reader.schema or (field, word) not in reader:
+            return []
+        docs, found = reader.postings(field, word), []
+        while docs.is_active() and len(found) < limit:
+            if not reader.is_deleted(docs.id()):
+                found.append(docs.id())
+            docs.next()
+        return found
 
 
 def count_values(reader, fieldname: str) -> dict[str, int]:

@@ -1,0 +1,253 @@
+""""Did you mean": a SymSpell dictionary of the index's own words, weighted by how many
+articles have each, and the surface form people write for each of them.
+
+The dictionary holds the exact-form terms of the titles and bodies (Arabic folded as the index
+folds it, Latin case-folded), so an Arabic typo is compared on folded letters. It is built from
+the index's term lists the first time a generation (a set of segments) is asked for a
+suggestion and kept per process; a commit makes new segments and so a new dictionary. Every
+choice is made by counts and a fixed order, never by time: the same query gets the same
+suggestion every time.
+
+A suggestion is shown in the form the articles use: the exact term ``سعوديه`` (article and
+ta marbuta folded) is shown as ``السعودية``, ``gorbachev`` as ``Gorbachev``, the commonest
+spelling among a few articles that have the term.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from collections import Counter, OrderedDict
+from dataclasses import dataclass
+from functools import lru_cache
+
+from symspellpy import SymSpell, Verbosity
+from symspellpy.editdistance import DistanceAlgorithm, EditDistance
+
+from search.analysis import analyze_word, fold_arabic_letters, normalize_arabic, word_script
+from search.analysis.script import ARABIC
+from search.analysis.stopform import stop_form
+from search.engine import Reader
+
+_DISTANCE = EditDistance(DistanceAlgorithm.DAMERAU_OSA_FAST)
+
+FIELDS = ("title_exact", "body_exact")
+MAX_EDIT = 2  # letters a suggestion may differ by (one for words of four letters or fewer)
+SHORT_WORD = 4
+MIN_LETTERS = 3  # shorter words are not corrected: too many words are one letter away
+PREFIX = 5  # SymSpell's prefix length: deletes of the first 5 letters (7: 2.7x the build time)
+MAX_WORDS = 200_000  # the most common words kept (a count bound on memory and build time)
+SURFACE_DOCS = 8  # articles read to find a term's commonest written form
+SURFACE_CHARS = 20_000  # of each
+TIES = 3  # equally close candidates whose written forms are compared with the typed word
+KEEP_SEGMENTS = 64  # segments whose word counts are kept per process
+KEEP_LINEAGES = 2  # SymSpell tables kept per process (one per index, most often)
+
+
+@dataclass
+class Dictionary:
+    """The words of one generation of the index: SymSpell's deletes (of these words and maybe
+    more, see _Lineage) and each word's article count, which decides what is suggested."""
+
+    symspell: SymSpell
+    counts: dict[str, int]
+
+
+class _Lineage:
+    """One SymSpell table that follows an index from commit to commit: a new generation adds
+    its new words (SymSpell cannot remove any); words a generation lacks are filtered out by
+    its counts, so each generation gets the suggestions a table of its own would give."""
+
+    def __init__(self) -> None:
+        # the C implementation of the distance (editdistpy): symspellpy's default is Python
+        self.symspell = SymSpell(max_dictionary_edit_distance=MAX_EDIT, prefix_length=PREFIX,
+                                 count_threshold=1, distance_comparer=EditDistance(
+                                     DistanceAlgorithm.DAMERAU_OSA_FAST))
+        self.words: set[str] = set()
+        self.segments: frozenset = frozenset()
+
+    def extend(self, counts: dict[str, int], segments: frozenset) -> None:
+        """Add the words of ``counts`` the table lacks (sorted: the same table every time)."""
+        for word in sorted(counts.keys() - self.words):
+            self.symspell.create_dictionary_entry(word, 1)
+        self.words.update(counts)
+        self.segments = segments
+
+
+_segment_counts: OrderedDict = OrderedDict()
+_lineages: list[_Lineage] = []
+_generations: OrderedDict = OrderedDict()
+_lock = threading.Lock()
+
+
+def _is_word(term: str) -> bool:
+    """A word to suggest: letters, maybe digits too (not a number)."""
+    return len(term) >= 2 and term.isalnum() and not term.isdigit() \
+        and any(c.isalpha() for c in term)
+
+
+def _count_part(reader: Reader, part: str) -> Counter:
+    """Article counts of the words of one part (segments never change: kept by id)."""
+    found = _segment_counts.get(part)
+    if found is None:
+        found = Counter()
+        for field in FIELDS:
+            for text, docs in reader.part_words(part, field):
+                if _is_word(text):
+                    found[text] += docs
+        _segment_counts[part] = found
+        while len(_segment_counts) > KEEP_SEGMENTS:
+            _segment_counts.popitem(last=False)
+    else:
+        _segment_counts.move_to_end(part)
+    return found
+
+
+def build_dictionary(reader: Reader) -> Dictionary:
+    """The index's exact-form words with their article counts (the MAX_WORDS commonest),
+    reusing the SymSpell table of an earlier generation that shares segments with it."""
+    parts = reader.parts()
+    segments = frozenset(parts)
+    total: Counter = Counter()
+    for part in parts:
+        total.update(_count_part(reader, part))
+    counts = dict(sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_WORDS])
+    lineage = max((x for x in _lineages if x.segments & segments),
+                  key=lambda x: len(x.segments & segments), default=None)
+    if lineage is None:
+        lineage = _Lineage()
+        _lineages.append(lineage)
+        del _lineages[:-KEEP_LINEAGES]
+    lineage.extend(counts, segments)
+    return Dictionary(lineage.symspell, counts)
+
+
+def dictionary(reader: Reader) -> Dictionary:
+    """The dictionary of the reader's generation, built once per process."""
+    key = frozenset(reader.parts())
+    with _lock:
+        found = _generations.get(key)
+        if found is None:
+            found = _generations[key] = build_dictionary(reader)
+            while len(_generations) > KEEP_LINEAGES:
+                _generations.popitem(last=False)
+        else:
+            _generations.move_to_end(key)
+        return found
+
+
+def correct_term(term: str, words: Dictionary, whole: str | None = None) -> str | None:
+    """The closest known word to an exact-form term (or to ``whole``, the word folded with
+    its first letters kept: بوتبن, whose exact form lost its ب): fewest edits, then the same
+    first letter (people seldom mistype it), then the most articles, then alphabetical order."""
+    ranked = rank_terms(term, words, whole)
+    return ranked[0][3] if ranked else None
+
+
+def rank_terms(term: str, words: Dictionary, whole: str | None = None) -> list[tuple]:
+    """(edits, first letter changed, -articles, word) of the candidates, best first."""
+    ranked = []
+    for key in dict.fromkeys(k for k in (term, whole) if k):
+        edits = 1 if len(key) <= SHORT_WORD else MAX_EDIT
+        # CLOSEST stops at the fewest edits found (several times faster than ALL); when those
+        # are all words of another generation, ALL looks further
+        for verbosity in (Verbosity.CLOSEST, Verbosity.ALL):
+            found = [(o.distance, o.term[:1] != key[:1], -words.counts[o.term], o.term)
+                     for o in words.symspell.lookup(key, verbosity, max_edit_distance=edits)
+                     if words.counts.get(o.term) and o.term not in (term, whole)
+                     and stop_form(o.term) is None]  # the exact fields count stop words
+            if found:
+                ranked.extend(found)
+                break
+    return sorted(set(ranked))
+
+
+def _written_distance(typed: str, candidate: str, reader: Reader) -> tuple[int, str]:
+    """How far the typed word is from the way the articles write a candidate (Arabic, folded),
+    and that written form."""
+    written = surface_form(candidate, reader)
+    folded = _whole_form(written) or written
+    distance = _DISTANCE.compare(typed, folded, 2 * MAX_EDIT)
+    return (distance if distance >= 0 else 2 * MAX_EDIT + 1), written  # -1: farther than that
+
+
+def _whole_form(word: str) -> str | None:
+    """An Arabic word folded as the index folds it, but without taking letters off its front
+    (the exact form drops what looks like a proclitic, which a typo can fake)."""
+    if word_script(word) != ARABIC:
+        return None
+    return normalize_arabic(fold_arabic_letters(word).replace("\u0649", "\u064A")) or None
+
+
+# What the index folds into one letter of an exact form, and the marks it drops (normalize.py)
+_VARIANTS = {"\u0627": "\u0627\u0622\u0623\u0625\u0671\u0672\u0673",
+             "\u064A": "\u064A\u0649\u06CC\u06D2\u06D0", "\u0643": "\u0643\u06A9\u06AA",
+             "\u0647": "\u0647\u0629\u06C0\u06C1\u06BE\u06D5\u06C2\u06C3"}
+_MARKS = "[\u0610-\u061A\u0640\u064B-\u065F\u0670\u06D6-\u06ED]"
+_LETTER = "\u0621-\u064A\u0671-\u06D3"
+# the article and the letters joined before a word, which the exact form leaves out
+_PROCLITICS = "(?:[\u0648\u0641]?(?:[\u0628\u0643\u0644]?\u0627\u0644|\u0644\u0644|[\u0628\u0643\u0644])?)"
+
+
+@lru_cache(maxsize=4096)
+def _written_pattern(term: str) -> re.Pattern:
+    """The ways an exact-form term can be written in an article."""
+    if word_script(term) == ARABIC:
+        letters = f"{_MARKS}*".join(f"[{_VARIANTS[c]}]" if c in _VARIANTS else re.escape(c)
+                                    for c in term)
+        return re.compile(f"(?<![{_LETTER}]){_PROCLITICS}{letters}{_MARKS}*(?![{_LETTER}])")
+    return re.compile(rf"(?<!\w){re.escape(term)}(?!\w)", re.IGNORECASE)
+
+
+def surface_form(term: str, reader: Reader) -> str:
+    """The commonest way the articles write an exact-form term (السعودية, Gorbachev), read
+    from the first few articles that have it; the term itself when none shows it."""
+    pattern = _written_pattern(term)
+    forms: Counter = Counter()
+    for field in ("body_exact", "title_exact"):
+        if forms:
+            continue
+        for docnum in reader.docs_with(field, term, SURFACE_DOCS):
+            stored = reader.stored(docnum)
+            text = (stored.get("title") or "") + "\n" + (stored.get("body") or "")
+            forms.update(re.sub(_MARKS, "", m.group())
+                         for m in pattern.finditer(text[:SURFACE_CHARS]))
+    if not forms:
+        return term
+    # all capitals is a headline's style (Reuters), not the word's spelling
+    return min(forms, key=lambda w: (w.isupper() and len(w) > 1, -forms[w], w))
+
+
+def suggest_text(text: str, words: list[str], reader: Reader) -> str | None:
+    """The query with each word no article has replaced by the closest known word, written
+    as the articles write it; None when nothing is replaced."""
+    known = None  # built only when a word needs it (not for common words or known ones)
+    changed = False
+    for word in dict.fromkeys(words):
+        terms = analyze_word(word)
+        if terms is None or len(terms[0]) < MIN_LETTERS or not terms[0].isalpha():
+            continue  # common words, short words, numbers
+        if any(reader.doc_frequency(f, terms[0]) for f in FIELDS):
+            continue  # some article has it
+        known = known or dictionary(reader)
+        whole = _whole_form(word)
+        ranked = rank_terms(terms[0], known, whole)
+        if not ranked:
+            continue
+        if whole and whole != terms[0]:
+            # the exact form lost letters the typist wrote (لافرف → افرف): among the equally
+            # close candidates, the one the articles write most like the typed word (لافروف,
+            # not أشرف); a count-bounded look at TIES of them
+            ties = [r for r in ranked if r[:2] == ranked[0][:2]][:TIES]
+            written = min((_written_distance(whole, r[3], reader) for r in ties),
+                          key=lambda dw: dw[0])[1]
+        else:
+            written = surface_form(ranked[0][3], reader)
+        if written is None or analyze_word(written) is None:  # none, or a stop word
+            continue
+        text = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", written, text)
+        changed = True
+    return text if changed else None
+
+
+__all__ = ["Dictionary", "build_dictionary", "correct_term", "dictionary", "rank_terms",
+           "suggest_text", "surface_form"]
