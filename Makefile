@@ -8,7 +8,7 @@ INDEX ?= index
 
 AXE := .cache/axe/node_modules/axe-core/axe.min.js
 
-.PHONY: run test install install-test browser axe solr-launcher bench bench-speed clean
+.PHONY: run test install install-test browser axe solr-launcher dictionaries bench bench-speed clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -48,6 +48,15 @@ $(LAUNCHER_JAR): solr/launcher/pom.xml $(shell find solr/launcher/src -type f 2>
 	else echo "warning: no mvn, $@ not built"; fi
 
 solr-launcher: $(LAUNCHER_JAR)
+
+# Debian's FreeDict English-Arabic dictionaries: words translated across languages (search/crossling.py).
+DICTS := dict-freedict-eng-ara dict-freedict-ara-eng
+dictionaries:
+	@test -f /usr/share/dictd/freedict-eng-ara.index -a -f /usr/share/dictd/freedict-ara-eng.index || { \
+	  echo "installing Debian's $(DICTS) for cross-lingual matching"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DICTS) >/dev/null) \
+	  || echo "warning: could not install $(DICTS); words will not be translated across languages"; }
+
 # axe-core from the npm registry for the accessibility tests (tests/test_accessibility.py).
 $(AXE):
 	@command -v npm >/dev/null || { \
@@ -62,7 +71,7 @@ axe: $(AXE)
 run: install
 	$(BIN)/python -m web --host $(HOST) --port $(PORT) --index $(INDEX) --build-from seeds
 
-test: install-test browser axe solr-launcher
+test: install-test browser axe dictionaries solr-launcher
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Benchmarks print tables; they are not tests. bench-speed takes about an hour on the full corpora.

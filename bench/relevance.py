@@ -52,6 +52,8 @@ DATA = REPO.parent / "shared" / "data" / "eval"
 PREVIOUS = REPO / "bench" / "relevance_previous.json"
 DEPTH = 100
 _ARABIC = re.compile("[\u0600-\u06FF]")
+# sets built at run time from parallel ones: name → (set of the queries and qrels, corpus set)
+DERIVED = {"xquad-ar2en": ("xquad-ar", "xquad-en")}
 COLUMNS = ["set", "system", "mrr@10", "ndcg@10", "recall@1", "recall@10", "recall@100",
            "no_hit", "seconds"]
 COMPARE_COLUMNS = ["set", "queries", "previous", "now", "delta", "p", "verdict"]
@@ -111,12 +113,17 @@ def baseline_run(articles: list, queries: dict[str, str], lang: str,
 
 def find_sets(data: Path) -> list[str]:
     """Evaluation sets: folders with queries.tsv and qrels.txt."""
-    return sorted(p.name for p in data.iterdir()
-                  if (p / "queries.tsv").exists() and (p / "qrels.txt").exists())
+    return sorted([p.name for p in data.iterdir()
+                   if (p / "queries.tsv").exists() and (p / "qrels.txt").exists()]
+                  + [name for name, (src, corpus) in DERIVED.items()
+                     if (data / src / "qrels.txt").exists()
+                     and (data / corpus / "corpus.jsonl").exists()])
 
 
 def corpus_of(data: Path, name: str) -> Path:
     """The set's corpus, or for a cross-lingual set (xquad-en2ar) that of its target language."""
+    if name in DERIVED:
+        return data / DERIVED[name][1] / "corpus.jsonl"
     own = data / name / "corpus.jsonl"
     if own.exists():
         return own
@@ -127,12 +134,13 @@ def corpus_of(data: Path, name: str) -> Path:
 
 
 def evaluate_set(data: Path, name: str, limit: int | None,
-                 chain: bool = True) -> tuple[list[dict], dict[str, int]]:
+                 chain: bool = True, cross: bool = True) -> tuple[list[dict], dict[str, int]]:
     """The product's row (and the obvious chain's), and the product's rank of each query's
     relevant document (0 = not in the top 100)."""
     corpus = corpus_of(data, name)
-    qrels = ev.read_qrels(str(data / name / "qrels.txt"))
-    queries = {q: t for q, t in ev.read_queries(str(data / name / "queries.tsv")).items()
+    src = data / DERIVED.get(name, (name,))[0]  # xquad-ar2en: xquad-ar's questions, same ids
+    qrels = ev.read_qrels(str(src / "qrels.txt"))
+    queries = {q: t for q, t in ev.read_queries(str(src / "queries.tsv")).items()
                if q in qrels}
     if limit:
         queries = dict(list(queries.items())[:limit])
@@ -142,7 +150,7 @@ def evaluate_set(data: Path, name: str, limit: int | None,
     rows = []
 
     t0 = time.perf_counter()
-    report = ev.evaluate(articles, queries, qrels)
+    report = ev.evaluate(articles, queries, qrels, cross=cross)
     rows.append({"set": name, "system": "product", **report.to_json(),
                  "seconds": round(time.perf_counter() - t0, 1)})
     ranks = ranks_of(report.run, qrels)
@@ -193,6 +201,8 @@ def main() -> None:
     p.add_argument("--data", type=Path, default=DATA, help=f"evaluation sets (default {DATA})")
     p.add_argument("--sets", default=None, help="comma-separated set names (default: all)")
     p.add_argument("--limit", type=int, default=None, help="first N queries of each set")
+    p.add_argument("--no-cross", dest="cross", action="store_false",
+                   help="the product without matching across languages")
     p.add_argument("--json", dest="json_path", default=None, metavar="FILE",
                    help='also write {"rows": [...]} to FILE')
     p.add_argument("--no-chain", action="store_true",
@@ -218,7 +228,8 @@ def main() -> None:
     sets = args.sets.split(",") if args.sets else find_sets(args.data)
     rows, compared, saved = [], [], {}
     for name in sets:
-        set_rows, ranks = evaluate_set(args.data, name, args.limit, chain=not args.no_chain)
+        set_rows, ranks = evaluate_set(args.data, name, args.limit, chain=not args.no_chain,
+                                       cross=args.cross)
         rows += set_rows
         saved[name] = ranks
         compared.append(compare_row(name, ranks, previous.get(name)))

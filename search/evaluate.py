@@ -78,12 +78,15 @@ def read_qrels(path: str) -> dict[str, dict[str, int]]:
     return qrels
 
 
-def run_queries(queries: dict[str, str], index_dir: str, depth: int = DEPTH) -> Run:
-    """Rank the index for each question as the product does (plain words, all-words first)."""
+def run_queries(queries: dict[str, str], index_dir: str, depth: int = DEPTH,
+                cross: bool = True) -> Run:
+    """Rank the index for each question as the product does (plain words, all-words first;
+    ``cross``: across the language line too)."""
     run = {}
     for qid, text in queries.items():
         try:
-            run[qid] = rank_documents(text, index_dir=index_dir, limit=depth, mode="any")
+            run[qid] = rank_documents(text, index_dir=index_dir, limit=depth, mode="any",
+                                      cross=cross)
         except QueryError:  # an empty or over-long question: no hits, it scores 0
             run[qid] = []
     return run
@@ -119,7 +122,8 @@ def write_run(run: Run, path: str, tag: str = RUN_TAG) -> None:
 
 
 def evaluate(articles: Iterable[Article], queries: dict[str, str],
-             qrels: dict[str, dict[str, int]], depth: int = DEPTH) -> EvalReport:
+             qrels: dict[str, dict[str, int]], depth: int = DEPTH,
+             cross: bool = True) -> EvalReport:
     """Index ``articles`` in a temporary index, run the queries and score them.
 
     Only queries with relevance labels are run and scored.
@@ -129,13 +133,13 @@ def evaluate(articles: Iterable[Article], queries: dict[str, str],
     with tempfile.TemporaryDirectory(prefix="search-eval-") as tmp:
         index_dir = os.path.join(tmp, "index")
         add_articles(articles, index_dir)
-        run = run_queries(queries, index_dir, depth)
+        run = run_queries(queries, index_dir, depth, cross)
     return EvalReport(queries=len(queries), no_hit=sum(1 for r in run.values() if not r),
                       metrics=score_run(run, qrels), run=run)
 
 
 def evaluate_files(corpus: str, queries: str, qrels: str, limit: int | None = None,
-                   depth: int = DEPTH) -> EvalReport:
+                   depth: int = DEPTH, cross: bool = True) -> EvalReport:
     """`evaluate` on the files of an evaluation set; ``limit`` keeps the first N queries."""
     labels = read_qrels(qrels)
     questions = {qid: text for qid, text in read_queries(queries).items() if qid in labels}
@@ -144,7 +148,7 @@ def evaluate_files(corpus: str, queries: str, qrels: str, limit: int | None = No
     if not questions:
         raise IngestError(f"no query of {queries} has a relevance label in {qrels}")
     skipped: list[str] = []
-    report = evaluate(read_corpus(corpus, skipped), questions, labels, depth)
+    report = evaluate(read_corpus(corpus, skipped), questions, labels, depth, cross)
     report.skipped = skipped
     return report
 

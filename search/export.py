@@ -17,7 +17,7 @@ from search import chronology, filters
 from search.errors import QueryError
 from search.highlight import Highlighter
 from search.query import SORTS, build_query, clean_text
-from search.searcher import make_hit, open_reader
+from search.searcher import make_hits, open_reader
 
 EXPORT_CAP = 10_000  # rows in one export: the same bound as the deepest results page
 COLUMNS = ("id", "date", "lang", "source", "title", "url", "score", "snippet")
@@ -36,8 +36,9 @@ def export_rows(query: str, *, index_dir: str, lang: str | None = None,
                 source: str | None = None, year: str | None = None,
                 date_from: date | None = None, date_to: date | None = None,
                 sort: str = "relevance", limit: int = EXPORT_CAP,
-                mode: str = "all") -> Iterator[dict[str, Any]]:
-    """Rows (COLUMNS) of the query's results in the order of ``sort``, at most ``limit``.
+                mode: str = "all", cross: bool = True) -> Iterator[dict[str, Any]]:
+    """Rows (COLUMNS) of the query's results in the order of ``sort``, at most ``limit``
+    (``cross``: across the language line too, as a results page).
 
     The query is parsed and run before the first row is asked for, so a bad query raises here,
     not halfway through a download.
@@ -47,7 +48,7 @@ def export_rows(query: str, *, index_dir: str, lang: str | None = None,
     if not 1 <= limit <= EXPORT_CAP:
         raise QueryError(f"An export holds from 1 to {EXPORT_CAP:,} results.")
     lang, source, year = (clean_text(str(v)) if v else None for v in (lang, source, year))
-    plan = build_query(query, lang=lang, year=year, mode=mode)
+    plan = build_query(query, lang=lang, year=year, mode=mode, cross=cross)
     plan.filter = filters.refine(plan.filter, source=source)
     reader = open_reader(index_dir)
     with reader.damage_guard():
@@ -57,14 +58,13 @@ def export_rows(query: str, *, index_dir: str, lang: str | None = None,
         else:
             order = reader.top_by_date(found, limit, ascending=sort == "oldest")
         marks = Highlighter(reader, ran) if order else None
-    return _rows(reader, order, marks)
+    return _rows(reader, order, marks, plan)
 
 
-def _rows(reader, order, marks) -> Iterator[dict[str, Any]]:
+def _rows(reader, order, marks, plan) -> Iterator[dict[str, Any]]:
     for at in range(0, len(order), CHUNK):
         with reader.damage_guard():
-            hits = [make_hit(reader, docnum, score, marks)
-                    for docnum, score in order[at:at + CHUNK]]
+            hits = make_hits(reader, order[at:at + CHUNK], marks, plan)
         for hit in hits:
             yield {"id": hit.id, "date": hit.date or "", "lang": hit.lang,
                    "source": hit.source, "title": hit.title, "url": hit.url,

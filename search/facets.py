@@ -10,10 +10,12 @@ from search.searcher import open_reader
 
 def source_counts(query: str, *, index_dir: str, lang: str | None = None,
                   year: str | None = None, date_from: date | None = None,
-                  date_to: date | None = None, mode: str = "all") -> dict[str, int]:
-    """How many matches each source has under every filter but the source one, most first."""
+                  date_to: date | None = None, mode: str = "all",
+                  cross: bool = True) -> dict[str, int]:
+    """How many matches each source has under every filter but the source one, most first
+    (``cross``: as the results page, across the language line too)."""
     lang, year = (clean_text(str(v)) if v else None for v in (lang, year))
-    plan = build_query(query, lang=lang, year=year, mode=mode)
+    plan = build_query(query, lang=lang, year=year, mode=mode, cross=cross)
 
     reader = open_reader(index_dir)
     with reader.damage_guard():

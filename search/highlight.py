@@ -193,7 +193,7 @@ class Highlighter:
     spans in each shown document from the index's offsets or from analysis."""
 
     def __init__(self, reader: Reader, query: Query | None) -> None:
-        self.reader = reader
+        self.reader, self.query = reader, query
         self.matches = match_set(reader.query_terms(query)) if query is not None \
             else MatchSet(frozenset(), frozenset())
         self.from_index = bool(self.matches) and offsets_suffice(self.matches)
@@ -205,6 +205,14 @@ class Highlighter:
         marks = cls(reader, None)
         marks.matches, marks.from_index = matches, bool(matches)
         return marks
+
+    def also_mark(self, stems: Iterable[str]) -> None:
+        """Mark these stems too: words a result matched by another route than its own terms
+        (a name found by its key, search.crossmark)."""
+        more = frozenset(stems) - self.matches.stems
+        if more:
+            self.matches = MatchSet(self.matches.stems | more, self.matches.exact)
+            self.from_index = offsets_suffice(self.matches)
 
     def spans(self, docnum: int, field: str, text: str, lang: str) -> list[tuple[int, int]]:
         """(start, end) of the query's words in one document's field."""

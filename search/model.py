@@ -43,11 +43,13 @@ class Hit:
     score: float
     title_html: str = ""  # escaped title with <mark>s (not in the JSON contract)
     path: str = ""
+    crosslingual: bool = False  # in another language than the query's (search.crossling)
 
     def to_json(self) -> dict[str, Any]:
         """The JSON object of the API contract."""
         return {k: getattr(self, k) for k in
-                ("id", "title", "snippet", "lang", "date", "source", "url", "score")}
+                ("id", "title", "snippet", "lang", "date", "source", "url", "score",
+                 "crosslingual")}
 
 
 @dataclass

@@ -18,6 +18,7 @@ from whoosh.qparser.syntax import AndGroup
 
 from search.analysis import analyze_word, iter_words, question_words
 from search.analysis.adapter import ScriptTokenizer
+from search.crossling import NAMES_FIELD, cross_terms, dictionary_status
 from search import settings
 from search.common_words import common_query
 from search.dates import DatePlugin
@@ -80,6 +81,7 @@ class Plan:
     fallback: Q.Query | None
     filter: Q.Query | None
     words: list[str]
+    cross: bool = False  # words also match across the language line (search.crossling)
 
 
 def _word_terms(fieldnames: tuple[str, str], word: str, boost: float) -> Q.Query:
@@ -104,14 +106,16 @@ def _exact_pattern(word: str) -> str:
     return "".join(out)
 
 
-def _expand(q: Q.Query, words: list[str]) -> Q.Query:
-    """Turn parser leaves on raw text fields into Ors over the stem and exact index fields."""
+def _expand(q: Q.Query, words: list[str], cross: bool = False) -> Q.Query:
+    """Turn parser leaves on raw text fields into Ors over the stem and exact index fields
+    (and, with ``cross``, a bare word's matches across the language line)."""
     field = getattr(q, "fieldname", None)
     targets = [TEXT_FIELDS["title"], TEXT_FIELDS["body"]] if field == "text" else (
         [TEXT_FIELDS[field]] if field in TEXT_FIELDS else None)
     if isinstance(q, Q.Term) and targets:
         words.append(q.text)
-        return Q.Or([_word_terms(t, q.text, q.boost) for t in targets]).normalize()
+        extra = cross_terms(q.text, q.boost) if cross and field == "text" else []
+        return Q.Or([_word_terms(t, q.text, q.boost) for t in targets] + extra).normalize()
     if isinstance(q, Q.Phrase) and targets:
         stems = [t[1] for t in (analyze_word(w) for w in q.words) if t]
         words.extend(q.words)
@@ -147,7 +151,9 @@ def _expand(q: Q.Query, words: list[str]) -> Q.Query:
         return q
     if q.is_leaf():
         return q
-    return q.apply(lambda sub: _expand(sub, words))
+    # an excluded word excludes itself only: a name key or a translation would exclude too much
+    keep_cross = cross and not isinstance(q, Q.Not)
+    return q.apply(lambda sub: _expand(sub, words, keep_cross))
 
 
 def _filters(lang: str | None, source: str | None, year: str | None) -> Q.Query | None:
@@ -161,7 +167,7 @@ def _filters(lang: str | None, source: str | None, year: str | None) -> Q.Query 
     return Q.And(parts) if parts else None
 
 
-def _any_words(text: str, words: list[str]) -> Q.Query:
+def _any_words(text: str, words: list[str], cross: bool = False) -> Q.Query:
     """Every word of free text (no syntax: ? " : ( - are plain text), all-words matches first."""
     clauses, seen = [], set()
     for word in question_words(text):
@@ -171,7 +177,8 @@ def _any_words(text: str, words: list[str]) -> Q.Query:
         seen.add(terms)
         words.append(word)
         clauses.append(Q.Or([_word_terms(TEXT_FIELDS["title"], word, 1.0),
-                             _word_terms(TEXT_FIELDS["body"], word, 1.0)]))
+                             _word_terms(TEXT_FIELDS["body"], word, 1.0),
+                             *(cross_terms(word) if cross else ())]))
     if not clauses:
         return Q.NullQuery
     some = Q.Or(clauses)
@@ -191,7 +198,7 @@ _QUESTION_MARK = re.compile(r"(?<=\w)[?\u061f](?=[\s)\"]|$)")
 
 
 def build_query(text: str, *, lang: str | None = None, source: str | None = None,
-                year: str | None = None, mode: str = "all") -> Plan:
+                year: str | None = None, mode: str = "all", cross: bool = False) -> Plan:
     """Parse and expand a query; raise QueryError when it cannot be understood."""
     text = clean_text(text or "").strip()
     if not text:
@@ -203,10 +210,10 @@ def build_query(text: str, *, lang: str | None = None, source: str | None = None
         raise QueryError(f"mode must be one of {', '.join(MODES)}.")
     words: list[str] = []
     if mode == "any":
-        q = _any_words(text, words)
+        q = _any_words(text, words, cross)
         q = _common_words(text, q, words)
         _check_not_empty(q)
-        return Plan(text, q, None, _filters(lang, source, year), words)
+        return Plan(text, q, None, _filters(lang, source, year), words, cross)
     empty = _EMPTY_FIELD.search(re.sub(r'"[^"]*"', " ", text))
     if empty:
         raise QueryError(f"“{empty.group()}” needs a value right after it, "
@@ -218,7 +225,7 @@ def build_query(text: str, *, lang: str | None = None, source: str | None = None
         if bad_date:
             raise QueryError(f"“{cut_text(bad_date)}” is not a date: write date:2021, "
                              "date:2021-01 or date:[2021-01-01 TO 2021-04-30].")
-        q = limit_expansions(_expand(parsed, words).normalize())
+        q = limit_expansions(_expand(parsed, words, cross).normalize())
         fallback = _some_words(q)
     except QueryError:
         raise
@@ -232,7 +239,7 @@ def build_query(text: str, *, lang: str | None = None, source: str | None = None
     if _is_only_negative(q):
         raise QueryError("A query needs at least one word to look for, not only exclusions.")
     return Plan(text, q, fallback if fallback != q else None,
-                _filters(lang, source, year), words)
+                _filters(lang, source, year), words, cross)
 
 
 def clean_text(text: str) -> str:
@@ -260,8 +267,9 @@ def _check_not_empty(q: Q.Query) -> None:
 
 def _is_word_clause(q: Q.Query) -> bool:
     """A bare word expanded over all four text fields (not a phrase, field: or exclusion)."""
-    return (isinstance(q, Q.Or) and all(isinstance(s, Q.Term) for s in q.subqueries)
-            and {s.fieldname for s in q.subqueries} == set(FIELD_BOOSTS))
+    fields = {s.fieldname for s in q.subqueries} if isinstance(q, Q.Or) else set()
+    return (all(isinstance(s, Q.Term) for s in q.subqueries) and fields >= set(FIELD_BOOSTS)
+            and fields <= {*FIELD_BOOSTS, NAMES_FIELD}) if fields else False
 
 
 def _some_words(q: Q.Query) -> Q.Query | None:
@@ -285,10 +293,12 @@ def _is_only_negative(q: Q.Query) -> bool:
     return False
 
 
-def explain_query(text: str, **filters: str | None) -> str:
+def explain_query(text: str, cross: bool = True, **filters: str | None) -> str:
     """A readable form of the query that would run (and its fallback)."""
-    plan = build_query(text, **filters)
+    plan = build_query(text, cross=cross, **filters)
     lines = [f"query:    {plan.query}"]
+    if cross and (missing := dictionary_status()):
+        lines.append(f"note:     {missing}")
     if plan.fallback is not None:
         lines.append(f"fallback: {plan.fallback}  (when no article has all the words)")
     if plan.filter is not None:

@@ -4,13 +4,13 @@ from __future__ import annotations
 from typing import Any
 
 from whoosh.analysis import IDAnalyzer
-from whoosh.fields import DATETIME, ID, TEXT, Schema
+from whoosh.fields import DATETIME, ID, KEYWORD, TEXT, Schema
 
 from search.analysis.adapter import exact_analyzer, stem_analyzer
 
 # Bump when fields or analysis change what is stored on disk: old indexes must be rebuilt.
-SCHEMA_VERSION = 4  # 2: the light Arabic stemmer (issue 4); 3: stop words in the exact fields;
-                    # 4: Arabic affixes decided by a lexicon (issue 17)
+SCHEMA_VERSION = 5  # 2: the light Arabic stemmer (issue 4); 3: stop words in the exact fields;
+# 4: Arabic affixes decided by a lexicon (issue 17); 5: the names field (issue 12)
 
 TEXT_FIELDS = ("title", "body")
 EXACT_FIELDS = ("title_exact", "body_exact")
@@ -37,6 +37,8 @@ def build_schema() -> Schema:
         # exact forms, frequencies only: they add score to exact-form matches
         title_exact=LangText(analyzer=exact_analyzer(), phrase=False),
         body_exact=LangText(analyzer=exact_analyzer(), phrase=False),
+        # name keys (search.analysis.namekey): "a:lfrf" for لافروف, "l:lfrf" for Lavrov
+        names=KEYWORD(scorable=True),
         lang=ID(stored=True, sortable=True),
         source=ID(stored=True, sortable=True, analyzer=lowercase_id),
         year=ID(stored=True, sortable=True),

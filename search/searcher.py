@@ -7,7 +7,8 @@ from datetime import date
 import numpy as np
 from whoosh import query as Q
 
-from search import chronology, filters, interleave, spelling
+from search import chronology, crossling, filters, interleave, spelling
+from search.crossmark import mark_names
 from search.engine import Matches, Reader, get_engine
 from search.errors import DocumentNotFoundError, QueryError
 from search.highlight import Highlighter, MatchSet, offsets_suffice
@@ -39,6 +40,19 @@ def make_hit(reader: Reader, docnum: int, score: float, marks: Highlighter) -> H
                path=stored.get("path") or "")
 
 
+def make_hits(reader: Reader, shown: list[tuple[int, float]], marks: Highlighter | None,
+              plan: Plan) -> list[Hit]:
+    """The results for (docnum, score) pairs; when the plan crosses the language line, names
+    found by their key are marked too and each hit says whether it lies across the line."""
+    if marks is not None and plan.cross:  # words found by name key (Lavrov: ولافروف)
+        mark_names(marks, [reader.stored(docnum) for docnum, _ in shown])
+    hits = [make_hit(reader, docnum, score, marks) for docnum, score in shown]
+    sides = crossling.query_sides(plan.words) if plan.cross else set()
+    for hit in hits:
+        hit.crosslingual = crossling.is_across(hit.lang, sides)
+    return hits
+
+
 def _facets(reader: Reader, mask: np.ndarray) -> dict[str, dict[str, int]]:
     out = {}
     for name in FACETS:
@@ -58,10 +72,11 @@ def run_search(query: str, *, index_dir: str, page: int = 1, size: int = 10,
                lang: str | None = None, source: str | None = None, year: str | None = None,
                sort: str = "relevance", mode: str = "all",
                date_from: date | None = None, date_to: date | None = None,
-               correct: bool = True) -> SearchPage:
+               cross: bool = True, correct: bool = True) -> SearchPage:
     """Run a query and return one page of highlighted, faceted results (``date_from`` and
-    ``date_to``, dates, bound a window of days; see search.chronology); when nothing matches
-    and the "did you mean" suggestion does (and ``correct``), the suggestion's results."""
+    ``date_to``, dates, bound a window of days; see search.chronology; ``cross``: match
+    across the language line too, see search.crossling); when nothing matches and the "did
+    you mean" suggestion does (and ``correct``), the suggestion's results."""
     t0 = time.perf_counter()
     if sort not in SORTS:
         raise QueryError(f"sort must be one of {', '.join(SORTS)}.")
@@ -72,7 +87,7 @@ def run_search(query: str, *, index_dir: str, page: int = 1, size: int = 10,
         raise QueryError(f"Results beyond the first {MAX_RESULT_WINDOW} cannot be paged to; "
                          "narrow the query instead.")
     lang, source, year = (clean_text(str(v)) if v else None for v in (lang, source, year))
-    plan = build_query(query, lang=lang, year=year, mode=mode)
+    plan = build_query(query, lang=lang, year=year, mode=mode, cross=cross)
     plan.filter = filters.refine(plan.filter, source=source)  # several sources, exclusions
     reader = open_reader(index_dir)
     with reader.damage_guard():
@@ -80,13 +95,16 @@ def run_search(query: str, *, index_dir: str, page: int = 1, size: int = 10,
                            date_to=date_to)
         ran, total, fallback, facets = rows.ran, rows.total, rows.fallback, rows.facets
         marks = Highlighter(reader, ran) if rows.shown else None
-        hits = [make_hit(reader, doc, score, marks) for doc, score in rows.shown]
-    suggestion = suggest(plan, reader) if total < 3 or fallback else None
+        hits = make_hits(reader, rows.shown, marks, plan)
+    # matches across the line say nothing of how the typed words are spelled (Lavrof finds
+    # Lavrov's articles by name key): a crossing query asks about its typed words always
+    suggestion = suggest(plan, reader) if total < 3 or fallback or plan.cross else None
     if correct and total == 0 and suggestion:
         try:
             corrected = run_search(suggestion, index_dir=index_dir, page=page, size=size,
                                    lang=lang, source=source, year=year, sort=sort, mode=mode,
-                                   date_from=date_from, date_to=date_to, correct=False)
+                                   date_from=date_from, date_to=date_to, cross=cross,
+                                   correct=False)
         except QueryError:  # a suggestion the parser reads otherwise: offered, not run
             corrected = None
         if corrected is not None and corrected.total:
@@ -102,9 +120,9 @@ def run_search(query: str, *, index_dir: str, page: int = 1, size: int = 10,
 
 
 def rank_documents(query: str, *, index_dir: str, limit: int = 100,
-                   mode: str = "any") -> list[tuple[str, float]]:
+                   mode: str = "any", cross: bool = True) -> list[tuple[str, float]]:
     """(id, score) of the best ``limit`` articles, best first: ranking only, no highlighting."""
-    plan = build_query(query, mode=mode)
+    plan = build_query(query, mode=mode, cross=cross)
     reader = open_reader(index_dir)
     with reader.damage_guard():
         return reader.rank(plan, limit)
@@ -156,5 +174,6 @@ def get_document(doc_id: str, *, index_dir: str, query: str | None = None,
                     title_html=title_html, body_html=body_html)
 
 
-__all__ = ["make_hit", "open_reader", "run_search", "rank_documents", "get_document", "suggest",
+__all__ = ["make_hit", "make_hits", "open_reader", "run_search", "rank_documents",
+           "get_document", "suggest",
            "query_matches", "offsets_suffice"]  # offsets_suffice: search.highlight's

@@ -129,8 +129,10 @@ def choose_interval(first: date, last: date) -> str:
 def compute_timeline(queries: list[str] | str, *, index_dir: str, interval: str = "auto",
                      lang: str | None = None, source: str | None = None,
                      year: str | None = None, date_from: date | None = None,
-                     date_to: date | None = None, mode: str = "all") -> Timeline:
-    """Counts per period and language of each query (up to three), and their shares."""
+                     date_to: date | None = None, mode: str = "all",
+                     cross: bool = True) -> Timeline:
+    """Counts per period and language of each query (up to three), and their shares
+    (``cross``: matches across the language line count too, as on a results page)."""
     t0 = time.perf_counter()
     texts = [queries] if isinstance(queries, str) else list(queries)
     texts = [t for t in texts if t and t.strip()]
@@ -141,7 +143,7 @@ def compute_timeline(queries: list[str] | str, *, index_dir: str, interval: str 
     if interval not in INTERVALS:
         raise QueryError(f"interval must be one of {', '.join(INTERVALS)}.")
     lang, source, year = (clean_text(str(v)) if v else None for v in (lang, source, year))
-    plans = [build_query(t, lang=lang, year=year, mode=mode) for t in texts]
+    plans = [build_query(t, lang=lang, year=year, mode=mode, cross=cross) for t in texts]
     reader = open_reader(index_dir)
     with reader.damage_guard():
         times = reader.doc_times()

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 from search.analysis import detect_language
+from search.crossling import name_field
 from search.engine import WriteSession
 from search.model import Article, Skipped
 from search.settings import DEFAULTS
@@ -116,6 +117,7 @@ def article_fields(article: Article, digest: Fingerprint | None = None) -> dict:
         "title_exact": (lang, title),
         "body": (lang, body), "_stored_body": body,
         "body_exact": (lang, body),
+        "names": name_field(title + "\n" + body),
         "lang": lang,
         "source": _utf8(article.source) or None,
         "url": _utf8(article.url) or None,
@@ -225,6 +227,9 @@ class IndexSession:
             report.duplicates.append(Skipped(item.path or item.id,
                                              f"article {item.id!r} not indexed: {reason}"))
             return
+        # the writer opens first: the first article's fields load the name-key word lists
+        # (search.analysis.namekey), and a kill in the meantime finds the writer open
+        self.target.begin()
         doc = article_fields(item, digest)
         self._start()
         if old is None:  # new, or deleted earlier in this batch (a file moved)

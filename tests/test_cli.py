@@ -26,12 +26,14 @@ def test_build_then_query_json(tmp_path):
     built = run_cli("index", "build", "seeds", "--index", index_dir)
     assert built.returncode == 0, built.stderr
     assert "indexed 5 articles" in built.stdout and "4 en" in built.stdout
-    out = run_cli("query", "لافروف", "--index", index_dir, "--json")
+    out = run_cli("query", "لافروف", "--index", index_dir, "--json", "--no-cross")
     data = json.loads(out.stdout)
     assert data["total"] == 1 and "<mark>لافروف</mark>" in data["results"][0]["snippet"]
-    env_out = run_cli("query", "Lavrov", env={"SEARCH_INDEX": index_dir})
+    env_out = run_cli("query", "Lavrov", "--no-cross", env={"SEARCH_INDEX": index_dir})
     assert env_out.returncode == 0 and env_out.stdout.startswith("4 results")
     assert "[Lavrov" in env_out.stdout  # highlighted words marked without colour off a tty
+    both = run_cli("query", "Lavrov", env={"SEARCH_INDEX": index_dir})
+    assert both.stdout.startswith("5 results") and both.stdout.count("(translated match)") == 1
 
 
 def test_no_index_is_one_line_exit_1(tmp_path):

@@ -18,15 +18,28 @@ def ids(page) -> list[str]:
 
 
 def test_arabic_word_finds_arabic_article_with_mark(seed_index):
-    page = search.run_search("لافروف", index_dir=seed_index)
+    page = search.run_search("لافروف", index_dir=seed_index, cross=False)
     assert ids(page) == [ARABIC_ID]
     assert "<mark>لافروف</mark>" in page.results[0].snippet
 
 
 def test_english_name_finds_english_articles(seed_index):
-    page = search.run_search("Lavrov", index_dir=seed_index)
+    page = search.run_search("Lavrov", index_dir=seed_index, cross=False)
     assert set(ids(page)) == ENGLISH_IDS
     assert all("<mark>Lavrov" in h.snippet for h in page.results)
+
+
+@pytest.mark.parametrize("query, own, other", [("Lavrov", ENGLISH_IDS, {ARABIC_ID}),
+                                                ("لافروف", {ARABIC_ID}, ENGLISH_IDS)])
+def test_a_name_finds_both_presses(seed_index, query, own, other):
+    page = search.run_search(query, index_dir=seed_index)
+    assert set(ids(page)) == own | other
+    # a match across the line weighs less than the typed word (the page itself interleaves
+    # the languages, search.interleave, so the best score need not come first)
+    assert max(page.results, key=lambda h: h.score).id in own
+    assert {h.id for h in page.results if h.crosslingual} == other
+    # the name is marked where it was found by its key: ولافروف, Lavrov’s
+    assert all("<mark>" in h.snippet for h in page.results if h.crosslingual)
 
 
 def test_phrase_query_needs_adjacent_words(seed_index):
@@ -173,7 +186,7 @@ def test_json_shape(seed_index):
                          "results"}
     assert set(data["facets"]) == {"lang", "source", "year"}
     assert set(data["results"][0]) == {"id", "title", "snippet", "lang", "date", "source",
-                                       "url", "score"}
+                                       "url", "score", "crosslingual"}
 
 
 def test_damaged_index_is_a_clear_error(tmp_path):

@@ -245,19 +245,29 @@ def test_export_csv_every_result_with_arabic(client):
     assert scores == sorted(scores, reverse=True)
 
 
-def test_export_jsonl_and_cli_all(client, index_dir):
+def _export_jsonl(client, **args) -> list[dict]:
     lines = client.get("/api/export", query_string={"q": "نفط", "format": "jsonl",
-                                                     "sort": "oldest"}).get_data(as_text=True)
-    rows = [json.loads(line) for line in lines.splitlines()]
+                                                     "sort": "oldest", **args})
+    return [json.loads(line) for line in lines.get_data(as_text=True).splitlines()]
+
+
+def test_export_jsonl_and_cli_all(client, index_dir):
+    rows = _export_jsonl(client, cross="0")  # only the typed language
     assert rows and all(r["lang"] == "ar" for r in rows)
     assert [r["date"] for r in rows] == sorted(r["date"] for r in rows)
     assert list(rows[0]) == list(COLUMNS)
     cli = run_cli("query", "نفط", "--all", "--format", "jsonl", "--sort", "oldest",
-                  "--index", index_dir)
+                  "--no-cross", "--index", index_dir)
     assert [json.loads(line) for line in cli.stdout.splitlines()] == rows
+    # by default an export holds what the results page finds: the English "oil" articles too
+    both = _export_jsonl(client)
+    assert {r["id"] for r in both} > {r["id"] for r in rows}
+    assert {r["lang"] for r in both} == {"ar", "en"}
     cli_csv = run_cli("query", "نفط", "--all", "--index", index_dir)
     assert cli_csv.stdout.startswith(BOM)
-    assert len(list(csv.DictReader(io.StringIO(cli_csv.stdout[1:])))) == len(rows)
+    assert len(list(csv.DictReader(io.StringIO(cli_csv.stdout[1:])))) == len(both)
+    total = client.get("/api/search", query_string={"q": "نفط"}).json["total"]
+    assert len(both) == total
 
 
 @pytest.mark.parametrize("args, message", [
@@ -420,3 +430,20 @@ def test_chart_offers_each_interval(client):
     monthly = client.get(links["Month"]).get_data(as_text=True)
     assert "Articles per month" in monthly
     assert monthly.count('class="chart__period"') == len({r["date"][:7] for r in _dated_oil()})
+
+
+def test_timeline_feed_and_source_facet_follow_the_cross_choice(client):
+    args = {"q": "نفط", "interval": "month"}
+    both = client.get("/api/timeline", query_string=args).json
+    typed = client.get("/api/timeline", query_string={**args, "cross": "0"}).json
+    assert typed["total"]["en"] == 0 < both["total"]["en"]  # "oil" through the dictionary
+    assert typed["total"]["ar"] == both["total"]["ar"]
+    page = client.get("/api/search", query_string={"q": "نفط", "size": 100}).json
+    assert sum(both["total"].values()) == page["total"]
+    feed_typed = client.get("/feed", query_string={"q": "نفط", "cross": "0"}).get_data(
+        as_text=True)
+    feed_both = client.get("/feed", query_string={"q": "نفط"}).get_data(as_text=True)
+    assert 'xml:lang="en"' not in feed_typed and 'xml:lang="en"' in feed_both
+    html = client.get("/", query_string={"q": "نفط", "source": "aawsat,reuters",
+                                         "cross": "0"}).get_data(as_text=True)
+    assert "cross=False" in html.split('aria-label="Languages"')[0]  # links keep the choice

@@ -26,7 +26,7 @@ SECURITY_HEADERS = {
 }
 PAGE_KEYS = {"query", "total", "page", "size", "took_ms", "fallback", "suggestion", "facets",
              "results", "showing_results_for", "corrected_from"}
-HIT_KEYS = {"id", "title", "snippet", "lang", "date", "source", "url", "score"}
+HIT_KEYS = {"id", "title", "snippet", "lang", "date", "source", "url", "score", "crosslingual"}
 
 
 @pytest.fixture(scope="module")
@@ -207,22 +207,31 @@ def test_fallback_notice(client):
 
 
 def test_did_you_mean_links_to_the_suggestion(client):
-    _, typed = api(client, q="Lavrof", exact="1")
+    # cross=0: Lavrof finds Lavrov's articles by name key across the line, none as typed
+    _, typed = api(client, q="Lavrof", exact="1", cross="0")
     assert typed["suggestion"], "the core suggests a correction for a misspelt word"
     assert typed["total"] == 0 and typed["corrected_from"] is None
-    html = client.get("/", query_string={"q": "Lavrof", "exact": "1"}).get_data(as_text=True)
+    html = client.get("/", query_string={"q": "Lavrof", "exact": "1", "cross": "0"}
+                      ).get_data(as_text=True)
     assert "Did you mean" in html
     assert f'href="/?q={_quote(typed["suggestion"])}' in html
+    # across the line the misspelt word is still offered its correction, beside the matches
+    _, across = api(client, q="Lavrof")
+    assert across["total"] > 0 and across["suggestion"] == typed["suggestion"]
 
 
 def test_a_query_that_finds_nothing_shows_the_suggestions_results(client):
-    _, body = api(client, q="Lavrof")
+    _, body = api(client, q="Lavrof", cross="0")
     assert body["total"] > 0 and body["results"]
     assert body["showing_results_for"] == body["suggestion"] == "Lavrov"
     assert body["corrected_from"] == "Lavrof"
-    html = client.get("/", query_string={"q": "Lavrof"}).get_data(as_text=True)
+    # the corrected rerun keeps cross=0: only the typed language, nothing across the line
+    assert {h["lang"] for h in body["results"]} == {"en"}
+    assert not any(h["crosslingual"] for h in body["results"])
+    html = client.get("/", query_string={"q": "Lavrof", "cross": "0"}).get_data(as_text=True)
     assert "Showing results for" in html and "search instead for" in html
-    assert 'href="/?q=Lavrof&amp;exact=True"' in html and "Did you mean" not in html
+    assert 'href="/?q=Lavrof&amp;exact=True&amp;cross=False"' in html
+    assert "Did you mean" not in html
 
 
 def test_empty_state_offers_example_queries(client):
@@ -300,7 +309,8 @@ def test_search_box_keeps_the_query_escaped(client):
 # --- the article page ---------------------------------------------------------------------------
 
 def test_article_page_shows_the_whole_article_highlighted(client):
-    hit = first_hit(client, "لافروف")
+    _, body = api(client, q="لافروف", cross="0")  # an Arabic article (page 1 interleaves)
+    hit = body["results"][0]
     response = client.get(f"/doc/{hit['id']}", query_string={"q": "لافروف"})
     assert response.status_code == 200
     html = response.get_data(as_text=True)
@@ -388,6 +398,24 @@ def _error_shape(response, status: int) -> dict:
     return body["error"]
 
 
+def test_cross_toggle_and_translated_mark(client):
+    _, both = api(client, q="Lavrov")
+    _, typed = api(client, q="Lavrov", cross="0")
+    across = [h for h in both["results"] if h["crosslingual"]]
+    assert [h["lang"] for h in across] == ["ar"] and not any(
+        h["crosslingual"] for h in typed["results"])
+    assert typed["total"] == both["total"] - 1
+    html = client.get("/", query_string={"q": "Lavrov"}).get_data(as_text=True)
+    assert html.count("translated match</span>") == 1
+    typed_html = client.get("/", query_string={"q": "Lavrov", "cross": "0"}).get_data(as_text=True)
+    assert "translated match</span>" not in typed_html
+    # the toggle links to the other choice, and a page of it keeps the choice
+    assert re.search(r'href="[^"]*cross=False[^"]*">As typed', html)
+    assert re.search(r'href="[^"]*cross=False[^"]*"[^>]*aria-current="true">As typed', typed_html)
+    sort_links = typed_html.split('aria-label="Languages"')[0]
+    assert "sort=date&amp;cross=False" in sort_links or "cross=False&amp;sort=date" in sort_links
+
+
 @pytest.mark.parametrize("args, words", [
     ({"q": "Lavrov", "page": "0"}, "page"),
     ({"q": "Lavrov", "page": "-1"}, "page"),
@@ -396,6 +424,7 @@ def _error_shape(response, status: int) -> dict:
     ({"q": "Lavrov", "size": "0"}, "size"),
     ({"q": "Lavrov", "size": "101"}, "size"),
     ({"q": "Lavrov", "sort": "random"}, "sort"),
+    ({"q": "Lavrov", "cross": "maybe"}, "cross"),
     ({"q": "Lavrov", "year": "twenty"}, "year"),
     ({"q": "Lavrov", "lang": "x" * 500}, "lang"),
     ({"q": ""}, "query"),

@@ -105,6 +105,9 @@ def _listen(host: str, port: int) -> socket.socket:
 def _serve(listener: socket.socket, app, threads: int) -> None:
     """Run waitress on the shared socket in this process until interrupted."""
     import waitress
+
+    from search.crossling import warm_up
+    warm_up()  # the cross-lingual word lists and dictionaries, before the first visitor
     # waitress buffers up to 1 GB of body by default before the app can refuse it (413)
     server = waitress.create_server(app, sockets=[listener], threads=threads,
                                     ident="news-search",

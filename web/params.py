@@ -36,6 +36,7 @@ class SearchParams:
     exact: bool = False  # search what was typed, without showing the suggestion's results
     date_from: str | None = None  # YYYY-MM-DD, the request's from= (see search.chronology)
     date_to: str | None = None  # to=
+    cross: bool = True  # cross=0: only the typed language, nothing across the line
 
     @property
     def window(self) -> tuple[date | None, date | None]:
@@ -59,7 +60,7 @@ class SearchParams:
 def parse_params(args: Mapping[str, str], *,
                  max_query_length: int = DEFAULTS.max_query_chars,
                  max_page: int = DEFAULTS.max_page) -> SearchParams:
-    """Read and check q, page, size, lang, source, year, sort, from, to, exact; raise
+    """Read and check q, page, size, lang, source, year, sort, from, to, cross, exact; raise
     ParameterError."""
     q = args.get("q", "")
     if len(q) > max_query_length:
@@ -81,6 +82,10 @@ def parse_params(args: Mapping[str, str], *,
             raise ParameterError(
                 f"year must have four digits, like 2021 (got {filters['year'][:40]!r}).")
         filters["year"] = str(int(filters["year"]))  # Arabic-Indic digits too: ٢٠٢١ → 2021
+    cross = (args.get("cross") or "1").strip().lower()
+    if cross not in ("0", "1", "true", "false"):
+        raise ParameterError(f"cross must be 1 (search both languages) or 0 (only the "
+                             f"typed language) (got {cross[:40]!r}).")
     exact = (args.get("exact") or "").strip().lower() in ("1", "true", "yes", "on")
     window = [parse_day(args.get(name), name) for name in ("from", "to")]
     if window[0] and window[1] and window[0] > window[1]:
@@ -88,7 +93,8 @@ def parse_params(args: Mapping[str, str], *,
                              f"({window[0]}).")
     return SearchParams(q=q, page=page, size=size, sort=sort, exact=exact, **filters,
                         date_from=window[0] and window[0].isoformat(),
-                        date_to=window[1] and window[1].isoformat())
+                        date_to=window[1] and window[1].isoformat(),
+                        cross=cross in ("1", "true"))
 
 
 def parse_day(value: str | None, name: str) -> date | None:

@@ -49,7 +49,8 @@ def _queries(params: SearchParams) -> list[str]:
 def _timeline(queries: list[str], params: SearchParams, interval: str) -> timeline.Timeline:
     return timeline.compute_timeline(queries, index_dir=_index_dir(), interval=interval,
                                      lang=params.lang, source=params.source, year=params.year,
-                                     date_from=params.window[0], date_to=params.window[1])
+                                     date_from=params.window[0], date_to=params.window[1],
+                                     cross=params.cross)
 
 
 # --- related coverage ------------------------------------------------------------------------
@@ -131,7 +132,7 @@ def source_facet(params: SearchParams) -> list[dict[str, Any]]:
     from web.views import search_url
     counts = facets.source_counts(params.q, index_dir=_index_dir(), lang=params.lang,
                                   year=params.year, date_from=params.window[0],
-                                  date_to=params.window[1])
+                                  date_to=params.window[1], cross=params.cross)
     wanted, excluded = sources.parse_sources(params.source)
     for key in excluded:
         counts.setdefault(key, 0)
@@ -232,7 +233,7 @@ def api_export():
     rows = export.export_rows(params.q, index_dir=_index_dir(), lang=params.lang,
                               source=params.source, year=params.year,
                               date_from=params.window[0], date_to=params.window[1],
-                              sort=params.sort)
+                              sort=params.sort, cross=params.cross)
     mimetype = "text/csv" if fmt == "csv" else "application/x-ndjson"
     body = (line.encode("utf-8") for line in export.export_lines(rows, fmt))
     return Response(stream_with_context(body), mimetype=mimetype, headers={
@@ -271,7 +272,7 @@ def feed():
     result = search.run_search(params.q, index_dir=_index_dir(), size=FEED_SIZE,
                                lang=params.lang, source=params.source, year=params.year,
                                sort="date", date_from=params.window[0],
-                               date_to=params.window[1])
+                               date_to=params.window[1], cross=params.cross)
     ET.register_namespace("", ATOM)
 
     def sub(parent, tag: str, text: str | None = None, **attrs: str):

@@ -46,7 +46,7 @@ def _run(params: SearchParams) -> search.SearchPage:
                              size=params.size, lang=params.lang, source=params.source,
                              year=params.year, sort=params.sort,
                              date_from=params.window[0], date_to=params.window[1],
-                             correct=not params.exact)
+                             cross=params.cross, correct=not params.exact)
 
 
 # --- HTML pages -------------------------------------------------------------------------------
@@ -209,7 +209,7 @@ def opensearch():
 def search_url(params: SearchParams, **changes) -> str:
     """A link to the search page for `params` with `changes` (a filter change resets the page)."""
     if any(k in changes for k in ("lang", "source", "year", "sort", "q", "date_from",
-                                  "date_to")):
+                                  "date_to", "cross")):
         changes.setdefault("page", 1)
     return url_for("web.index", **params.to_args(**changes))
 

@@ -10,7 +10,8 @@ import click
 import search
 from search.cli.common import INDEX_OPTION, add_backend_options, handle_errors
 from search.cli.index import index
-from search.cli.research import parse_window, timeline, window_options, write_export
+from search.cli.research import (cross_option, parse_window, timeline, window_options,
+                                 write_export)
 from search.cli.solr import solr
 from search.errors import SearchError
 from search.highlight import render_marks
@@ -91,6 +92,7 @@ main.add_command(timeline)
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True,
               help="date: newest first; oldest: oldest first.")
 @window_options
+@cross_option
 @click.option("--exact", is_flag=True,
               help="Search TEXT as typed: no results of a \"did you mean\" suggestion.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result page as JSON.")
@@ -101,17 +103,17 @@ main.add_command(timeline)
 @handle_errors
 def query(text: str, index_dir: str, size: int, page: int, lang: str | None,
           source: str | None, year: str | None, sort: str, date_from: str | None,
-          date_to: str | None, exact: bool, as_json: bool, export_all: bool,
+          date_to: str | None, cross: bool, exact: bool, as_json: bool, export_all: bool,
           fmt: str) -> None:
     """Search the index for TEXT (see the README for the query syntax)."""
     if export_all:
         write_export(text, index_dir=index_dir, fmt=fmt, lang=lang, source=source, year=year,
-                     sort=sort, date_from=date_from, date_to=date_to)
+                     sort=sort, date_from=date_from, date_to=date_to, cross=cross)
         return
     window = parse_window(date_from, date_to)
     result = search.run_search(text, index_dir=index_dir, page=page, size=size, lang=lang,
                                source=source, year=year, sort=sort, date_from=window[0],
-                               date_to=window[1], correct=not exact)
+                               date_to=window[1], cross=cross, correct=not exact)
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False))
         return
@@ -133,7 +135,7 @@ def query(text: str, index_dir: str, size: int, page: int, lang: str | None,
         click.echo("")
         click.echo(f"{n}. {render_html(hit.title_html or html.escape(hit.title), color)}"
                    f"  [{hit.id}] {hit.score:.2f}")
-        click.echo(f"   {meta}")
+        click.echo(f"   {meta}" + ("  (translated match)" if hit.crosslingual else ""))
         click.echo(f"   {render_html(hit.snippet, color)}")
 
 
@@ -156,16 +158,18 @@ def explain(text: str) -> None:
               help="Also write the ranking as a TREC run file.")
 @click.option("--limit", default=None, type=click.IntRange(1, None),
               help="Only the first N queries.")
+@click.option("--cross/--no-cross", default=True, show_default=True,
+              help="Match across languages (names, translations), as queries do.")
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
 @handle_errors
 def eval_(corpus: str, queries: str, qrels: str, run_file: str | None, limit: int | None,
-          as_json: bool) -> None:
+          cross: bool, as_json: bool) -> None:
     """Index CORPUS in a temporary index, run QUERIES as questions, score them against QRELS."""
     from search.evaluate import evaluate_files, write_run
     # a throw-away index in a temporary folder: always the default engine, so a configured
     # cluster's live collection is never rebuilt by an evaluation
     apply_settings(load_settings(backend="whoosh"))
-    report = evaluate_files(corpus, queries, qrels, limit=limit)
+    report = evaluate_files(corpus, queries, qrels, limit=limit, cross=cross)
     for where in report.skipped:  # on stderr: --json stays one object on stdout
         click.echo(f"warning: skipped {where}", err=True)
     if run_file:

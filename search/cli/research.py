@@ -28,6 +28,13 @@ def window_options(fn):
                         help="Only articles dated from this day.")(fn)
 
 
+def cross_option(fn):
+    """--cross/--no-cross: also match across languages (names, translations), or not."""
+    return click.option("--cross/--no-cross", default=True, show_default=True,
+                        help="Also match across languages (names, translations); --no-cross: "
+                             "only the typed language.")(fn)
+
+
 @click.command(context_settings={"ignore_unknown_options": True})
 @click.argument("queries", nargs=-1, required=True)
 @INDEX_OPTION
@@ -38,17 +45,19 @@ def window_options(fn):
               help="Only articles from these sources: a,b (any of them), -c (not c).")
 @click.option("--year", default=None, help="Only articles from this year.")
 @window_options
+@cross_option
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV: query, start, lang, count, share.")
 @handle_errors
 def timeline(queries: tuple[str, ...], index_dir: str, interval: str, lang: str | None,
              source: str | None, year: str | None, date_from: str | None,
-             date_to: str | None, as_json: bool, as_csv: bool) -> None:
+             date_to: str | None, cross: bool, as_json: bool, as_csv: bool) -> None:
     """How many articles match QUERY per day, week or month, per language (several
     QUERIES, up to three, are compared)."""
     window = parse_window(date_from, date_to)
     t = compute_timeline(list(queries), index_dir=index_dir, interval=interval, lang=lang,
-                         source=source, year=year, date_from=window[0], date_to=window[1])
+                         source=source, year=year, date_from=window[0], date_to=window[1],
+                         cross=cross)
     if as_json:
         click.echo(json.dumps(t.to_json(), ensure_ascii=False))
         return
@@ -124,11 +133,11 @@ def _empty_run(empty, i: int) -> int:
 
 
 def write_export(text: str, *, index_dir: str, fmt: str, lang, source, year, sort: str,
-                 date_from, date_to) -> None:
+                 date_from, date_to, cross: bool = True) -> None:
     """Every result of a query (up to the export cap) to standard output as CSV or JSONL."""
     window = parse_window(date_from, date_to)
     rows = export.export_rows(text, index_dir=index_dir, lang=lang, source=source, year=year,
-                              sort=sort, date_from=window[0], date_to=window[1])
+                              sort=sort, date_from=window[0], date_to=window[1], cross=cross)
     out = sys.stdout
     out.reconfigure(encoding="utf-8")
     for line in export.export_lines(rows, fmt):
@@ -136,4 +145,4 @@ def write_export(text: str, *, index_dir: str, fmt: str, lang, source, year, sor
     out.flush()
 
 
-__all__ = ["timeline", "window_options", "write_export"]
+__all__ = ["cross_option", "timeline", "window_options", "write_export"]

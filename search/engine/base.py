@@ -179,6 +179,9 @@ class WriteSession(Protocol):
     def words_with_prefix(self, field: str, prefix: str) -> list[str]:
         """Committed index terms of ``field`` starting with ``prefix``."""
 
+    def begin(self) -> None:
+        """Get ready for a change now (open the engine's writer), before its fields are made."""
+
     def add(self, fields: dict) -> None:
         """Add a document (the fields of ``search.writer.article_fields``)."""
 

@@ -15,6 +15,7 @@ import search
 from search.engine.whoosh_backend import matching
 from search.errors import QueryError
 from search.highlight import MatchSet
+from search.interleave import MIN_SHARE
 from search.model import Article
 from search.query import build_query
 from search.searcher import offsets_suffice, open_reader, query_matches
@@ -117,7 +118,7 @@ def test_generated_queries_match_whoosh(index_dir, parts):
 def test_page_totals_and_facets_count_every_match(index_dir, text):
     page = search.run_search(text, index_dir=index_dir)
     searcher = open_reader(index_dir).searcher
-    plan = build_query(text)
+    plan = build_query(text, cross=True)  # as run_search: across the language line
     matched = _whoosh_scores(searcher, plan.query)
     assert page.total == len(matched) > 0
     langs: dict[str, int] = {}
@@ -125,9 +126,18 @@ def test_page_totals_and_facets_count_every_match(index_dir, text):
         lang = searcher.stored_fields(docnum)["lang"]
         langs[lang] = langs.get(lang, 0) + 1
     assert page.facets["lang"] == dict(sorted(langs.items(), key=lambda kv: (-kv[1], kv[0])))
+    # both languages on page 1 (search.interleave): each language in Whoosh's own score order,
+    # the r-th of a language holding a share w of the matches placed at (r + 0.5) / w
+    placed = []
+    for lang, count in langs.items():
+        ranked = sorted((kv for kv in matched.items()
+                         if searcher.stored_fields(kv[0])["lang"] == lang),
+                        key=lambda kv: (-round(kv[1], 9), kv[0]))
+        share = max(count / len(matched), MIN_SHARE) if len(langs) > 1 else 1.0
+        placed += [((rank + 0.5) / share, -round(score, 9), d)
+                   for rank, (d, score) in enumerate(ranked)]
     assert [h.id for h in page.results] == [
-        searcher.stored_fields(d)["id"]
-        for d, _ in sorted(matched.items(), key=lambda kv: (-round(kv[1], 9), kv[0]))[:10]]
+        searcher.stored_fields(d)["id"] for _, _, d in sorted(placed)[:10]]
 
 
 @pytest.mark.parametrize("text", ["oil prices", "النفط", "market OR wheat", "ministers"])

@@ -329,6 +329,9 @@ class SolrWriteSession:
         found = {doc.get(field) for doc in self._list("{!prefix f=%s}%s" % (field, prefix), field)}
         return sorted(v for v in found if v)
 
+    def begin(self) -> None:
+        """Nothing to open ahead: a Solr batch is sent when it is full or committed."""
+
     def add(self, fields: dict) -> None:
         self._pending.append(fields_document(fields))
         if len(self._pending) >= BATCH:

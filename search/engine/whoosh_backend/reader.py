@@ -138,8 +138,11 @@ class WhooshReader:
         return count_values(self.searcher.reader(), field)
 
     def _leaves(self) -> dict:
+        # an index with no segment yet (a first add killed before its commit) reads through
+        # Whoosh's EmptyReader, whose segment() is None: it has no part and no words
         return {leaf.segment().segment_id(): leaf
-                for leaf, _ in self.searcher.reader().leaf_readers()}
+                for leaf, _ in self.searcher.reader().leaf_readers()
+                if leaf.segment() is not None}
 
     def parts(self) -> list[str]:
         return list(self._leaves())

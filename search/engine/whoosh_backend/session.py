@@ -35,6 +35,9 @@ class WhooshWriteSession:
     def words_with_prefix(self, field: str, prefix: str) -> list[str]:
         return [t.decode("utf-8") for t in self._searcher.reader().expand_prefix(field, prefix)]
 
+    def begin(self) -> None:
+        self._open()
+
     def add(self, fields: dict) -> None:
         self._open().add_document(**fields)
 

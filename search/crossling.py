@@ -1,0 +1,213 @@
+"""Across the language line: name keys and dictionary translations that let an English query
+find the Arabic press and an Arabic query the English press, at reduced weight.
+
+Two sources, both read at run time and never copied into the repository:
+
+- name keys (search.analysis.namekey): ``Lavrov`` ↔ ``لافروف`` through one consonant skeleton,
+  indexed in the ``names`` field;
+- the FreeDict English–Arabic and Arabic–English dictionaries of Debian
+  (``apt-get install dict-freedict-eng-ara dict-freedict-ara-eng``): without them words are
+  not translated, and ``dictionary_status()`` says how to install them.
+"""
+from __future__ import annotations
+
+import gzip
+import os
+import re
+from functools import lru_cache
+
+from whoosh import query as Q
+
+from search.analysis import analyze_word, fold_arabic_letters, fold_latin, iter_words
+from search.analysis.namekey import index_name_keys, query_name_keys
+from search.analysis.script import ARABIC, LATIN, word_script
+
+CROSS_WEIGHT = 0.3  # a match across the language line weighs this much of a typed word's
+MAX_TRANSLATIONS = 3  # dictionary senses per word: the first are the usual ones
+DICT_DIR = "/usr/share/dictd"
+DICTIONARIES = {"en": "freedict-eng-ara", "ar": "freedict-ara-eng"}  # source language → file
+DICT_PACKAGES = "dict-freedict-eng-ara dict-freedict-ara-eng"
+NAMES_FIELD = "names"
+STEM_FIELDS = ("title", "body")
+
+_B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+_SENSE = re.compile(r"^\s*(?:\d+\.\s*)?")
+
+
+# ---- index side ---------------------------------------------------------------------------
+
+_keys_by_word: tuple[dict, dict] = ({}, {})  # word → its keys: inside, opening a sentence
+_KEYS_LIMIT = 500_000  # words remembered; the tables start afresh beyond
+_OPENERS = frozenset('.!?:\n"\'“”«»')
+
+
+def _opens_sentence(text: str, start: int) -> bool:
+    i = start - 1
+    while i >= 0 and text[i] in " \t":
+        i -= 1
+    return i < 0 or text[i] in _OPENERS
+
+
+def name_keys(text: str) -> list[tuple[str, str]]:
+    """(word, key) of each name key of a text's words; a capitalised word opening a sentence
+    is judged apart (only a rarer word is a name there)."""
+    out = []
+    for word, start, _ in iter_words(text):
+        first = word[0]
+        if first.isupper():
+            initial = _opens_sentence(text, start)
+        elif "\u0600" <= first <= "\u06ff":
+            initial = False
+        else:  # lower case, digits: no name
+            continue
+        table = _keys_by_word[initial]
+        keys = table.get(word)
+        if keys is None:
+            if len(table) >= _KEYS_LIMIT:
+                table.clear()
+            keys = table[word] = tuple(index_name_keys([word], initial))
+        for key in keys:
+            out.append((word, key))
+    return out
+
+
+def name_field(text: str) -> str:
+    """The ``names`` field of a text: the name keys of its words, space-separated."""
+    return " ".join(key for _, key in name_keys(text))
+
+
+# ---- the dictionaries ---------------------------------------------------------------------
+
+def _b64(text: str) -> int:
+    n = 0
+    for ch in text:
+        n = n * 64 + _B64.index(ch)
+    return n
+
+
+def _read_dictd(name: str, directory: str) -> tuple[bytes, dict[str, list[str]]]:
+    """A dictd dictionary: its text, and headword (folded) → index lines of its entries."""
+    with gzip.open(os.path.join(directory, name + ".dict.dz")) as f:
+        data = f.read()
+    where: dict[str, list[str]] = {}
+    with open(os.path.join(directory, name + ".index"), encoding="utf-8") as f:
+        for line in f:
+            head = line[:line.find("\t")]
+            # most English headwords need only lower case (fold_latin costs ~10x more)
+            key = head.lower() if head.isascii() else _fold(head)
+            where.setdefault(key, []).append(line)
+    return data, where
+
+
+def _fold(word: str) -> str:
+    """A headword or query word as looked up: lower case, no accents or Arabic marks."""
+    return fold_arabic_letters(word) if word_script(word) == ARABIC else fold_latin(word)
+
+
+def _senses(entry: str) -> list[str]:
+    """The translations of an entry: its lines after the headword, numbering removed."""
+    out = []
+    for line in entry.splitlines()[1:]:
+        for sense in re.split(r"[،,;]", _SENSE.sub("", line)):
+            sense = sense.strip()
+            if sense and len(sense.split()) == 1:  # one word: phrases would need positions
+                out.append(sense)
+    return out
+
+
+@lru_cache(maxsize=4)
+def _dictionary(lang: str, directory: str = DICT_DIR):
+    """The dictionary from ``lang`` (read once per process), or None when not installed."""
+    name = DICTIONARIES[lang]
+    if not os.path.exists(os.path.join(directory, name + ".index")):
+        return None
+    return _read_dictd(name, directory)
+
+
+def _forms(word: str, lang: str) -> list[str]:
+    """The word as looked up, then forms a dictionary lists instead (singular, no article)."""
+    word = _fold(word)
+    if lang == "ar":
+        bare = re.sub("^(?:[وفبك]?ال|لل)(?=...)", "", word)
+        return list(dict.fromkeys([word, bare, "ال" + bare]))
+    forms = [word]
+    for end, repl in (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ing", "")):
+        if word.endswith(end) and len(word) > len(end) + 2:
+            forms.append(word[:-len(end)] + repl)
+    return forms
+
+
+def dictionary_status(directory: str = DICT_DIR) -> str | None:
+    """None when both dictionaries are installed, else what to install."""
+    missing = [n for n in DICTIONARIES.values()
+               if not os.path.exists(os.path.join(directory, n + ".index"))]
+    if not missing:
+        return None
+    return ("Words are not translated across languages (names still are): install the "
+            f"dictionaries with `apt-get install {DICT_PACKAGES}`.")
+
+
+def translate_word(word: str, directory: str = DICT_DIR) -> list[str]:
+    """Up to MAX_TRANSLATIONS translations of an English or Arabic word ([] when unknown)."""
+    script = word_script(word)
+    lang = "ar" if script == ARABIC else "en" if script == LATIN else None
+    found = _dictionary(lang, directory) if lang else None
+    if not found:
+        return []
+    data, where = found
+    for form in _forms(word, lang):
+        senses: list[str] = []
+        for line in where.get(form, ()):
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) < 3:
+                continue
+            start, size = _b64(parts[1]), _b64(parts[2])
+            entry = data[start:start + size].decode("utf-8", "replace")
+            senses.extend(s for s in _senses(entry) if s not in senses)
+        if senses:
+            return senses[:MAX_TRANSLATIONS]
+    return []
+
+
+def warm_up() -> None:
+    """Load the word lists and dictionaries now (about 1 s of CPU) rather than in the first
+    query: a server's first visitor and a timed test should not wait for them."""
+    for word in ("Lavrov", "لافروف"):
+        query_name_keys(word)
+        translate_word(word)
+
+
+# ---- query side ---------------------------------------------------------------------------
+
+def cross_terms(word: str, boost: float = 1.0) -> list[Q.Query]:
+    """What a query word also matches across the language line, at CROSS_WEIGHT: the other
+    script's names with its key, and its translations' stems in titles and bodies."""
+    own = analyze_word(word, "en")
+    if own is None:  # a stop word ("the", "في") crosses no more than it is searched
+        return []
+    weight = boost * CROSS_WEIGHT
+    out: list[Q.Query] = [Q.Term(NAMES_FIELD, key, boost=weight) for key in query_name_keys(word)]
+    seen = {own[1]}
+    for sense in translate_word(word):
+        terms = analyze_word(sense, "ar" if word_script(sense) == ARABIC else "en")
+        if terms is None or terms[1] in seen:
+            continue
+        seen.add(terms[1])
+        out.extend(Q.Term(field, terms[1], boost=weight) for field in STEM_FIELDS)
+    return out
+
+
+def query_sides(words: list[str]) -> set[str]:
+    """The scripts a query is typed in (``arabic``, ``latin``, …)."""
+    return {word_script(w) for w in words} - {"other"}
+
+
+def is_across(lang: str, sides: set[str]) -> bool:
+    """Whether an article in ``lang`` lies across the line from a query typed in ``sides``."""
+    side = ARABIC if lang in ("ar", "fa", "ur") else LATIN if lang not in ("ru", "uk") else \
+        "cyrillic"
+    return bool(sides) and side not in sides
+
+
+__all__ = ["CROSS_WEIGHT", "cross_terms", "dictionary_status", "is_across", "name_field",
+           "query_sides", "translate_word", "warm_up"]

@@ -1,0 +1,34 @@
+"""Marking the words a result matched by name key: a query for ``Lavrov`` marks ``ولافروف`` in an
+Arabic article. The names field keeps keys, not words, so the shown articles' words are keyed
+again (search.crossling.name_keys) and those with a key the query looked for are marked, through
+the one highlighting path (search.highlight.Highlighter)."""
+from __future__ import annotations
+
+from search.analysis import analyze_word
+from search.crossling import NAMES_FIELD, name_keys
+from search.highlight import Highlighter
+
+
+def name_stems(keys: set[str], docs: list[dict]) -> set[str]:
+    """The stems of the words of ``docs`` (stored fields) that have one of the name ``keys``."""
+    stems = set()
+    for stored in docs:
+        text = f"{stored.get('title', '')}\n{stored.get('body', '')}"
+        for word, key in name_keys(text):
+            if key in keys and (terms := analyze_word(word, stored.get("lang") or "en")):
+                stems.add(terms[1])
+    return stems
+
+
+def mark_names(marks: Highlighter, docs: list[dict]) -> None:
+    """Have ``marks`` also mark the words of ``docs`` whose name key its query looks for
+    (excluded words left out, as for every mark)."""
+    if marks.query is None:
+        return
+    keys = {word for field, word in marks.reader.query_terms(marks.query)
+            if field == NAMES_FIELD}
+    if keys and (stems := name_stems(keys, docs)):
+        marks.also_mark(stems)
+
+
+__all__ = ["mark_names", "name_stems"]

@@ -1,0 +1,82 @@
+"""Across the language line: name keys (plain functions), the dictionaries, the query plan."""
+from __future__ import annotations
+
+import pytest
+
+from search.analysis.namekey import (arabic_key, index_name_keys, latin_key, query_name_keys)
+from search.crossling import (DICT_DIR, dictionary_status, is_across, name_field,
+                              translate_word)
+from search.query import build_query, explain_query
+
+
+@pytest.mark.parametrize("latin, arabic", [
+    ("Lavrov", "لافروف"), ("Tehran", "طهران"), ("Trump", "ترامب"), ("Netanyahu", "نتنياهو"),
+    ("Churchill", "تشرشل"), ("Washington", "واشنطن"), ("Erdogan", "أردوغان"),
+    ("Macron", "ماكرون"), ("Merkel", "ميركل"), ("Abdollahian", "عبداللهيان"),
+])
+def test_a_name_has_one_key_in_both_scripts(latin, arabic):
+    assert latin_key(latin) == arabic_key(arabic)
+
+
+@pytest.mark.parametrize("word, key", [
+    ("ولافروف", "a:lfrf"),  # a clitic: the name's key all the same
+    ("والرياضيين", None),  # the article goes, and what is left is vocabulary or short
+    ("Lavrov", "l:lfrf"),
+])
+def test_index_keys_of_forms(word, key):
+    keys = index_name_keys([word])
+    assert (key in keys) if key else all(len(k) >= 6 for k in keys)
+
+
+@pytest.mark.parametrize("word", ["the", "said", "قال", "الذي", "وزير", "Iran", "ظريف"])
+def test_common_or_short_words_have_no_query_key(word):
+    # common words are vocabulary; a skeleton under four consonants (Iran: rn, ظريف: zrf)
+    # would collide with too many words
+    assert query_name_keys(word) == []
+
+
+def test_query_keys_look_in_the_other_script():
+    assert query_name_keys("lavrov") == ["a:lfrf"]  # typed in lower case: still a name
+    assert query_name_keys("لافروف") == ["l:lfrf"]
+
+
+def test_capitals_and_sentence_openers_are_not_names_in_a_text():
+    assert "l:lfrf" in name_field("Talks with Lavrov.").split()
+    assert name_field("SEEKING CLOSES") == ""  # a headline in capitals
+    # "Operating" opens a sentence: a word that common is not taken for a name there
+    assert name_field("Profit rose. Operating income fell.") == ""
+
+
+def test_dictionaries_translate_news_words():
+    if dictionary_status() is not None:  # make test installs them (Makefile: dictionaries)
+        pytest.fail(dictionary_status())
+    assert "العقوبات" in translate_word("sanctions")
+    assert "Oil" in translate_word("النفط")
+    assert translate_word("Lavrov") == []
+
+
+def test_without_dictionaries_names_still_cross(tmp_path):
+    assert "apt-get install" in dictionary_status(str(tmp_path))
+    assert translate_word("sanctions", str(tmp_path)) == []
+    assert DICT_DIR == "/usr/share/dictd"
+
+
+def test_the_plan_crosses_only_when_asked():
+    crossed = str(build_query("Lavrov sanctions", cross=True).query)
+    assert "names:a:lfrf" in crossed and "عقوب" in crossed
+    plain = str(build_query("Lavrov sanctions").query)
+    assert "names:" not in plain and "عقوب" not in plain
+    assert "names:a:lfrf" in explain_query("Lavrov")
+    # an exclusion does not cross: -Sputnik leaves Arabic articles on سبوتنيك alone
+    excluded = str(build_query("Lavrov -Sputnik", cross=True).query).split("NOT")[1]
+    assert "names:" not in excluded and "سبوتنيك" not in excluded
+    # a some-words fallback still exists with the cross terms in each word's clause
+    assert build_query("Lavrov sanctions", cross=True).fallback is not None
+
+
+@pytest.mark.parametrize("lang, sides, across", [
+    ("ar", {"latin"}, True), ("en", {"latin"}, False), ("en", {"arabic"}, True),
+    ("ar", {"arabic", "latin"}, False), ("ar", set(), False),
+])
+def test_is_across(lang, sides, across):
+    assert is_across(lang, sides) is across
