@@ -81,6 +81,8 @@ def fields_document(fields: dict) -> dict:
             doc[f"{name}_original"] = fields[name]
     if fields.get("path"):
         doc["path"] = fields["path"]
+    if fields.get("names"):  # name keys across scripts (Lavrov ~ لافروف)
+        doc["names"] = fields["names"]
     if "date" in fields:
         doc["date"] = solr_date(fields["date"])
         doc["year"] = fields["year"]

@@ -22,9 +22,10 @@ from search.errors import QueryError
 from search.query import FACETS, SORTS, Plan
 from search.engine.solr_backend.document import solr_date
 
-FIELDS = frozenset({"title", "body", "title_exact", "body_exact", "lang", "source", "year",
-                    "url", "id", "path", "hash", "date"})
-SCORED_FIELDS = frozenset({"title", "body", "title_exact", "body_exact"})  # BM25; others 1.0
+FIELDS = frozenset({"title", "body", "title_exact", "body_exact", "names", "lang", "source",
+                    "year", "url", "id", "path", "hash", "date"})
+# BM25; others 1.0 (names: the name keys across scripts, scored as Whoosh scores them)
+SCORED_FIELDS = frozenset({"title", "body", "title_exact", "body_exact", "names"})
 NOTHING = "(+*:* -*:*)"  # matches no document (Solr adds *:* to pure negative queries)
 EVERYTHING = "*:*"
 _SPECIAL = re.compile(r'([+\-&|!(){}\[\]^"~*?:\\/\s])')
