@@ -1,31 +1,13 @@
-"""The Solr backend implements the whole seam too (no cluster needed to check the shape), and
-the settings pick it: --backend solr without a URL is one clear error."""
+"""The settings pick the Solr backend (its shape is checked with Whoosh's in test_seam.py);
+--backend solr without a URL is one clear error."""
 from __future__ import annotations
-
-import inspect
 
 import pytest
 
-from search.engine import Engine, Reader, WriteSession, configure_engine, get_engine
-from search.engine.solr_backend.engine import SolrEngine, SolrReader, SolrWriteSession
+from search.engine import Engine, configure_engine, get_engine
+from search.engine.solr_backend.engine import SolrEngine
 from search.errors import ConfigError
 from search.settings import load_settings
-
-
-def _methods(protocol: type) -> set[str]:
-    return {name for name, _ in inspect.getmembers(protocol, inspect.isfunction)
-            if not name.startswith("_")}
-
-
-@pytest.mark.parametrize("protocol, impl", [(Engine, SolrEngine), (Reader, SolrReader),
-                                            (WriteSession, SolrWriteSession)])
-def test_the_solr_backend_has_every_method_of_the_seam(protocol, impl):
-    methods = _methods(protocol)
-    assert methods and methods <= set(dir(impl)), methods - set(dir(impl))
-    for name in methods:
-        mine = inspect.signature(getattr(protocol, name)).parameters
-        theirs = inspect.signature(getattr(impl, name)).parameters
-        assert list(mine)[1:] == [p for p in theirs if p != "self"][:len(mine) - 1], name
 
 
 def test_the_settings_pick_the_engine():
