@@ -15,12 +15,14 @@ import gzip
 import os
 import re
 from functools import lru_cache
+from typing import Iterator
 
 from whoosh import query as Q
 
 from search.analysis import analyze_word, fold_arabic_letters, fold_latin, iter_words
 from search.analysis.namekey import index_name_keys, query_name_keys
 from search.analysis.script import ARABIC, LATIN, word_script
+from search.analysis.wordstore import WordTable, files_key
 
 CROSS_WEIGHT = 0.3  # a match across the language line weighs this much of a typed word's
 MAX_TRANSLATIONS = 3  # dictionary senses per word: the first are the usual ones
@@ -115,13 +117,34 @@ def _senses(entry: str) -> list[str]:
     return out
 
 
+def _dictionary_senses(name: str, directory: str) -> Iterator[tuple[str, str]]:
+    """(folded headword, its senses one a line) of a dictd dictionary: every entry of the
+    headword read in order, senses kept once, headwords without a one-word sense left out."""
+    data, where = _read_dictd(name, directory)
+    for head, lines in where.items():
+        senses: list[str] = []
+        for line in lines:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) < 3:
+                continue
+            start, size = _b64(parts[1]), _b64(parts[2])
+            entry = data[start:start + size].decode("utf-8", "replace")
+            senses.extend(s for s in _senses(entry) if s not in senses)
+        if senses:
+            yield head, "\n".join(senses)
+
+
 @lru_cache(maxsize=4)
-def _dictionary(lang: str, directory: str = DICT_DIR):
-    """The dictionary from ``lang`` (read once per process), or None when not installed."""
+def _dictionary(lang: str, directory: str = DICT_DIR) -> WordTable | None:
+    """The dictionary from ``lang`` as {headword: senses} (built once into the user's cache,
+    then read a word at a time: search.analysis.wordstore), or None when not installed."""
     name = DICTIONARIES[lang]
-    if not os.path.exists(os.path.join(directory, name + ".index")):
+    index, text = (os.path.join(directory, name + ext) for ext in (".index", ".dict.dz"))
+    if not os.path.exists(index):
         return None
-    return _read_dictd(name, directory)
+    # keyed by the files and by this module, whose code reads them
+    key = files_key(index, text, __file__)
+    return WordTable(f"dict-{name}", key, lambda: _dictionary_senses(name, directory))
 
 
 def _forms(word: str, lang: str) -> list[str]:
@@ -152,27 +175,21 @@ def translate_word(word: str, directory: str = DICT_DIR) -> list[str]:
     script = word_script(word)
     lang = "ar" if script == ARABIC else "en" if script == LATIN else None
     found = _dictionary(lang, directory) if lang else None
-    if not found:
+    if found is None:
         return []
-    data, where = found
     for form in _forms(word, lang):
-        senses: list[str] = []
-        for line in where.get(form, ()):
-            parts = line.rstrip("\n").split("\t")
-            if len(parts) < 3:
-                continue
-            start, size = _b64(parts[1]), _b64(parts[2])
-            entry = data[start:start + size].decode("utf-8", "replace")
-            senses.extend(s for s in _senses(entry) if s not in senses)
+        senses = found.get(form)
         if senses:
-            return senses[:MAX_TRANSLATIONS]
+            return senses.split("\n")[:MAX_TRANSLATIONS]
     return []
 
 
 def warm_up() -> None:
-    """Load the word lists and dictionaries now (about 1 s of CPU) rather than in the first
-    query: a server's first visitor and a timed test should not wait for them."""
+    """Open the word lists and dictionaries now (built into the user's cache the first time,
+    a few seconds) rather than in the first query: a server's first visitor and a timed test
+    should not wait for them."""
     for word in ("Lavrov", "لافروف"):
+        analyze_word(word, "en")  # the Arabic lexicon of the stemmer
         query_name_keys(word)
         translate_word(word)
 

@@ -34,7 +34,7 @@ MAX_RESULT_WINDOW = settings.MAX_RESULT_WINDOW  # page * size
 FIELD_BOOSTS = {"title": 0.5, "title_exact": 0.15, "body": 1.0, "body_exact": 0.3}
 TEXT_FIELDS = {"title": ("title", "title_exact"), "body": ("body", "body_exact")}
 FACETS = ("lang", "source", "year")
-SORTS = ("relevance", "date", "oldest")  # date: newest first; oldest: a chronology
+from search.choices import SORTS  # noqa: E402  (date: newest first; oldest: a chronology)
 # "all": the query syntax, every bare word required (some-words fallback);
 # "any": a natural-language question read as plain words, all-words matches ranked first
 MODES = ("all", "any")

@@ -20,7 +20,7 @@ from search.errors import QueryError
 from search.query import build_query, clean_text
 from search.searcher import open_reader
 
-INTERVALS = ("auto", "day", "week", "month")
+from search.choices import INTERVALS  # noqa: E402
 MAX_QUERIES = 3  # queries compared on one chart
 MAX_BUCKETS = 1500  # periods on one timeline (a day interval over decades is unreadable)
 # auto: the finest interval that keeps a span within a chart's width

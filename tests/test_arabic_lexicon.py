@@ -109,9 +109,15 @@ def test_lexicon_cache_holds_what_wordfreq_gives(tmp_path, monkeypatch):
     lexicon.arabic_lexicon.cache_clear()
     try:
         built = lexicon.arabic_lexicon()  # built from wordfreq, then written
-        assert len(list(tmp_path.glob("ar-lexicon-*.marshal"))) == 1
+        assert len(list(tmp_path.glob("ar-lexicon-*.sqlite"))) == 1
         lexicon.arabic_lexicon.cache_clear()
+        lexicon._table.cache_clear()
         assert lexicon.arabic_lexicon() == built  # read back from the file
         assert lexicon._build_lexicon() == built
+        lexicon._table.cache_clear()  # a new process: one word read from the file
+        some = sorted(built)[::1000]
+        assert [lexicon.frequency(w) for w in some] == [built[w] for w in some]
+        assert lexicon.frequency("لافروفيتشز") == 0.0
     finally:
         lexicon.arabic_lexicon.cache_clear()
+        lexicon._table.cache_clear()

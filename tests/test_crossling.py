@@ -80,3 +80,31 @@ def test_the_plan_crosses_only_when_asked():
 ])
 def test_is_across(lang, sides, across):
     assert is_across(lang, sides) is across
+
+
+def test_the_cached_dictionary_gives_what_the_files_give(tmp_path, monkeypatch):
+    """The dictionary table in the cache (read a word at a time) holds, for every headword,
+    the senses the dictd files give, in order."""
+    from search import crossling
+    from search.analysis import wordstore
+    if crossling.dictionary_status() is not None:
+        pytest.fail("the FreeDict dictionaries are not installed: make dictionaries")
+    monkeypatch.setattr(wordstore, "CACHE_DIR", tmp_path)
+    crossling._dictionary.cache_clear()
+    try:
+        for lang in ("en", "ar"):
+            name = crossling.DICTIONARIES[lang]
+            data, where = crossling._read_dictd(name, crossling.DICT_DIR)
+            table = crossling._dictionary(lang)
+            heads = sorted(where)[::500]
+            for head in heads:
+                senses = []
+                for line in where[head]:
+                    _, start, size = line.rstrip("\n").split("\t")[:3]
+                    entry = data[crossling._b64(start):crossling._b64(start) +
+                                 crossling._b64(size)].decode("utf-8", "replace")
+                    senses.extend(s for s in crossling._senses(entry) if s not in senses)
+                assert table.get(head, "").split("\n") == (senses or [""]), head
+        assert list(tmp_path.glob("dict-*.sqlite"))
+    finally:
+        crossling._dictionary.cache_clear()

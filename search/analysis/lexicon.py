@@ -8,15 +8,12 @@ removed, أ إ آ → ا), ى → ي, ة kept; the frequencies of forms that fol
 from __future__ import annotations
 
 import gzip
-import marshal
 import math
-import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
-import msgpack
-
+from search.analysis import normalize, wordstore
 from search.analysis.normalize import fold_arabic_letters, lexicon_table
 
 # Forms rarer than this (per word of running text) are not attested: wordfreq's long tail holds
@@ -30,37 +27,26 @@ def fold_for_lexicon(word: str) -> str:
     return fold_arabic_letters(word).replace("\u0649", "\u064A")
 
 
-CACHE_DIR = Path.home() / ".cache" / "newsearch"
+CACHE_DIR = wordstore.CACHE_DIR
+
+
+@lru_cache(maxsize=4)
+def _table(directory: Path) -> wordstore.WordTable:
+    """The lexicon's table in ``directory``: keyed by wordfreq's Arabic list, the floor and
+    the code that folds its words (this module and the normaliser)."""
+    key = wordstore.files_key(wordstore.wordfreq_file("ar"), __file__, normalize.__file__,
+                              extra=f"{MIN_FREQUENCY:g}")
+    return wordstore.WordTable("ar-lexicon", key, lambda: _build_lexicon().items(), directory)
 
 
 @lru_cache(maxsize=1)
 def arabic_lexicon() -> dict[str, float]:
-    """{folded form: frequency} of the attested Arabic forms, once per process.
+    """{folded form: frequency} of the attested Arabic forms, whole (``frequency`` reads one).
 
-    Built from wordfreq (about 1.5 s), then kept in a marshal file in the user's cache keyed by
-    wordfreq's version and the floor (a third of the time): every `search` process that meets
-    an Arabic word needs it. A cache that cannot be read or written is rebuilt or skipped.
+    Built from wordfreq (about 1.5 s) once into a table in the user's cache
+    (search.analysis.wordstore); a cache that cannot be written is kept in memory.
     """
-    cache = None
-    try:
-        from importlib.metadata import version
-        cache = CACHE_DIR / f"ar-lexicon-wordfreq{version('wordfreq')}-{MIN_FREQUENCY:g}.marshal"
-        with open(cache, "rb") as f:
-            lexicon = marshal.load(f)
-        if isinstance(lexicon, dict) and lexicon:
-            return lexicon
-    except (OSError, ValueError, EOFError, TypeError, ImportError):
-        pass
-    lexicon = _build_lexicon()
-    if cache is not None:
-        try:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_bytes(marshal.dumps(lexicon))
-            os.replace(tmp, cache)  # atomic: a concurrent reader sees the old file or the new
-        except OSError:
-            pass
-    return lexicon
+    return _table(CACHE_DIR).load()
 
 
 def _build_lexicon() -> dict[str, float]:
@@ -88,6 +74,7 @@ def _frequency_bins(wordfreq, last_bin: int) -> Iterator[tuple[int, list[str]]]:
     """wordfreq's Arabic bins 0..last_bin, streamed from its cBpack file (a gzipped msgpack
     list: a header, then one list of words per centibel, as wordfreq.read_cBpack documents), so
     the 620,000-word list is never all in memory (it added 108 MB to an indexer's peak RSS)."""
+    import msgpack
     try:
         path = wordfreq.available_languages("large")["ar"]
         with gzip.open(path, "rb") as f:
@@ -106,7 +93,7 @@ def _frequency_bins(wordfreq, last_bin: int) -> Iterator[tuple[int, list[str]]]:
 
 def frequency(form: str) -> float:
     """The frequency of a folded form, 0.0 when it is not attested."""
-    return arabic_lexicon().get(form, 0.0)
+    return _table(CACHE_DIR).get(form, 0.0)
 
 
 def most_frequent(n: int) -> list[str]:

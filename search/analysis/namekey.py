@@ -13,6 +13,7 @@ import re
 from functools import lru_cache
 
 from search.analysis.normalize import fold_arabic_letters, fold_latin
+from search.analysis.wordstore import WordTable, files_key, wordfreq_file
 
 # three consonants (Putin btn, Zarif zrf) collide with vocabulary (Corp ↔ قرب, غرب, قريب), even
 # when the written long vowels must agree too (bench/namekeys.py: precision 0.2-0.4)
@@ -86,18 +87,25 @@ def arabic_bases(word: str) -> list[str]:
 
 
 @lru_cache(maxsize=2)
-def _common_english(n: int = COMMON_EN) -> frozenset[str]:
-    from wordfreq import top_n_list
-    return frozenset(top_n_list("en", n))
+def _common_english(n: int = COMMON_EN) -> WordTable:
+    """The ``n`` most frequent English words (a set read a word at a time: wordstore)."""
+    def build():
+        from wordfreq import top_n_list
+        return ((word, 1) for word in top_n_list("en", n))
+    return WordTable("en-common", files_key(wordfreq_file("en"), extra=str(n)), build)
 
 
 @lru_cache(maxsize=1)
-def _common_arabic() -> frozenset[str]:
-    from wordfreq import get_frequency_list
-    # the list is in buckets of one centibel (bucket i: frequency 10^(-i/100)), most frequent
-    # first: the buckets down to the threshold hold the common words; only they are kept
-    buckets = get_frequency_list("ar")[:round((9 - COMMON_AR_ZIPF) * 100) + 1]
-    return frozenset(word for bucket in buckets for word in bucket)
+def _common_arabic() -> WordTable:
+    """The Arabic words at or above COMMON_AR_ZIPF (a set read a word at a time)."""
+    def build():
+        from wordfreq import get_frequency_list
+        # the list is in buckets of one centibel (bucket i: frequency 10^(-i/100)), most
+        # frequent first: the buckets down to the threshold hold the common words
+        buckets = get_frequency_list("ar")[:round((9 - COMMON_AR_ZIPF) * 100) + 1]
+        return ((word, 1) for bucket in buckets for word in bucket)
+    return WordTable("ar-common", files_key(wordfreq_file("ar"), extra=f"{COMMON_AR_ZIPF:g}"),
+                     build)
 
 
 def is_common_latin(word: str, initial: bool = False) -> bool:

@@ -1,4 +1,9 @@
-"""The `search` command: a thin shell over the `search` package (parse, call, format)."""
+"""The `search` command: a thin shell over the `search` package (parse, call, format).
+
+Only click and light modules are imported here: the engine, the analysis and their word
+lists load inside the commands that need them, so `search --help` stays fast
+(tests/test_cli_speed.py counts what it imports).
+"""
 from __future__ import annotations
 
 import html
@@ -8,20 +13,19 @@ import sys
 import click
 
 import search
-from search.cli.common import INDEX_OPTION, add_backend_options, handle_errors
+from search.cli.common import SETTINGS_KEY, INDEX_OPTION, add_backend_options, handle_errors
 from search.cli.index import index
 from search.cli.research import (cross_option, parse_window, timeline, window_options,
                                  write_export)
 from search.cli.solr import solr
+from search.choices import SORTS
 from search.errors import SearchError
-from search.highlight import render_marks
-from search.query import SORTS
 from search.settings import apply_settings, load_settings
-from search.sources import source_name
 
 
 def render_html(fragment: str, color: bool) -> str:
     """Snippet HTML for a terminal: marks as bold yellow (or [brackets]), tags dropped."""
+    from search.highlight import render_marks
     def mark(inner: str) -> str:
         return click.style(inner, fg="yellow", bold=True) if color else f"[{inner}]"
     return render_marks(fragment, mark)
@@ -29,10 +33,11 @@ def render_html(fragment: str, color: bool) -> str:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="newsearch")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Search Arabic and English news: build an index, query it, inspect the analysis."""
-    try:
-        apply_settings(load_settings())
+    try:  # read (and checked) now, handed to the engine when a command runs
+        ctx.meta[SETTINGS_KEY] = load_settings()
     except SearchError as e:
         click.echo(f"error: {e.message}", err=True)
         sys.exit(e.exit_code)
@@ -40,7 +45,7 @@ def main() -> None:
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@handle_errors
+@handle_errors(engine=False)
 def config(as_json: bool) -> None:
     """Show every setting: its effective value, where it came from, its environment variable."""
     rows = load_settings().describe()
@@ -117,6 +122,7 @@ def query(text: str, index_dir: str, size: int, page: int, lang: str | None,
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False))
         return
+    from search.sources import source_name
     color = sys.stdout.isatty()
     first = (result.page - 1) * result.size
     noun = "result" if result.total == 1 else "results"

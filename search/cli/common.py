@@ -26,12 +26,31 @@ INDEX_OPTION = setting_option("index_dir", "--index", "index_dir",
                               type=click.Path(file_okay=False))
 
 
-def handle_errors(fn: Callable) -> Callable:
-    """Turn SearchErrors into one line on stderr and an exit code; never a traceback."""
+SETTINGS_KEY = "search.settings"  # in click's meta: the settings the group read, not yet applied
+
+
+def apply_pending_settings() -> None:
+    """Hand the engine the settings the `search` group read, once, as a command starts: not
+    while parsing, so `--help` never imports the engine."""
+    ctx = click.get_current_context(silent=True)
+    settings = ctx.meta.pop(SETTINGS_KEY, None) if ctx is not None else None
+    if settings is not None:
+        from search.settings import apply_settings
+        apply_settings(settings)
+
+
+def handle_errors(fn: Callable | None = None, *, engine: bool = True) -> Callable:
+    """Turn SearchErrors into one line on stderr and an exit code; never a traceback.
+    ``engine``: the command uses the engine (its settings are applied first)."""
+    if fn is None:
+        return functools.partial(handle_errors, engine=engine)
+
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         as_json = kwargs.get("as_json", False)
         try:
+            if engine:
+                apply_pending_settings()
             return fn(*args, **kwargs)
         except SearchError as e:
             if as_json:
@@ -64,6 +83,7 @@ def _apply_backend(ctx: click.Context, param: click.Parameter, value) -> None:
     if len(chosen) < len(BACKEND_SETTINGS) or not any(v is not None for v in chosen.values()):
         return
     from search.settings import apply_settings, load_settings
+    ctx.meta.pop(SETTINGS_KEY, None)  # these settings replace the group's
     try:
         apply_settings(load_settings(**chosen))
     except SearchError as e:

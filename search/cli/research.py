@@ -7,9 +7,8 @@ import sys
 
 import click
 
-from search import chronology, export
+from search.choices import INTERVALS
 from search.cli.common import INDEX_OPTION, handle_errors
-from search.timeline import INTERVALS, compute_timeline
 
 BAR_WIDTH = 40  # characters of the longest bar
 GAP = 4  # this many empty periods in a row are one line
@@ -17,6 +16,7 @@ GAP = 4  # this many empty periods in a row are one line
 
 def parse_window(date_from: str | None, date_to: str | None):
     """--from and --to as dates (a QueryError with the fix when malformed)."""
+    from search import chronology
     return (chronology.parse_day(date_from, "--from"), chronology.parse_day(date_to, "--to"))
 
 
@@ -54,6 +54,7 @@ def timeline(queries: tuple[str, ...], index_dir: str, interval: str, lang: str 
              date_to: str | None, cross: bool, as_json: bool, as_csv: bool) -> None:
     """How many articles match QUERY per day, week or month, per language (several
     QUERIES, up to three, are compared)."""
+    from search.timeline import compute_timeline
     window = parse_window(date_from, date_to)
     t = compute_timeline(list(queries), index_dir=index_dir, interval=interval, lang=lang,
                          source=source, year=year, date_from=window[0], date_to=window[1],
@@ -135,6 +136,7 @@ def _empty_run(empty, i: int) -> int:
 def write_export(text: str, *, index_dir: str, fmt: str, lang, source, year, sort: str,
                  date_from, date_to, cross: bool = True) -> None:
     """Every result of a query (up to the export cap) to standard output as CSV or JSONL."""
+    from search import export
     window = parse_window(date_from, date_to)
     rows = export.export_rows(text, index_dir=index_dir, lang=lang, source=source, year=year,
                               sort=sort, date_from=window[0], date_to=window[1], cross=cross)

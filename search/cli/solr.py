@@ -5,7 +5,6 @@ import json
 import click
 
 from search.cli.common import handle_errors
-from search.indexer import setup_backend
 from search.settings import load_settings
 
 SOLR_URL_OPTION = click.option(
@@ -37,6 +36,7 @@ def solr() -> None:
 def setup(solr_url: str, collection: str, shards: int, replicas: int,
           configset_dir: str | None, as_json: bool) -> None:
     """Upload the configset and create COLLECTION (SHARDS × REPLICAS) behind an alias."""
+    from search.indexer import setup_backend
     settings = load_settings(backend="solr", solr_url=solr_url, collection=collection)
     try:
         report = setup_backend(settings, shards=shards, replicas=replicas,

@@ -1,0 +1,67 @@
+"""The CLI's start-up stays light: commands import the engine, the web, the analysis and their
+word lists only when they need them (issue 13: `search --help` in ≤ 0.15 s, bench/cli.py).
+Counted, never timed: which heavy modules a real CLI process has imported when it exits."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+HEAVY = ("whoosh", "flask", "numpy", "wordfreq", "rich", "symspellpy", "langdetect",
+         "msgpack", "requests", "Stemmer")
+# a probe: run the real `search` entry point, then print the heavy top-level packages loaded
+PROBE = """
+import atexit, json, sys
+heavy = {heavy!r}
+def report():
+    loaded = sorted({{m.split(".")[0] for m in sys.modules}} & set(heavy))
+    sys.__stderr__.write("LOADED " + json.dumps(loaded) + "\\n")
+atexit.register(report)
+sys.argv = ["search", *{args!r}]
+from search.cli import main
+main()
+"""
+
+
+def loaded_by(*args: str, env: dict | None = None) -> tuple[list[str], subprocess.CompletedProcess]:
+    """The heavy packages a `search ARGS` process imported, and the process."""
+    full_env = {k: v for k, v in os.environ.items() if k != "SEARCH_INDEX"}
+    full_env.update(PYTHONIOENCODING="utf-8", **(env or {}))
+    done = subprocess.run([sys.executable, "-c", PROBE.format(heavy=HEAVY, args=list(args))],
+                          cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=120)
+    line = [x for x in done.stderr.splitlines() if x.startswith("LOADED ")]
+    assert line, done.stderr
+    return json.loads(line[-1][len("LOADED "):]), done
+
+
+@pytest.mark.parametrize("args", [["--help"], ["index", "--help"], ["config"],
+                                  ["timeline", "--help"], ["solr", "--help"]])
+def test_help_and_config_import_nothing_heavy(args):
+    loaded, done = loaded_by(*args)
+    assert done.returncode == 0, done.stderr
+    assert loaded == []
+
+
+def test_a_query_loads_the_engine_but_not_the_web_or_word_lists(seed_index):
+    """A query needs Whoosh and numpy; never Flask or rich, and wordfreq only to build the
+    word tables once (warm_up in the fixture has built them)."""
+    loaded, done = loaded_by("query", "Lavrov", "--index", seed_index)
+    assert done.returncode == 0, done.stderr
+    assert "Lavrov" in done.stdout
+    assert {"whoosh", "numpy"} <= set(loaded)
+    assert not {"flask", "rich", "wordfreq", "langdetect"} & set(loaded)
+
+
+def test_lazy_package_names_are_the_real_ones():
+    """`import search` loads no engine, yet its public names resolve to the real objects."""
+    code = ("import sys, search; before = 'whoosh' in sys.modules; "
+            "from search.searcher import run_search; "
+            "print(before, search.run_search is run_search, 'run_search' in dir(search))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.stdout.split() == ["False", "True", "True"], done.stderr
