@@ -7,6 +7,7 @@ import time
 from contextlib import contextmanager
 from typing import Callable, Iterable, Iterator
 
+from search import phases
 from search.engine import get_engine, setup_cluster
 from search.errors import NothingIndexedError
 from search.ingest import read_articles
@@ -52,9 +53,11 @@ def build_index(sources: Iterable[str], index_dir: str, progress: Progress | Non
                               rebuild=True) as (target, interrupted):
         report.recovered = interrupted
         session = IndexSession(target, report, commit_every=None, commit_seconds=None)
+        phases.phase(phases.READING)
         for item in read_articles(resolve_paths(sources), exclude=[index_dir]):
             if progress:
                 progress(item)
+            phases.advance()
             session.add(item)
         if not report.added:
             # a typo in a path must not replace a good index with an empty one

@@ -45,8 +45,8 @@ def _progress(enabled: bool):
     return (lambda item: bar.advance(task)), bar.stop
 
 
-def _summary(report: "search.IndexReport", build: bool = False) -> str:
-    """One line: what a run did."""
+def _summary(report: "search.IndexReport", build: bool = False, phases: str = "") -> str:
+    """One line: what a run did (and the time of each phase, when given)."""
     langs = ", ".join(f"{n} {lang}" for lang, n in report.by_lang.most_common()) or "none"
     if build:
         parts = [f"indexed {report.documents} articles ({langs})"]
@@ -56,7 +56,7 @@ def _summary(report: "search.IndexReport", build: bool = False) -> str:
     if report.duplicates:
         parts.append(f"{len(report.duplicates)} duplicates")
     parts.append(f"{len(report.skipped)} skipped")
-    return "; ".join(parts) + f" in {report.seconds:.1f} s"
+    return "; ".join(parts) + f" in {report.seconds:.1f} s" + (f" ({phases})" if phases else "")
 
 
 def printable(text: str) -> str:
@@ -75,15 +75,22 @@ def _echo_problems(report: "search.IndexReport") -> None:
         click.echo(f"  warning {printable(s.path)}: {printable(s.reason)}", err=True)
 
 
-def _print_report(report: "search.IndexReport", as_json: bool, build: bool = False) -> None:
-    """The summary (or JSON) on stdout, what was not indexed on stderr; exit 4 if skipped."""
+def _print_report(report: "search.IndexReport", as_json: bool, build: bool = False,
+                  times=None) -> None:
+    """The summary (or JSON) on stdout, what was not indexed on stderr; exit 4 if skipped.
+    ``times``: the phases' times (search.phases.PhaseTimes) the summary lists."""
     if report.recovered:
         click.echo(f"note: the previous writer, {report.recovered}, stopped without finishing; "
                    "its leftovers were cleared (the index was as of its last commit).", err=True)
     if as_json:
-        click.echo(json.dumps(report.to_json(), ensure_ascii=False))
+        out = report.to_json()
+        if times is not None:
+            out["phases"] = {k: round(v, 3) for k, v in times.seconds().items()}
+        click.echo(json.dumps(out, ensure_ascii=False))
     else:
-        click.echo(f"{_summary(report, build)} → {report.index_dir}")
+        from search.cli.progress import phase_summary
+        said = phase_summary(times) if times is not None else ""
+        click.echo(f"{_summary(report, build, said)} → {report.index_dir}")
         _echo_problems(report)
     if report.skipped:
         sys.exit(PARTIAL)
@@ -105,15 +112,18 @@ def index_build(sources: tuple[str, ...], index_dir: str, lock_timeout: float,
     """Rebuild the index from SOURCES (files, folders, JSONL; default seeds/).
 
     The new index is written to a fresh directory and swapped in atomically when complete:
-    searches go on answering from the old one until then.
+    searches go on answering from the old one until then. Progress on stderr: a line per phase
+    (reading, analysing, writing segments, merging, swapping) with its count, rate and time;
+    on a terminal, live bars with the time left where known.
     """
-    progress, stop = _progress(sys.stderr.isatty() and not as_json)
-    try:
-        report = search.build_index(list(sources) or ["seeds"], index_dir, progress=progress,
+    from search.cli.progress import phase_display
+    from search.phases import reporting
+    # the phases as they happen: bars on a terminal, a line each in a log; times in the summary
+    display = phase_display(sys.stderr.isatty(), quiet=as_json)
+    with reporting(display):
+        report = search.build_index(list(sources) or ["seeds"], index_dir,
                                     lock_timeout=lock_timeout)
-    finally:
-        stop()
-    _print_report(report, as_json, build=True)
+    _print_report(report, as_json, build=True, times=display.times)
 
 
 def _write(write, target, index_dir: str, lock_timeout: float, commit_every: int,

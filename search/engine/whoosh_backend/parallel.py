@@ -28,6 +28,7 @@ from whoosh import index as whoosh_index
 from whoosh.codec import default_codec
 from whoosh.util.numeric import length_to_byte
 
+from search import phases
 from search.engine.whoosh_backend.fastwrite import (DocumentPostings, FastSegmentWriter, Row,
                                                     encode_terms, join_rows, write_postings)
 
@@ -77,8 +78,11 @@ class ParallelWriter(FastSegmentWriter):
         self._check_state()
         try:
             if self._helper is None:
+                phases.phase(phases.ANALYSING, total=len(self._held))
                 for fields in self._held:
                     FastSegmentWriter.add_document(self, **fields)
+                    phases.advance()
+                phases.phase(phases.WRITING)
             else:
                 self._helper.send(self._held)
                 self._index_with_helper()
@@ -99,10 +103,15 @@ class ParallelWriter(FastSegmentWriter):
         stored values of the helper's documents and of this process's, in their order (the
         postings of this process's documents are renumbered after the helper's)."""
         taken: list[tuple[dict, dict]] = []  # (fields, field lengths), last document first
+        total = self._helper.counts()[1]  # every document: the helper's and those taken back
+        phases.phase(phases.ANALYSING, total=total)
         while (batch := self._helper.take_last()) is not None:
             for fields in reversed(batch):
                 taken.append((fields, self.postings.add(fields, len(taken))))
+            phases.advance(completed=min(total, self._helper.counts()[0] + len(taken)))
         documents, lengths = self._helper.documents(), self._helper.lengths()
+        phases.advance(completed=len(documents) + len(taken))  # the helper is done too
+        phases.phase(phases.WRITING)
         for fields, doc_lengths in zip(documents, lengths):
             self._write_stored(fields, doc_lengths)
         self.pool.renumber = (len(documents), len(taken))
@@ -150,6 +159,8 @@ class _Helper:
         self.fieldnames: list[str] = []  # the fields the helper has postings in
         self._queue: collections.deque[list[dict] | None] = collections.deque()
         self._sent: list[list[dict]] = []  # the batches sent, in order
+        self._given = 0  # documents queued or sent (not those taken back)
+        self._fed = 0  # documents written to the helper's input
         self._lengths: list[dict[str, int]] | None = None
         self._ready = threading.Condition()
         self._failure: BaseException | None = None
@@ -161,15 +172,23 @@ class _Helper:
         """Queue documents for the helper, in order."""
         if batch:
             with self._ready:
+                self._given += len(batch)
                 self._queue.append(batch)
                 self._ready.notify()
+
+    def counts(self) -> tuple[int, int]:
+        """(documents written to the helper, documents given to it and not taken back)."""
+        with self._ready:
+            return self._fed, self._given
 
     def take_last(self) -> list[dict] | None:
         """The last queued batch, taken back; None when the queue is empty, which also tells
         the helper to finish."""
         with self._ready:
             if self._queue and self._queue[-1] is not None:
-                return self._queue.pop()
+                batch = self._queue.pop()
+                self._given -= len(batch)
+                return batch
             self._queue.append(None)
             self._ready.notify()
             return None
@@ -255,6 +274,7 @@ class _Helper:
             if batch is None:
                 return
             self._sent.append(batch)
+            self._fed += len(batch)
 
 
 # ---- the helper process -----------------------------------------------------------------------

@@ -10,6 +10,7 @@ from typing import Callable, Iterator
 from whoosh import query as Q
 from whoosh.index import LockError
 
+from search import phases
 from search.engine.base import PathLike
 from search.engine.whoosh_backend import store
 from search.engine.whoosh_backend.fastwrite import FastSegmentWriter, gc_paused
@@ -111,6 +112,7 @@ def writing(index_dir: PathLike, what: str, *, lock_timeout: float, create: bool
                 session.close()
                 shutil.rmtree(gen, ignore_errors=True)
                 raise
+            phases.phase(phases.SWAPPING, unit="")
             session.close()
             store.write_meta(gen, schema_version=SCHEMA_VERSION)
             store.swap_in(index_dir, gen)
