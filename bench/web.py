@@ -6,15 +6,18 @@ untimed pass over the query set through all the clients, as queries.py's warm pa
 --clients threads (keep-alive http.client connections) for --seconds: every client loops over
 the query sets, four /api/search requests then one HTML results page. Reports requests/s,
 latency percentiles, errors (5xx, timeouts, broken connections; 4xx answers are counted
-apart), and the server's RSS. Stops the server by itself.
+apart), and each server process's RSS. --runs N repeats the timed load N times on the same
+server (one row per run: the target holds only if every run is under it). Stops the server by
+itself.
 
-    python bench/web.py [--limit N] [--json FILE] [--clients 20] [--seconds 30]
+    python bench/web.py [--limit N] [--json FILE] [--clients 20] [--seconds 30] [--runs 3]
 """
 from __future__ import annotations
 
 import argparse
 import http.client
 import itertools
+import os
 import threading
 import time
 from pathlib import Path
@@ -24,7 +27,7 @@ from common import (HOST, base_parser, cached_index, get, latency_figures, limit
                     load_queries, machine, memory_mb, parse_args, print_table, process_tree,
                     running_server, write_json)
 
-COLUMNS = ["system", "endpoint", "requests", "rps", "p50_ms", "p95_ms", "p99_ms", "max_ms",
+COLUMNS = ["run", "endpoint", "requests", "rps", "p50_ms", "p95_ms", "p99_ms", "max_ms",
            "errors", "status_4xx"]
 def search_paths(queries: list[dict]) -> list[tuple[str, str]]:
     """(endpoint, path) pairs: four API requests, then one HTML page, over all queries."""
@@ -82,6 +85,8 @@ def main() -> None:
     p = base_parser(__doc__.split("\n")[0])
     p.add_argument("--clients", type=int, default=20)
     p.add_argument("--seconds", type=float, default=30.0)
+    p.add_argument("--runs", type=int, default=1,
+                   help="timed loads on the same server, each printed (default 1)")
     p.add_argument("--threads", type=int, default=None,
                    help="server threads per process (default: the server's own default)")
     p.add_argument("--warm", action=argparse.BooleanOptionalAction, default=True,
@@ -96,6 +101,7 @@ def main() -> None:
     index_dir = args.index or cached_index("product", args.limit, workdir=args.workdir,
                                            fresh=args.fresh)[0]
     paths = search_paths(load_queries())
+    load_before = os.getloadavg()
     with running_server(index_dir, args.threads, args.workers) as (port, proc):
         if args.warm:
             # one untimed pass over every request, as queries.py's warm pass: each worker's
@@ -110,41 +116,64 @@ def main() -> None:
         print(f"server on {HOST}:{port} ({len(workers)} processes, "
               f"{max(memory_mb(p) for p in workers):.0f} MB each at most), "
               f"{args.clients} clients for {args.seconds:g} s …", flush=True)
-        peak = [0.0]
-        done = threading.Event()
+        rows, rss = [], []
+        for run in range(1, args.runs + 1):
+            rows += timed_run(port, paths, args, workers, run)
+            rss.append({pid: (memory_mb(pid), memory_mb(pid, "VmHWM")) for pid in workers})
+    load_after = os.getloadavg()
 
-        def sample() -> None:
-            while not done.wait(0.25):
-                peak[0] = max([peak[0]] + [memory_mb(p) for p in workers])
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        t0 = time.perf_counter()
-        results = load(port, paths, args.clients, args.seconds)
-        elapsed = time.perf_counter() - t0
-        done.set()
-        sampler.join()
-        hwm = max(memory_mb(p, "VmHWM") for p in workers)
+    print_table(f"Web: {args.clients} clients for {args.seconds:g} s a run on "
+                f"{limit_label(args.limit)} articles of each corpus (load average "
+                f"{' '.join(f'{x:.2f}' for x in load_before)} before, "
+                f"{' '.join(f'{x:.2f}' for x in load_after)} after; {os.cpu_count()} CPUs)",
+                rows, COLUMNS)
+    every = [r for r in rows if r["endpoint"] == "all"]
+    p99s = ", ".join(f"{r['p99_ms']:.0f}" for r in every)
+    print(f"p99 of every run (all requests): {p99s} ms; "
+          f"errors: {sum(r['errors'] for r in every)} "
+          "(target: zero errors, p99 < 250 ms in every run, RSS < 400 MB a worker)")
+    for run, sizes in enumerate(rss, 1):
+        print(f"run {run}: RSS per server process (MB, now / peak VmHWM): " + ", ".join(
+            f"{pid}: {now:.0f}/{hwm:.0f}" for pid, (now, hwm) in sizes.items()))
+    if warm_errors:
+        print(f"errors during the warm pass: {warm_errors}")
+    for r in every:
+        if r["errors"]:
+            print(f"run {r['run']} errors: {r['error_kinds']}")
+    write_json(args.json_path, rows, machine=machine(), load_before=load_before,
+               load_after=load_after,
+               rss=[{str(pid): v for pid, v in sizes.items()} for sizes in rss])
 
+
+def timed_run(port: int, paths: list[tuple[str, str]], args: argparse.Namespace,
+              workers: list[int], run: int) -> list[dict]:
+    """One timed load of --seconds: rows per endpoint (api, page, all), with the server
+    processes' peak RSS sampled during the run on the last."""
+    peak = [0.0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.25):
+            peak[0] = max([peak[0]] + [memory_mb(p) for p in workers])
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    t0 = time.perf_counter()
+    results = load(port, paths, args.clients, args.seconds)
+    elapsed = time.perf_counter() - t0
+    done.set()
+    sampler.join()
     rows = []
     for endpoint in ("api", "page", "all"):
         sel = [r for r in results if endpoint in ("all", r[0])]
         errors = [r for r in sel if not r[2]]
-        rows.append({"system": "product", "endpoint": endpoint, "requests": len(sel),
-                     "rps": len(sel) / elapsed, **latency_figures([r[1] for r in sel]),
+        rows.append({"run": run, "system": "product", "endpoint": endpoint,
+                     "requests": len(sel), "rps": len(sel) / elapsed,
+                     **latency_figures([r[1] for r in sel]),
                      "errors": len(errors), "status_4xx": sum(r[3].startswith("4") for r in sel),
                      "clients": args.clients, "seconds": elapsed,
                      "error_kinds": sorted({r[3] for r in errors})})
-    rows[-1].update(server_rss_mb=peak[0], server_hwm_mb=hwm, server_processes=len(workers),
-                    warmed=args.warm, warm_errors=warm_errors)
-    print_table(f"Web: {args.clients} clients for {elapsed:.0f} s on "
-                f"{limit_label(args.limit)} articles of each corpus", rows, COLUMNS)
-    print(f"server RSS per process ({len(workers)}): {peak[0]:.0f} MB peak sampled, "
-          f"VmHWM {hwm:.0f} MB (target: zero errors, p99 < 250 ms, RSS < 400 MB a worker)")
-    if warm_errors:
-        print(f"errors during the warm pass: {warm_errors}")
-    if rows[-1]["errors"]:
-        print(f"errors: {rows[-1]['error_kinds']}")
-    write_json(args.json_path, rows, machine=machine())
+    rows[-1].update(server_rss_mb=peak[0], server_processes=len(workers), warmed=args.warm)
+    return rows
 
 
 if __name__ == "__main__":
