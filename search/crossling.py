@@ -187,7 +187,12 @@ def translate_word(word: str, directory: str = DICT_DIR) -> list[str]:
 def warm_up() -> None:
     """Open the word lists and dictionaries now (built into the user's cache the first time,
     a few seconds) rather than in the first query: a server's first visitor and a timed test
-    should not wait for them."""
+    should not wait for them. The lists every shown article's words are looked up in (the
+    Arabic lexicon, the common words) are read whole; the dictionaries a word at a time."""
+    from search.analysis.lexicon import arabic_lexicon
+    from search.analysis.namekey import load_common_words
+    arabic_lexicon()
+    load_common_words()
     for word in ("Lavrov", "لافروف"):
         analyze_word(word, "en")  # the Arabic lexicon of the stemmer
         query_name_keys(word)
