@@ -8,7 +8,11 @@ prints the minimum and median wall time with the targets of issue 13 (`search --
 interpreter and the import of the engine's libraries (Whoosh, numpy), the floor of a query.
 Then `python -X importtime` of `search --help` and `search query`: the heaviest imports.
 
-    python bench/cli.py [--runs 10] [--top 12] [--json FILE]
+    python bench/cli.py [--runs 10] [--top 12] [--json FILE] [--against DIR]
+
+--against DIR also runs the queries and --help of another checkout of the product in the same
+rounds (`git archive 7fbd6e9 | tar -x -C /tmp/base`), through `python -m search` with DIR on
+PYTHONPATH: a before/after ratio on the same machine at the same load.
 """
 from __future__ import annotations
 
@@ -43,10 +47,11 @@ def child_env() -> dict[str, str]:
     return env
 
 
-def run_once(argv: list[str], env: dict[str, str]) -> float:
-    """Wall seconds of one process, which must succeed."""
+def run_once(argv: list[str], env: dict[str, str], cwd: Path) -> float:
+    """Wall seconds of one process, which must succeed (``cwd``: not a checkout, so that
+    `python -m search` finds the package PYTHONPATH names)."""
     t0 = time.perf_counter()
-    done = subprocess.run(argv, cwd=REPO, env=env, stdout=subprocess.DEVNULL,
+    done = subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
                           stderr=subprocess.PIPE, text=True)
     seconds = time.perf_counter() - t0
     if done.returncode != 0:
@@ -54,9 +59,10 @@ def run_once(argv: list[str], env: dict[str, str]) -> float:
     return seconds
 
 
-def import_offenders(argv: list[str], env: dict[str, str], top: int) -> list[tuple[int, str]]:
+def import_offenders(argv: list[str], env: dict[str, str], top: int,
+                     cwd: Path) -> list[tuple[int, str]]:
     """(cumulative µs, module) of the ``top`` heaviest top-level imports of a process."""
-    done = subprocess.run([sys.executable, "-X", "importtime", *argv], cwd=REPO, env=env,
+    done = subprocess.run([sys.executable, "-X", "importtime", *argv], cwd=cwd, env=env,
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     rows = []
     for line in done.stderr.splitlines():
@@ -74,6 +80,8 @@ def main() -> None:
     p.add_argument("--runs", type=int, default=10, help="timed runs of each command")
     p.add_argument("--top", type=int, default=12, help="imports listed per command")
     p.add_argument("--json", dest="json_path", default=None, metavar="FILE")
+    p.add_argument("--against", type=Path, default=None, metavar="DIR",
+                   help="another checkout of the product, run in the same rounds")
     args = p.parse_args()
 
     env = child_env()
@@ -82,7 +90,8 @@ def main() -> None:
     try:
         index = str(workdir / "index")
         subprocess.run([*search, "index", "build", str(REPO / "seeds"), "--index", index],
-                       cwd=REPO, env=env, check=True, stdout=subprocess.DEVNULL)
+                       cwd=REPO, env=env, check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
         commands = {
             "python -c pass": [sys.executable, "-c", "pass"],
             "import whoosh+numpy": [sys.executable, "-c",
@@ -92,15 +101,26 @@ def main() -> None:
             "search query لافروف": [*search, "query", "لافروف", "--index", index],
             "search index stats": [*search, "index", "stats", "--index", index],
         }
-        for argv in commands.values():  # untimed: bytecode written, word tables built
-            run_once(argv, env)
+        envs = {name: env for name in commands}
+        if args.against:
+            base_env = {**env, "PYTHONPATH": str(args.against.resolve())}
+            mine_env = {**env, "PYTHONPATH": str(REPO)}
+            module = [sys.executable, "-m", "search"]
+            for name in ("search --help", "search query Lavrov", "search query لافروف"):
+                rest = commands[name][len(search):]
+                commands[f"this: python -m {name}"] = [*module, *rest]
+                envs[f"this: python -m {name}"] = mine_env
+                commands[f"against: python -m {name}"] = [*module, *rest]
+                envs[f"against: python -m {name}"] = base_env
+        for name, argv in commands.items():  # untimed: bytecode written, word tables built
+            run_once(argv, envs[name], workdir)
         load_before = os.getloadavg()
         times: dict[str, list[float]] = {name: [] for name in commands}
         for _ in range(args.runs):
             for name, argv in commands.items():
-                times[name].append(run_once(argv, env))
+                times[name].append(run_once(argv, envs[name], workdir))
         load_after = os.getloadavg()
-        offenders = {name: import_offenders(commands[name], env, args.top)
+        offenders = {name: import_offenders(commands[name], env, args.top, workdir)
                      for name in ("search --help", "search query Lavrov")}
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -108,6 +128,9 @@ def main() -> None:
     floor = {"search --help": "python -c pass", "search index stats": "python -c pass",
              "search query Lavrov": "import whoosh+numpy",
              "search query لافروف": "import whoosh+numpy"}
+    for name in times:
+        if name.startswith("against: "):
+            floor[name.replace("against: ", "this: ")] = name  # this checkout over the other
     rows = []
     for name, values in times.items():
         peer = floor.get(name)
@@ -121,7 +144,8 @@ def main() -> None:
                 f"{' '.join(f'{x:.2f}' for x in load_after)} after; {os.cpu_count()} CPUs)",
                 rows, COLUMNS)
     print("vs_floor: median over the median of its peer (python -c pass for commands without "
-          "an index, the engine's imports for queries)")
+          "an index, the engine's imports for queries; for `this:` rows, the --against "
+          "checkout's same command)")
     for name, top in offenders.items():
         print(f"\npython -X importtime {name}: heaviest top-level imports (cumulative ms)")
         for micros, module in top:
