@@ -26,6 +26,14 @@ def _semantic_off() -> None:
     apply_settings(load_settings())
 
 
+@pytest.fixture(autouse=True)
+def _semantic_stays_off() -> Iterator[None]:
+    """A test that applies settings of its own leaves ranking by meaning off for the next."""
+    yield
+    from search.engine.whoosh_backend import semantic
+    semantic.configure(False)
+
+
 @pytest.fixture(scope="session")
 def seed_index(tmp_path_factory) -> str:
     """An index of seeds/ built once per test session (read-only for tests)."""

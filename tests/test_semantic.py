@@ -172,3 +172,9 @@ def test_the_same_story_in_the_other_language_by_meaning(tmp_path):
     assert scores == sorted(scores, reverse=True) and 0 < scores[-1] <= 1
     back = same_story(story.results[0].id, index_dir=index_dir)
     assert back.by == "meaning" and [h.id for h in back.results] == [arabic]
+
+
+def test_a_phrase_or_an_exclusion_is_not_widened(football):
+    phrase = ranked('"football championship"', football)
+    assert phrase[0] == "en-final" and not {"ar-rain", "ar-oil"} & set(phrase)
+    assert not {"ar-rain", "ar-oil"} & set(ranked("zanzibarquux football -cup", football))

@@ -255,11 +255,14 @@ def widen(reader, plan, found, window: np.ndarray | None = None):
     """``found`` (a Matches) widened by the articles nearest the query in meaning and ranked
     by reciprocal rank fusion. Within the plan's filters and date window; with the cross
     toggle off, only articles in the typed language. A query nothing matches lexically stays
-    unmatched (so "did you mean" still answers a misspelling)."""
+    unmatched (so "did you mean" still answers a misspelling), and one written with the query
+    syntax (a phrase, a field, an exclusion, an operator) is left as it matched."""
     from search.engine.base import Matches
     words = [w for w in plan.words if w]
     if not words or found.scores is None or not found.mask.any():
         return found
+    if '"' in plan.text or _SYNTAX.search(plan.text):  # a phrase, a field, an operator asks
+        return found                                    # for exactly that: no neighbours
     vectors = reader.vectors()
     if vectors is None or len(vectors.present) != len(found.mask):
         return found
