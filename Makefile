@@ -20,7 +20,7 @@ $(VENV)/.installed: setup.cfg | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-test: setup.cfg | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,semantic]'
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed

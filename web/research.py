@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request, stream_with_context, url_for
 
 import search
-from search import export, facets, overview, related, sources, timeline
+from search import counterpart, export, facets, overview, related, sources, timeline
 from search.errors import NotSupportedError
 from search.export import plain_text
 from web.chart import ChartSeries, render_chart
@@ -57,13 +57,20 @@ def _timeline(queries: list[str], params: SearchParams, interval: str) -> timeli
 
 @bp.get("/api/doc/<path:doc_id>/related")
 def api_related(doc_id: str):
-    """Articles like this one: {id, terms, copies, results} (limit= 1 to 20, default 5)."""
-    raw = request.args.get("limit") or "5"
+    """Articles like this one: {id, terms, copies, results} (limit= 1 to 20, default 5);
+    with lang=other the same story in the other language, with its ``lang`` and ``by``."""
+    across = request.args.get("lang", "")
+    if across not in ("", "other"):
+        raise ParameterError(f"lang may only be other (the same story in the other "
+                             f"language), not {across[:40]!r}.")
+    raw = request.args.get("limit") or ("3" if across else "5")
     if not raw.isdigit() or not 1 <= int(raw) <= related.MAX_RELATED:
         raise ParameterError(f"limit must be a whole number from 1 to {related.MAX_RELATED} "
                              f"(got {raw[:40]!r}).")
     if len(doc_id) > 200:
         raise search.DocumentNotFoundError(doc_id[:40] + "…")
+    if across:
+        return counterpart.same_story(doc_id, index_dir=_index_dir(), limit=int(raw)).to_json()
     return related.related_articles(doc_id, index_dir=_index_dir(), limit=int(raw)).to_json()
 
 
@@ -72,6 +79,16 @@ def related_for(doc_id: str) -> related.Related | None:
     """The article page's "More like this" (None when it cannot be worked out)."""
     try:
         return related.related_articles(doc_id, index_dir=_index_dir())
+    except search.SearchError:
+        return None
+
+
+@bp.app_template_global()
+def same_story_for(doc_id: str) -> counterpart.SameStory | None:
+    """The article page's "The same story in Arabic/English" (None when it cannot be worked
+    out)."""
+    try:
+        return counterpart.same_story(doc_id, index_dir=_index_dir())
     except search.SearchError:
         return None
 

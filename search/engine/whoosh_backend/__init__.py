@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 
 from search.engine.base import PathLike
-from search.engine.whoosh_backend import matching, store
+from search.engine.whoosh_backend import matching, semantic, store
 from search.engine.whoosh_backend.fastwrite import FastSegmentWriter
 from search.engine.whoosh_backend.reader import WhooshReader, count_values, open_reader
 from search.engine.whoosh_backend.session import WhooshWriteSession, writing
@@ -23,8 +23,9 @@ class WhooshEngine:
     name = "whoosh"
 
     def configure(self, settings) -> None:
-        """Apply the engine's settings (the posting cache's size)."""
+        """Apply the engine's settings (the posting cache's size, ranking by meaning)."""
         matching.configure_cache(settings.postings_cache_mb)
+        semantic.configure(getattr(settings, "semantic", True))
 
     def location(self, index_dir: PathLike) -> str:
         return str(index_dir)

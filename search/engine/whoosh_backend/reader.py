@@ -13,7 +13,7 @@ from whoosh import query as Q
 from whoosh.scoring import BM25F
 
 from search.engine.base import BM25_B, BM25_K1, DocTimes, Matches, PageRows, PathLike, Query
-from search.engine.whoosh_backend import matching, store
+from search.engine.whoosh_backend import matching, semantic, store
 
 
 class _BM25(BM25F):
@@ -39,8 +39,8 @@ def weighting() -> BM25F:
 class WhooshReader:
     """The seam's Reader over one Whoosh searcher (one thread's, on one generation)."""
 
-    def __init__(self, searcher, index_dir: PathLike) -> None:
-        self.searcher, self.index_dir = searcher, str(index_dir)
+    def __init__(self, searcher, index_dir: PathLike, gen=None) -> None:
+        self.searcher, self.index_dir, self.gen = searcher, str(index_dir), gen
         self._evaluator = matching.Evaluator(searcher)
 
     def damage_guard(self):
@@ -59,6 +59,9 @@ class WhooshReader:
         from search import chronology  # the date window and fallback rules, over any Reader
         from search.query import FACETS
         ran, found, fallback = chronology.match(plan, self, date_from, date_to)
+        if sort == "relevance":  # ranked by meaning too (the semantic extra)
+            found = self.by_meaning(plan, found,
+                                    chronology.window_mask(self, date_from, date_to))
         total = int(np.count_nonzero(found.mask))
         if sort == "relevance":  # both languages on one page, each in proportion to its matches
             from search import interleave
@@ -85,7 +88,40 @@ class WhooshReader:
     def rank(self, plan, limit: int) -> list[tuple[str, float]]:
         from search import chronology
         _, found, _ = chronology.match(plan, self)
+        found = self.by_meaning(plan, found)
         return [(self.stored(docnum)["id"], score) for docnum, score in self.top(found, limit)]
+
+    def by_meaning(self, plan, found: Matches, window: np.ndarray | None = None) -> Matches:
+        """The matches fused with the nearest articles by meaning, when the semantic extra is
+        on and the index has embeddings (search.engine.whoosh_backend.semantic)."""
+        if not semantic.active() or self.gen is None or not semantic.has_vectors(self.gen):
+            return found
+        return semantic.widen(self, plan, found, window)
+
+    def similar_by_meaning(self, docnum: int, allowed: np.ndarray,
+                           k: int) -> list[tuple[int, float]] | None:
+        """The ``k`` allowed documents closest in meaning to ``docnum`` (cosine, best first);
+        None without embeddings (the extra off, the index or the article without them)."""
+        if not semantic.active() or self.gen is None or not semantic.has_vectors(self.gen):
+            return None
+        vectors = self.vectors()
+        if vectors is None or not vectors.present[docnum]:
+            return None
+        row = vectors.matrix[docnum]
+        mask = allowed.copy()
+        mask[docnum] = False
+        return [(int(d), round(float(vectors.matrix[d] @ row), 4))
+                for d in vectors.nearest(row, mask, k)]
+
+    def vectors(self) -> "semantic.DocVectors | None":
+        """The documents' vectors by docnum (None when the index has none)."""
+        def ids_by_docnum() -> list[str | None]:
+            ids: list[str | None] = [None] * self.searcher.reader().doc_count_all()
+            for docnum, fields in self.searcher.reader().iter_docs():
+                ids[docnum] = fields.get("id")
+            return ids
+        key = (tuple(self.parts()), self.searcher.reader().doc_count_all())
+        return semantic.doc_vectors(self.gen, key, ids_by_docnum)
 
     def matches_doc(self, query: Query, doc: int) -> bool:
         return bool(self.evaluate(query, scored=False).mask[doc])
@@ -196,7 +232,7 @@ def open_reader(index_dir: PathLike) -> WhooshReader:
     # merge removed and reuses segment readers blind to new deletions (duplicate, deleted hits).
     gen, ix = store.open_live(index_dir)
     with store.damage_guard(index_dir):
-        reader = WhooshReader(ix.searcher(weighting=weighting()), index_dir)
+        reader = WhooshReader(ix.searcher(weighting=weighting()), index_dir, gen)
     if entry is not None:
         entry[1].searcher.close()
     cache[key] = (gen, reader)

@@ -12,7 +12,7 @@ from whoosh.index import LockError
 
 from search import phases
 from search.engine.base import PathLike
-from search.engine.whoosh_backend import store
+from search.engine.whoosh_backend import semantic, store
 from search.engine.whoosh_backend.fastwrite import FastSegmentWriter, gc_paused
 from search.engine.whoosh_backend.parallel import ParallelWriter
 from search.errors import IndexLockedError, IndexMissingError
@@ -24,10 +24,13 @@ class WhooshWriteSession:
     and a writer opened on the first change (``open_writer(ix)``)."""
 
     def __init__(self, ix, open_writer: Callable = FastSegmentWriter,
-                 on_commit: Callable[[], None] | None = None) -> None:
+                 on_commit: Callable[[], None] | None = None, vectors_in=None) -> None:
         self.ix, self.open_writer, self.on_commit = ix, open_writer, on_commit
         self._searcher = ix.searcher()
         self._writer = None
+        # the generation whose vectors this session extends (the semantic extra), or None
+        self.vectors_in = vectors_in
+        self._vectors = semantic.Pending() if vectors_in is not None else None
 
     def lookup(self, field: str, word: str) -> Iterator[dict]:
         for docnum in self._searcher.docs_for_query(Q.Term(field, word)):
@@ -41,12 +44,18 @@ class WhooshWriteSession:
 
     def add(self, fields: dict) -> None:
         self._open().add_document(**fields)
+        if self._vectors is not None:
+            self._vectors.add(fields)
 
     def update(self, fields: dict) -> None:
         self._open().update_document(**fields)
+        if self._vectors is not None:
+            self._vectors.add(fields)
 
     def delete(self, field: str, word: str) -> None:
         self._open().delete_by_term(field, word)
+        if self._vectors is not None and field == "id":
+            self._vectors.remove(word)
 
     def _open(self):
         if self._writer is None:
@@ -63,6 +72,8 @@ class WhooshWriteSession:
             return False
         writer, self._writer = self._writer, None
         try:
+            if self._vectors is not None:  # first: a vector without its article is harmless
+                self._vectors.flush(self.vectors_in)
             writer.commit()
         except BaseException:
             if not writer.is_closed:  # release Whoosh's lock: a watcher goes on after this
@@ -78,6 +89,8 @@ class WhooshWriteSession:
         return True
 
     def cancel(self) -> None:
+        if self._vectors is not None:
+            self._vectors = semantic.Pending()
         if self._writer is not None:
             self._writer.cancel()
             self._writer = None
@@ -103,7 +116,8 @@ def writing(index_dir: PathLike, what: str, *, lock_timeout: float, create: bool
         if rebuild:
             gen = store.new_generation(index_dir)
             ix = store.whoosh_index.open_dir(str(gen))
-            session = WhooshWriteSession(ix, open_writer=ParallelWriter)
+            session = WhooshWriteSession(ix, open_writer=ParallelWriter,
+                                         vectors_in=_with_vectors(gen, new=True))
             try:
                 with gc_paused():
                     yield session, interrupted
@@ -127,7 +141,8 @@ def writing(index_dir: PathLike, what: str, *, lock_timeout: float, create: bool
             store.write_meta(gen)
             if on_commit:
                 on_commit()
-        session = WhooshWriteSession(ix, on_commit=committed)
+        session = WhooshWriteSession(ix, on_commit=committed,
+                                     vectors_in=_with_vectors(gen, new=ix.is_empty()))
         try:
             yield session, interrupted
         except BaseException:
@@ -135,6 +150,14 @@ def writing(index_dir: PathLike, what: str, *, lock_timeout: float, create: bool
             raise
         finally:
             session.close()
+
+
+def _with_vectors(gen, new: bool):
+    """The generation when its articles are embedded: it has vectors already, or it is new
+    and the semantic extra is on (an index built without them gets them at its next build)."""
+    if semantic.active() and new:
+        semantic.folder(gen).mkdir(exist_ok=True)
+    return gen if semantic.active() and semantic.has_vectors(gen) else None
 
 
 __all__ = ["WhooshWriteSession", "writing"]

@@ -1,0 +1,110 @@
+"""The semantic extra's costs: embedding speed at index time and query overhead at search time.
+
+One run, its own peer: the same articles (the first N of each language of the news corpora,
+../shared/data/news) are built twice, with the ``semantic`` setting off and on; embedding
+speed is N / (build on - build off) wall seconds, and also N per CPU second of the embedding
+alone (load-independent-ish on a shared machine). The same queries (distinct, so no query
+vector is cached: bench/queries.py's keyword and phrase queries, English and Arabic) then run
+on the index with vectors, the setting off and on, interleaved; the overhead is the per-query
+difference (p50, p95), beside each side's latency. The load average is printed with the
+figures.
+
+    python bench/semantic.py [--articles N] [--queries N] [--json FILE]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from common import load_articles, load_queries, machine, percentile, print_table, write_json
+
+
+def use_semantic(on: bool) -> None:
+    """The product's ``semantic`` setting, as `SEARCH_SEMANTIC` would set it."""
+    from search.settings import apply_settings, load_settings
+    apply_settings(load_settings(semantic=on))
+
+
+def build(articles: list, index_dir: Path, on: bool) -> float:
+    """Wall seconds to add ``articles`` to a new index with the setting ``on`` or off."""
+    import search
+    use_semantic(on)
+    t0 = time.perf_counter()
+    search.add_articles(articles, str(index_dir))
+    return time.perf_counter() - t0
+
+
+def embed_cpu(articles: list) -> tuple[float, float]:
+    """(wall, CPU) seconds to embed the articles' title and lead alone."""
+    from search.engine.whoosh_backend import semantic
+    texts = [semantic.passage_text(a.title, a.body) for a in articles]
+    semantic.embed_passages(texts[:2])  # the model's load is not the articles' cost
+    c0, t0 = time.process_time(), time.perf_counter()
+    semantic.embed_passages(texts)
+    return time.perf_counter() - t0, time.process_time() - c0
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--articles", type=int, default=200, help="articles of each language")
+    p.add_argument("--queries", type=int, default=200, help="queries run (distinct)")
+    p.add_argument("--json", dest="json_path", default=None, metavar="FILE")
+    args = p.parse_args()
+    import search
+    from search.engine.whoosh_backend import semantic
+    if not semantic.installed():
+        raise SystemExit("the semantic extra is not installed: pip install -e '.[semantic]'")
+    articles = load_articles(args.articles, "en") + load_articles(args.articles, "ar")
+    n = len(articles)
+    load_before = os.getloadavg()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-semantic-"))
+    try:
+        off = build(articles, tmp / "off", on=False)
+        on = build(articles, tmp / "on", on=True)
+        wall, cpu = embed_cpu(articles)
+        rows = [{"measure": "build, setting off", "value": round(off, 1), "unit": "s"},
+                {"measure": "build, setting on", "value": round(on, 1), "unit": "s"},
+                {"measure": "embedding (build on - off)",
+                 "value": round(n / max(on - off, 1e-9), 1), "unit": "articles/s"},
+                {"measure": "embedding alone, wall", "value": round(n / wall, 1),
+                 "unit": "articles/s"},
+                {"measure": "embedding alone, per CPU second", "value": round(n / cpu, 1),
+                 "unit": "articles/s"}]
+        by_lang: dict[str, list[str]] = {}
+        for q in load_queries():
+            if q["query"] not in by_lang.setdefault(q["lang"], []):
+                by_lang[q["lang"]].append(q["query"])
+        # English and Arabic in turn, each query once
+        texts = [t for pair in zip(*by_lang.values()) for t in pair][:args.queries]
+        index_dir = str(tmp / "on")
+        use_semantic(True)
+        search.run_search("warm up", index_dir=index_dir)  # the model and the vectors' load
+        times: dict[bool, list[float]] = {False: [], True: []}
+        for text in texts:
+            for flag in (False, True):
+                use_semantic(flag)
+                t0 = time.perf_counter()
+                search.run_search(text, index_dir=index_dir)
+                times[flag].append((time.perf_counter() - t0) * 1000)
+        extra = [b - a for a, b in zip(times[False], times[True])]
+        for name, values in (("query, setting off", times[False]),
+                             ("query, setting on", times[True]), ("query overhead", extra)):
+            rows.append({"measure": f"{name} p50", "value": round(percentile(values, 50), 1),
+                         "unit": "ms"})
+            rows.append({"measure": f"{name} p95", "value": round(percentile(values, 95), 1),
+                         "unit": "ms"})
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    load_after = os.getloadavg()
+    print_table(f"The semantic extra: {n} articles, {len(texts)} queries; load average "
+                f"{load_before[0]:.1f} before, {load_after[0]:.1f} after, "
+                f"{os.cpu_count()} CPUs", rows, ["measure", "value", "unit"])
+    write_json(args.json_path, rows, load=[load_before, load_after], machine=machine())
+
+
+if __name__ == "__main__":
+    main()

