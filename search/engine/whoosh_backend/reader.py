@@ -62,6 +62,7 @@ class WhooshReader:
         total = int(np.count_nonzero(found.mask))
         if sort == "relevance":  # both languages on one page, each in proportion to its matches
             from search import interleave
+            found = self._evaluator.lead_boost(ran, found)
             shown = interleave.top(self, found, page * size)[(page - 1) * size:]
         else:  # date: newest first; oldest: a chronology
             shown = self.top_by_date(found, page * size,
@@ -84,7 +85,8 @@ class WhooshReader:
 
     def rank(self, plan, limit: int) -> list[tuple[str, float]]:
         from search import chronology
-        _, found, _ = chronology.match(plan, self)
+        ran, found, _ = chronology.match(plan, self)
+        found = self._evaluator.lead_boost(ran, found)
         return [(self.stored(docnum)["id"], score) for docnum, score in self.top(found, limit)]
 
     def matches_doc(self, query: Query, doc: int) -> bool:
