@@ -9,8 +9,9 @@ from whoosh.fields import DATETIME, ID, KEYWORD, TEXT, Schema
 from search.analysis.adapter import exact_analyzer, stem_analyzer
 
 # Bump when fields or analysis change what is stored on disk: old indexes must be rebuilt.
-SCHEMA_VERSION = 5  # 2: the light Arabic stemmer (issue 4); 3: stop words in the exact fields;
-# 4: Arabic affixes decided by a lexicon (issue 17); 5: the names field (issue 12)
+SCHEMA_VERSION = 6  # 2: the light Arabic stemmer (issue 4); 3: stop words in the exact fields;
+# 4: Arabic affixes decided by a lexicon (issue 17); 5: the names field (issue 12);
+# 6: the lead field (the stems of the body's first words, issue 17)
 
 TEXT_FIELDS = ("title", "body")
 EXACT_FIELDS = ("title_exact", "body_exact")
@@ -39,6 +40,7 @@ def build_schema() -> Schema:
         body_exact=LangText(analyzer=exact_analyzer(), phrase=False),
         # name keys (search.analysis.namekey): "a:lfrf" for لافروف, "l:lfrf" for Lavrov
         names=KEYWORD(scorable=True),
+        lead=KEYWORD(),  # the body's first stems: a boost of relevance, never matched alone
         lang=ID(stored=True, sortable=True),
         source=ID(stored=True, sortable=True, analyzer=lowercase_id),
         year=ID(stored=True, sortable=True),

@@ -9,9 +9,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-from search.analysis import detect_language
+from search.analysis import detect_language, lead_stems
 from search.crossling import name_field
-from search.engine import WriteSession
+from search.engine import LEAD_WORDS, WriteSession
 from search.model import Article, Skipped
 from search.settings import DEFAULTS
 
@@ -118,6 +118,7 @@ def article_fields(article: Article, digest: Fingerprint | None = None) -> dict:
         "body": (lang, body), "_stored_body": body,
         "body_exact": (lang, body),
         "names": name_field(title + "\n" + body),
+        "lead": " ".join(lead_stems(body, lang, LEAD_WORDS)) or None,
         "lang": lang,
         "source": _utf8(article.source) or None,
         "url": _utf8(article.url) or None,

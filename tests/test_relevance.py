@@ -218,3 +218,41 @@ def test_exact_form_ranks_above_shared_stem(tmp_path):
     assert ranked[0] == "saudi"
     assert "saudis" in ranked  # the same word in another form is still found, after
     assert "saud" not in ranked  # the name Saud is another word
+
+
+# ---- the lead: what a news article is about comes first ------------------------------------
+
+def test_lead_stems_are_the_first_indexed_words():
+    from search.analysis import lead_stems
+    assert lead_stems("The talks in Vienna and the talks in Moscow went on", "en", 3) == [
+        "talk", "vienna"]  # "talks" twice is one stem; stop words take no place
+    assert lead_stems("وقال لافروف إن المحادثات في موسكو", "ar", 2) == [
+        analyze_word("وقال", "ar")[1], analyze_word("لافروف", "ar")[1]]
+    assert lead_stems("", "en") == []
+
+
+def test_the_article_that_leads_with_the_words_ranks_first(tmp_path):
+    # the same words, as often, in articles of the same length: the one whose first sentence
+    # holds them ranks first (news-ar/en-headline, issue 17)
+    index_dir = str(tmp_path / "ix")
+    filler = " ".join(f"word{i}" for i in range(40))
+    search.add_articles([
+        search.Article(id="late", title="", lang="en",
+                       body=f"{filler} Japan unemployment rises to a record in January."),
+        search.Article(id="lead", title="", lang="en",
+                       body=f"Japan unemployment rises to a record in January. {filler}"),
+    ], index_dir)
+    ranked = rank_documents("Japan unemployment rises to record", index_dir=index_dir)
+    assert [doc for doc, _ in ranked] == ["lead", "late"]
+    from search.engine.base import LEAD_WEIGHT
+    assert ranked[0][1] == pytest.approx(ranked[1][1] * (1 + LEAD_WEIGHT))
+    page = search.run_search("Japan unemployment", index_dir=index_dir)
+    assert [h.id for h in page.results] == ["lead", "late"]
+    by_date = search.run_search("Japan unemployment", index_dir=index_dir, sort="date")
+    assert by_date.total == 2
+
+
+def test_lead_words_are_the_typed_words_not_translations_or_exclusions():
+    from search.engine.base import lead_words
+    plan = build_query('nuclear "oil prices" -Moscow', cross=True)
+    assert lead_words(plan.query) == {"nuclear", "oil", "price"}

@@ -589,3 +589,24 @@ def test_an_extended_index_is_picked_up(tmp_path, web_hostile_dir):
     assert api(client, q="zanzibarquux")[1]["total"] >= 1
     assert client.get("/healthz").get_json()["documents"] > 5
     assert json.loads(client.get("/api/search?q=Lavrov").data)["total"] >= 1
+
+
+def test_build_from_rebuilds_an_index_of_an_older_schema(tmp_path):
+    """`make run` after an upgrade: an index the new version cannot read is rebuilt from
+    --build-from (the old generation stays as the previous one), not served as 503s."""
+    import urllib.request
+    from conftest import web_server
+    index_dir = tmp_path / "ix"
+    assert subprocess.run([sys.executable, "-m", "search", "index", "build", "seeds",
+                           "--index", str(index_dir)], capture_output=True).returncode == 0
+    meta_path = index_dir / "current" / "search-meta.json"
+    meta = json.loads(meta_path.read_text("utf-8"))
+    meta["schema_version"] -= 1
+    meta_path.write_text(json.dumps(meta), "utf-8")
+    assert search.index_status(str(index_dir))["outdated"]
+    log = tmp_path / "log"
+    with web_server(str(index_dir), "--build-from", "seeds", log=log) as base:
+        with urllib.request.urlopen(base + "/api/search?q=Lavrov") as response:
+            assert json.load(response)["total"] >= 4
+    assert "made by an older version" in log.read_text()
+    assert not search.index_status(str(index_dir)).get("outdated")

@@ -28,8 +28,9 @@ from web import create_app
 @setting_option("port", "--port", type=click.IntRange(0, 65535))
 @setting_option("index_dir", "--index", "index_dir")
 @click.option("--build-from", "build_from", multiple=True, envvar="SEARCH_BUILD_FROM",
-              type=click.Path(exists=True), help="When there is no index, build it from these "
-              "files or folders first (repeatable; env SEARCH_BUILD_FROM).")
+              type=click.Path(exists=True), help="When there is no index (or one made by an "
+              "older version), build it from these files or folders first "
+              "(repeatable; env SEARCH_BUILD_FROM).")
 @setting_option("threads", "--threads", type=click.IntRange(1, 64))
 @setting_option("workers", "--workers", type=click.IntRange(1, 64))
 @setting_option("backend", "--backend", type=click.Choice(["whoosh", "solr"]))
@@ -49,7 +50,13 @@ def main(host: str, port: int, index_dir: str, build_from: tuple[str, ...], thre
         click.echo(f"error: {err.message}", err=True)
         sys.exit(err.exit_code)
     status = search.index_status(index_dir)
-    if not status.get("exists") and build_from:
+    if status.get("outdated") and build_from:
+        # an index of an older schema cannot be read: rebuild it from the given sources (the
+        # build swaps a new generation in, so the old one stays as `previous` until the next)
+        click.echo(f"The index in {index_dir} was made by an older version (schema "
+                   f"{status.get('schema_version')}); rebuilding it from "
+                   f"{', '.join(build_from)}.")
+    if (not status.get("exists") or status.get("outdated")) and build_from:
         try:
             report = search.build_index(list(build_from), index_dir)
         except SearchError as err:

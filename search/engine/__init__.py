@@ -7,7 +7,7 @@ the settings (``backend``); ``get_engine`` is the one place the product asks whi
 """
 from __future__ import annotations
 
-from search.engine.base import (NO_DATE, DocTimes, Engine, Matches, PageRows, Query, Reader,
+from search.engine.base import (LEAD_WORDS, NO_DATE, DocTimes, Engine, Matches, PageRows, Query, Reader,
                                 TextCheck,
                                 WriteSession)
 from search.engine.whoosh_backend import WhooshEngine
@@ -48,6 +48,6 @@ def setup_cluster(settings, *, shards: int, replicas: int, configset: str | None
     return solr_setup(settings, shards=shards, replicas=replicas, configset=configset)
 
 
-__all__ = ["BACKENDS", "NO_DATE", "DocTimes", "Engine", "Matches", "PageRows", "Query",
+__all__ = ["BACKENDS", "LEAD_WORDS", "NO_DATE", "DocTimes", "Engine", "Matches", "PageRows", "Query",
            "Reader", "TextCheck", "WriteSession", "configure_engine", "get_engine", "limit_expansions",
            "setup_cluster"]

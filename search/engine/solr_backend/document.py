@@ -83,6 +83,8 @@ def fields_document(fields: dict) -> dict:
         doc["path"] = fields["path"]
     if fields.get("names"):  # name keys across scripts (Lavrov ~ لافروف)
         doc["names"] = fields["names"]
+    if fields.get("lead"):  # the lead boost's stems
+        doc["lead"] = fields["lead"]
     if "date" in fields:
         doc["date"] = solr_date(fields["date"])
         doc["year"] = fields["year"]

@@ -17,7 +17,7 @@ from datetime import datetime
 from whoosh import query as Q
 from whoosh.util.times import long_to_datetime
 
-from search.engine.base import BM25_K1
+from search.engine.base import BM25_K1, LEAD_FIELD, LEAD_WEIGHT, lead_words
 from search.errors import QueryError
 from search.query import FACETS, SORTS, Plan
 from search.engine.solr_backend.document import solr_date
@@ -145,6 +145,8 @@ class SolrQuery:
     query: str
     fallback: str | None
     filter: str | None
+    lead: tuple[str, ...] = ()  # the typed words' stems, for the lead boost
+    lead_fallback: tuple[str, ...] = ()
 
     def params(self, *, fallback: bool = False, page: int = 1, size: int = 10,
                sort: str = "relevance", facets: bool = True,
@@ -159,6 +161,14 @@ class SolrQuery:
                   "sort": "score desc,id asc" if sort == "relevance"
                   else "date asc,score desc,id asc" if sort == "oldest"
                   else "date desc,score desc,id asc"}
+        lead = self.lead_fallback if fallback and self.fallback else self.lead
+        if sort == "relevance" and lead and LEAD_WEIGHT > 0:
+            # as the Whoosh engine: score × (1 + weight × share of the words in the lead)
+            hits = ",".join(f"termfreq({LEAD_FIELD},{quoted(word)})" for word in lead)
+            if len(lead) > 1:
+                hits = f"sum({hits})"
+            params.update(q="{!boost b=$leadboost v=$leadq}", leadq=q,
+                          leadboost=f"sum(1,product({LEAD_WEIGHT / len(lead)!r},{hits}))")
         if self.filter:
             params["fq"] = self.filter
         if facets:
@@ -187,4 +197,7 @@ def translate_plan(plan: Plan) -> SolrQuery:
     """A Plan's query, fallback and filter in Solr's syntax (QueryError if it cannot run)."""
     return SolrQuery(to_solr(plan.query),
                      to_solr(plan.fallback) if plan.fallback is not None else None,
-                     to_solr(plan.filter) if plan.filter is not None else None)
+                     to_solr(plan.filter) if plan.filter is not None else None,
+                     tuple(sorted(lead_words(plan.query))),
+                     tuple(sorted(lead_words(plan.fallback))) if plan.fallback is not None
+                     else ())

@@ -68,7 +68,8 @@ class WhooshEngine:
             gen = store.live_dir(index_dir)
             meta = store.read_meta(gen) if gen else {}
             status.update(exists=True, schema_version=meta.get("schema_version"),
-                          updated=meta.get("updated"), error=e.message)
+                          updated=meta.get("updated"), error=e.message,
+                          outdated=meta.get("schema_version") != SCHEMA_VERSION)
         return status
 
     def stats(self, index_dir: PathLike) -> dict:

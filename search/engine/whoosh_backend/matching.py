@@ -26,7 +26,7 @@ from whoosh.system import _INT_SIZE
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.util.numeric import byte_to_length
 
-from search.engine.base import DocTimes, Matches, TextCheck
+from search.engine.base import LEAD_FIELD, LEAD_WEIGHT, DocTimes, Matches, TextCheck, lead_words
 
 # a byte-encoded field length (what Whoosh stores per document) -> the length it stands for
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) or 0 for b in range(256)], dtype=np.float64)
@@ -491,6 +491,21 @@ class Evaluator:
         return found
 
     # -- results -----------------------------------------------------------------------------
+
+    def lead_boost(self, query: Q.Query, found: Matches) -> Matches:
+        """``found`` with each score times (1 + LEAD_WEIGHT × the share of the query's typed
+        words among the stems of the article's lead): the lead field's postings, no positions."""
+        words = sorted(lead_words(query))
+        if found.scores is None or not words or LEAD_WEIGHT <= 0:
+            return found
+        hits = np.zeros(self.size, dtype=np.float64)
+        for word in words:
+            ids, _ = self._term_postings(Q.Term(LEAD_FIELD, word), scored=False)
+            hits[ids] += 1.0
+        if not hits.any():
+            return found
+        scores = found.scores * (1.0 + LEAD_WEIGHT * hits / len(words))
+        return Matches(found.mask, scores)
 
     def top(self, found: Matches, k: int) -> list[tuple[int, float]]:
         """The ``k`` best (docnum, score), best first; ties go to the lower docnum (as Whoosh)."""

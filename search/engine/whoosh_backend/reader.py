@@ -59,7 +59,8 @@ class WhooshReader:
         from search import chronology  # the date window and fallback rules, over any Reader
         from search.query import FACETS
         ran, found, fallback = chronology.match(plan, self, date_from, date_to)
-        if sort == "relevance":  # ranked by meaning too (the semantic extra)
+        if sort == "relevance":  # the lead boost, then ranked by meaning too (semantic extra)
+            found = self._evaluator.lead_boost(ran, found)
             found = self.by_meaning(plan, found,
                                     chronology.window_mask(self, date_from, date_to))
         total = int(np.count_nonzero(found.mask))
@@ -87,8 +88,8 @@ class WhooshReader:
 
     def rank(self, plan, limit: int) -> list[tuple[str, float]]:
         from search import chronology
-        _, found, _ = chronology.match(plan, self)
-        found = self.by_meaning(plan, found)
+        ran, found, _ = chronology.match(plan, self)
+        found = self.by_meaning(plan, self._evaluator.lead_boost(ran, found))
         return [(self.stored(docnum)["id"], score) for docnum, score in self.top(found, limit)]
 
     def by_meaning(self, plan, found: Matches, window: np.ndarray | None = None) -> Matches:
