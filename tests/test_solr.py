@@ -521,6 +521,7 @@ def _timelines(queries: list[str], index_dir: str) -> list[dict]:
     return out
 
 
+@pytest.mark.timeout(1800)  # two builds of 3,000 articles and 400 pages on a shared machine
 def test_news_through_the_cli_match_whoosh(cluster, news_files, tmp_path_factory):
     # measured on 200 of the 600 news queries (2 × 1,500 articles, 2 shards × 2 replicas,
     # across languages, interleaved, "did you mean" on): every total, fallback, suggestion
@@ -558,6 +559,7 @@ def test_news_through_the_cli_match_whoosh(cluster, news_files, tmp_path_factory
 XQUAD_AR = ROOT.parent / "shared" / "data" / "eval" / "xquad-ar"
 
 
+@pytest.mark.timeout(1800)  # 1,190 questions on each engine
 def test_eval_through_solr_is_within_a_hundredth_of_whoosh(cluster, conn, seeds_client):
     # `search eval` on a temporary collection shaped as --collection's (2 shards × 2
     # replicas), deleted afterwards; measured: MRR@10 0.9473 on Solr, 0.9468 on Whoosh

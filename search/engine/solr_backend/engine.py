@@ -4,8 +4,10 @@ in batches. The collection is an alias; a rebuild fills a new generation collect
 moves the alias onto it (search.engine.solr_backend.admin), as Whoosh swaps generations.
 
 The product's ``index_dir`` is not used: the settings' ``solr_url`` and ``collection`` name
-the index. What only the Whoosh engine can answer (document-number arrays: timelines,
-related articles, research tools) raises a clear error here instead of a wrong answer.
+the index. Timelines come from JSON facets (``day_counts``), "did you mean" from the terms
+handler, pages in both languages from one request per language merged as on Whoosh. What only
+the Whoosh engine can answer (document-number arrays: related articles, exports, the index
+overview) raises a clear error here instead of a wrong answer.
 """
 from __future__ import annotations
 
@@ -367,7 +369,7 @@ class SolrReader:
         raise NotOnSolrError("This feature")
 
     def doc_times(self):
-        raise NotOnSolrError("This feature (timelines, date spans)")
+        raise NotOnSolrError("This feature")
 
     def facet_counts(self, mask, field):
         raise NotOnSolrError("This feature")
