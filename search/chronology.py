@@ -39,6 +39,12 @@ def _bad_day(text: str, name: str) -> date:
                      f"(got {text[:40]!r}).")
 
 
+def check_window(date_from: date | None, date_to: date | None) -> None:
+    """QueryError when the window ends before it starts."""
+    if date_from and date_to and date_from > date_to:
+        raise QueryError(f"The date window ends ({date_to}) before it starts ({date_from}).")
+
+
 def window_mask(reader: Reader, date_from: date | None,
                 date_to: date | None) -> np.ndarray | None:
     """The live articles dated from ``date_from`` to ``date_to``, both days included (None
@@ -46,8 +52,7 @@ def window_mask(reader: Reader, date_from: date | None,
     numeric terms of every day in it, 2 s for a two-month window on the full corpora."""
     if date_from is None and date_to is None:
         return None
-    if date_from and date_to and date_from > date_to:
-        raise QueryError(f"The date window ends ({date_to}) before it starts ({date_from}).")
+    check_window(date_from, date_to)
     day = reader.doc_times().day
     mask = reader.live() & (day != NO_DATE)
     if date_from is not None:
@@ -89,4 +94,4 @@ def data_span(reader: Reader) -> tuple[date, date] | None:
     return reader.date_span()
 
 
-__all__ = ["NO_DATE", "data_span", "match", "parse_day", "window_mask"]
+__all__ = ["NO_DATE", "check_window", "data_span", "match", "parse_day", "window_mask"]

@@ -6,12 +6,12 @@ ir_measures; a query with no hit counts as 0.
 """
 from __future__ import annotations
 
-import os
 import tempfile
 from dataclasses import dataclass, field
 from typing import Iterable
 
 from search.errors import IngestError, QueryError, SearchError
+from search.engine import scratch_index
 from search.indexer import add_articles
 from search.ingest.record import read_corpus
 from search.model import Article
@@ -130,8 +130,9 @@ def evaluate(articles: Iterable[Article], queries: dict[str, str],
     """
     queries = {qid: text for qid, text in queries.items() if qid in qrels}
     qrels = {qid: qrels[qid] for qid in queries}
-    with tempfile.TemporaryDirectory(prefix="search-eval-") as tmp:
-        index_dir = os.path.join(tmp, "index")
+    # a throw-away index on the engine that runs: a folder, or a temporary collection on a
+    # cluster (search --backend solr), never the live index
+    with tempfile.TemporaryDirectory(prefix="search-eval-") as tmp, scratch_index(tmp) as index_dir:
         add_articles(articles, index_dir)
         run = run_queries(queries, index_dir, depth, cross)
     return EvalReport(queries=len(queries), no_hit=sum(1 for r in run.values() if not r),

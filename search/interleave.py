@@ -10,6 +10,8 @@ page 2 continues page 1, and the total and facets do not change.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from whoosh import query as Q
 
@@ -33,14 +35,22 @@ def top(reader: Reader, found: Matches, k: int) -> list[tuple[int, float]]:
     if rest.any():
         groups.append(rest)
     total = int(np.count_nonzero(found.mask))
+    return merge([(int(np.count_nonzero(mask)), reader.top(Matches(mask, found.scores), k))
+                  for mask in groups], total, k)
+
+
+def merge(groups: list[tuple[int, list[tuple[Any, float]]]], total: int,
+          k: int) -> list[tuple[Any, float]]:
+    """The ``k`` first (document, score) of per-language rankings, each given with how many
+    articles its language matched out of ``total``: the r-th of a language holding a share w
+    comes at (r + 0.5) / w; ties by score, then document. Any engine's rankings merge here."""
     merged = []
-    for mask in groups:
-        share = max(int(np.count_nonzero(mask)) / total, MIN_SHARE)
-        ranked = reader.top(Matches(mask, found.scores), k)
-        merged.extend(((rank + 0.5) / share, -score, docnum, score)
-                      for rank, (docnum, score) in enumerate(ranked))
+    for count, ranked in groups:
+        share = max(count / total, MIN_SHARE) if total else 1.0
+        merged.extend(((rank + 0.5) / share, -score, doc, score)
+                      for rank, (doc, score) in enumerate(ranked))
     merged.sort()
-    return [(docnum, score) for _, _, docnum, score in merged[:k]]
+    return [(doc, score) for _, _, doc, score in merged[:k]]
 
 
-__all__ = ["MIN_SHARE", "top"]
+__all__ = ["MIN_SHARE", "merge", "top"]

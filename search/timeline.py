@@ -8,14 +8,14 @@ year, date window): the coverage a topic got out of all the coverage there was.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
 
 from search import chronology, filters
-from search.engine import DocTimes
+from search.engine import DayCounts
 from search.errors import QueryError
 from search.query import build_query, clean_text
 from search.searcher import open_reader
@@ -144,24 +144,22 @@ def compute_timeline(queries: list[str] | str, *, index_dir: str, interval: str 
         raise QueryError(f"interval must be one of {', '.join(INTERVALS)}.")
     lang, source, year = (clean_text(str(v)) if v else None for v in (lang, source, year))
     plans = [build_query(t, lang=lang, year=year, mode=mode, cross=cross) for t in texts]
+    for plan in plans:
+        plan.filter = filters.refine(plan.filter, source=source)
+    chronology.check_window(date_from, date_to)
     reader = open_reader(index_dir)
     with reader.damage_guard():
-        times = reader.doc_times()
-        for plan in plans:
-            plan.filter = filters.refine(plan.filter, source=source)
-        allowed = reader.evaluate(plans[0].filter, scored=False).mask \
-            if plans[0].filter is not None else reader.live().copy()
-        window = chronology.window_mask(reader, date_from, date_to)
-        if window is not None:
-            allowed &= window
-        masks = [chronology.match(plan, reader, date_from, date_to)[1].mask for plan in plans]
-    dated = times.day != chronology.NO_DATE
-    nlang = max(1, len(times.langs))
-    matched_days = [times.day[m & dated] for m in masks]
-    every = np.concatenate(matched_days) if matched_days else np.zeros(0, dtype=np.int64)
+        # per day and language from the engine (arrays on Whoosh, date facets on Solr); the
+        # periods are made here, the same for every engine
+        tallies = [reader.day_counts(plan, date_from, date_to) for plan in plans]
+        allowed = reader.day_counts(replace(plans[0], query=None, fallback=None), date_from,
+                                    date_to)
+    langs = allowed.langs
+    nlang = max(1, len(langs))
+    every = np.concatenate([t.day for t in tallies])
     if not len(every):
         chosen = "month" if interval == "auto" else interval
-        return _empty(texts, plans, chosen, times.langs, t0, masks, times)
+        return _empty(plans, chosen, langs, t0, tallies)
     first, last = date.fromordinal(int(every.min())), date.fromordinal(int(every.max()))
     chosen = choose_interval(first, last) if interval == "auto" else interval
     lo = int(_period_numbers(np.array([every.min()]), chosen)[0])
@@ -170,18 +168,20 @@ def compute_timeline(queries: list[str] | str, *, index_dir: str, interval: str 
     if periods > MAX_BUCKETS:
         raise QueryError(f"That is {periods:,} periods of a {chosen}; the limit is "
                          f"{MAX_BUCKETS:,}: choose a longer interval or a shorter date window.")
-    number = _period_numbers(np.where(dated, times.day, 0), chosen) - lo
-    in_range = dated & (number >= 0) & (number < periods) & (times.lang >= 0)
-    key = number * nlang + times.lang
 
-    def count(mask: np.ndarray) -> np.ndarray:
-        picked = key[mask & in_range]
-        return np.bincount(picked, minlength=periods * nlang).reshape(periods, nlang)
+    def count(t: DayCounts) -> np.ndarray:
+        number = _period_numbers(t.day, chosen) - lo
+        keep = (number >= 0) & (number < periods)
+        index = {name: i for i, name in enumerate(langs)}
+        column = np.array([index.get(t.langs[j], -1) for j in t.lang], dtype=np.int64)
+        keep &= column >= 0
+        return np.bincount(number[keep] * nlang + column[keep], weights=t.count[keep],
+                           minlength=periods * nlang).astype(np.int64).reshape(periods, nlang)
 
-    series = [Series(query=plan.text, total=_totals(m, times), count=count(m))
-              for plan, m in zip(plans, masks)]
+    series = [Series(query=plan.text, total=_totals(t, langs), count=count(t))
+              for plan, t in zip(plans, tallies)]
     starts = [_period_date(lo + i, chosen) for i in range(periods)]
-    return Timeline(interval=chosen, starts=starts, langs=list(times.langs), series=series,
+    return Timeline(interval=chosen, starts=starts, langs=list(langs), series=series,
                     all_count=count(allowed), took_ms=(time.perf_counter() - t0) * 1000,
                     filters={k: v for k, v in (("lang", lang), ("source", source),
                                                ("year", year)) if v})
@@ -194,17 +194,14 @@ def index_span(index_dir: str) -> tuple[date, date] | None:
         return chronology.data_span(reader)
 
 
-def _totals(mask: np.ndarray, times: DocTimes) -> dict[str, int]:
-    codes = times.lang[mask & (times.lang >= 0)]
-    counts = np.bincount(codes, minlength=len(times.langs)) if len(codes) else \
-        np.zeros(len(times.langs), dtype=np.int64)
-    return {name: int(counts[i]) for i, name in enumerate(times.langs)}
+def _totals(t: DayCounts, langs: list[str]) -> dict[str, int]:
+    return {name: int(t.total.get(name, 0)) for name in langs}
 
 
-def _empty(texts, plans, interval, langs, t0, masks, times) -> Timeline:
-    series = [Series(query=p.text, total=_totals(m, times),
+def _empty(plans, interval, langs, t0, tallies) -> Timeline:
+    series = [Series(query=p.text, total=_totals(t, langs),
                      count=np.zeros((0, max(1, len(langs))), dtype=np.int64))
-              for p, m in zip(plans, masks)]
+              for p, t in zip(plans, tallies)]
     return Timeline(interval=interval, starts=[], langs=list(langs), series=series,
                     all_count=np.zeros((0, max(1, len(langs))), dtype=np.int64),
                     took_ms=(time.perf_counter() - t0) * 1000)

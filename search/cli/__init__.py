@@ -172,9 +172,8 @@ def eval_(corpus: str, queries: str, qrels: str, run_file: str | None, limit: in
           cross: bool, as_json: bool) -> None:
     """Index CORPUS in a temporary index, run QUERIES as questions, score them against QRELS."""
     from search.evaluate import evaluate_files, write_run
-    # a throw-away index in a temporary folder: always the default engine, so a configured
-    # cluster's live collection is never rebuilt by an evaluation
-    apply_settings(load_settings(backend="whoosh"))
+    # a throw-away index on the chosen engine (a temporary folder, or a temporary collection
+    # beside the live one on a cluster): an evaluation never touches the live index
     report = evaluate_files(corpus, queries, qrels, limit=limit, cross=cross)
     for where in report.skipped:  # on stderr: --json stays one object on stdout
         click.echo(f"warning: skipped {where}", err=True)
@@ -193,5 +192,5 @@ if __name__ == "__main__":
     main()
 
 
-# --backend, --solr-url, --collection on every command but eval (a temporary Whoosh index)
-add_backend_options(main, skip=("eval", "config"))
+# --backend, --solr-url, --collection on every command but config
+add_backend_options(main, skip=("config",))

@@ -7,7 +7,10 @@ the settings (``backend``); ``get_engine`` is the one place the product asks whi
 """
 from __future__ import annotations
 
-from search.engine.base import (LEAD_WORDS, NO_DATE, DocTimes, Engine, Matches, PageRows, Query, Reader,
+from contextlib import contextmanager
+from typing import Iterator
+
+from search.engine.base import (LEAD_WORDS, NO_DATE, DayCounts, DocTimes, Engine, Matches, PageRows, Query, Reader,
                                 TextCheck,
                                 WriteSession)
 from search.engine.whoosh_backend import WhooshEngine
@@ -41,6 +44,21 @@ def get_engine() -> Engine:
     return _current
 
 
+@contextmanager
+def scratch_index(workdir) -> Iterator[str]:
+    """A throw-away index on the engine that runs (a folder in ``workdir``; on a cluster a
+    temporary collection, never the live one), the current engine for the block and removed
+    after it; yields the index_dir to pass to the product's functions."""
+    global _current
+    previous = _current
+    with previous.scratch(workdir) as (engine, index_dir):
+        _current = engine
+        try:
+            yield index_dir
+        finally:
+            _current = previous
+
+
 def setup_cluster(settings, *, shards: int, replicas: int, configset: str | None = None) -> dict:
     """Prepare the settings' cluster for the product (the solr backend's collection and
     configset); a summary."""
@@ -48,6 +66,7 @@ def setup_cluster(settings, *, shards: int, replicas: int, configset: str | None
     return solr_setup(settings, shards=shards, replicas=replicas, configset=configset)
 
 
-__all__ = ["BACKENDS", "LEAD_WORDS", "NO_DATE", "DocTimes", "Engine", "Matches", "PageRows", "Query",
+__all__ = ["BACKENDS", "LEAD_WORDS", "NO_DATE", "DayCounts", "DocTimes", "Engine", "Matches", "PageRows", "Query",
            "Reader", "TextCheck", "WriteSession", "configure_engine", "get_engine", "limit_expansions",
+           "scratch_index",
            "setup_cluster"]

@@ -108,6 +108,30 @@ class TextCheck(Q.WrappingQuery):
 
 
 @dataclass
+class DayCounts:
+    """What a query matched, counted per day and language (the timeline's input): one row per
+    (day, language) holding dated articles, and per language every matched article, dated or
+    not. Articles without a language are left out of both."""
+
+    langs: list[str]
+    day: np.ndarray  # int64 proleptic ordinals
+    lang: np.ndarray  # int64 index into ``langs``
+    count: np.ndarray  # int64 articles of that day and language
+    total: dict[str, int]
+
+
+def tally_days(mask: np.ndarray, times: DocTimes) -> DayCounts:
+    """DayCounts of the masked documents from per-document arrays (engines that have them)."""
+    known = mask & (times.lang >= 0)
+    nlang = max(1, len(times.langs))
+    totals = np.bincount(times.lang[known], minlength=nlang)
+    dated = known & (times.day != NO_DATE)
+    keys, counts = np.unique(times.day[dated] * nlang + times.lang[dated], return_counts=True)
+    return DayCounts(list(times.langs), keys // nlang, keys % nlang, counts.astype(np.int64),
+                     {name: int(totals[i]) for i, name in enumerate(times.langs)})
+
+
+@dataclass
 class PageRows:
     """One page of a Plan's results, as an engine answers it: what ran (the query or its
     fallback), how many matched, the page's (document, score) best first, and the facets.
@@ -139,6 +163,11 @@ class Reader(Protocol):
 
     def date_span(self) -> tuple[Any, Any] | None:
         """The first and last day (dates) any live article is dated; None when none is."""
+
+    def day_counts(self, plan: Any, date_from: Any = None, date_to: Any = None) -> DayCounts:
+        """A Plan's matches (its fallback when no article has every word) within its filter
+        and the window of days, counted per day and language; a Plan whose query is None
+        counts every article passing its filter."""
 
     def rank(self, plan: Any, limit: int) -> list[tuple[str, float]]:
         """(id, score) of the Plan's best ``limit`` articles, best first (ranking only)."""
@@ -259,7 +288,11 @@ class Engine(Protocol):
     def count_values(self, index_dir: PathLike, field: str) -> dict[str, int]:
         """Documents per value of a filter field (lang, source), most first."""
 
+    def scratch(self, workdir: PathLike) -> AbstractContextManager[tuple["Engine", str]]:
+        """A throw-away index on this engine, gone after the block: (its engine, its index_dir)
+        (a folder in ``workdir``; a temporary collection on the same cluster)."""
 
-__all__ = ["BM25_B", "BM25_K1", "LEAD_FIELD", "LEAD_WEIGHT", "LEAD_WORDS", "lead_words", "NO_DATE", "DocTimes", "Engine", "Matches", "PageRows", "Query",
-           "Reader", "TextCheck",
+
+__all__ = ["BM25_B", "BM25_K1", "LEAD_FIELD", "LEAD_WEIGHT", "LEAD_WORDS", "lead_words", "NO_DATE", "DayCounts", "DocTimes", "Engine", "Matches", "PageRows", "Query",
+           "Reader", "TextCheck", "tally_days",
            "WriteSession"]

@@ -164,6 +164,14 @@ def swap_generation(conn: Connection, alias: str, collection: str,
     return old
 
 
+def remove_alias(conn: Connection, alias: str) -> None:
+    """Delete an alias and every collection it names (a scratch collection's end)."""
+    collections = list_aliases(conn).get(alias, "")
+    conn.request("POST", "/admin/collections", params={"action": "DELETEALIAS", "name": alias})
+    for name in filter(None, collections.split(",")):
+        delete_collection(conn, name)
+
+
 def setup_collection(conn: Connection, name: str, *, shards: int = 2, replicas: int = 2,
                      directory: Path = CONFIGSET_DIR) -> SetupReport:
     """Upload the configset and create NAME (an alias on its first generation collection);

@@ -4,8 +4,10 @@ in batches. The collection is an alias; a rebuild fills a new generation collect
 moves the alias onto it (search.engine.solr_backend.admin), as Whoosh swaps generations.
 
 The product's ``index_dir`` is not used: the settings' ``solr_url`` and ``collection`` name
-the index. What only the Whoosh engine can answer (document-number arrays: timelines,
-related articles, research tools) raises a clear error here instead of a wrong answer.
+the index. Timelines come from JSON facets (``day_counts``), "did you mean" from the terms
+handler, pages in both languages from one request per language merged as on Whoosh. What only
+the Whoosh engine can answer (document-number arrays: related articles, exports, the index
+overview) raises a clear error here instead of a wrong answer.
 """
 from __future__ import annotations
 
@@ -14,26 +16,30 @@ import json
 import re
 import time
 from contextlib import contextmanager, nullcontext
-from datetime import date, datetime, time as dtime
+from datetime import date, datetime, time as dtime, timedelta
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+import numpy as np
 from whoosh import query as Q
 
 from search.analysis import analyze_text, analyze_word, iter_words
-from search.engine.base import Matches, PageRows, PathLike, Query
+from search.engine.base import DayCounts, Matches, PageRows, PathLike, Query
 from search.engine.solr_backend import admin
 from search.engine.solr_backend.connection import Connection, SolrError
 from search.engine.solr_backend.document import (SOLR_SCHEMA_VERSION, fields_document,
                                                   solr_date, stored_article)
-from search.engine.solr_backend.translation import (FACET_LIMIT, read_facets, to_solr,
-                                                    translate_plan)
-from search.errors import ConfigError, NotSupportedError, SearchError
+from search.engine.solr_backend.translation import (EVERYTHING, FACET_LIMIT, quoted,
+                                                    read_facets, to_solr, translate_plan)
+from search.crossling import NAMES_FIELD
+from search.errors import ConfigError, NotSupportedError, QueryError, SearchError
 
 BATCH = 200  # documents per update request
 STORED_FIELDS = "id,score,title,body,lang,source_original,url_original,date,year,path,hash"
 TEXT_FIELDS = {"title": "title_exact", "body": "body_exact"}
 ROWS = 1000  # documents per request when listing (lookups, prefixes)
+MAX_DAYS = 100 * 366  # days of matches a timeline counts (a month interval's limit, and more)
+SPELLING_FIELDS = ("title_exact", "body_exact", "title", "body")
 
 
 class NotOnSolrError(NotSupportedError):
@@ -53,6 +59,22 @@ class NoCollectionError(SearchError):
         super().__init__(f"No collection {collection} on the Solr cluster — run `search solr "
                          f"setup --collection {collection}` or `search index build … --backend "
                          "solr` first.")
+
+
+def _window(date_from: date | None, date_to: date | None) -> str | None:
+    """The filter of a window of days, both included (None without one)."""
+    if not (date_from or date_to):
+        return None
+    from search.chronology import check_window
+    check_window(date_from, date_to)
+    lo = solr_date(datetime.combine(date_from, dtime.min)) if date_from else "*"
+    hi = solr_date(datetime.combine(date_to, dtime.max)) if date_to else "*"
+    return f"date:[{lo} TO {hi}]"
+
+
+def _day(value: str) -> date:
+    """The day of a date Solr answered (UTC, as the documents were sent)."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).date()
 
 
 def _term(field: str, word: str) -> str:
@@ -109,11 +131,7 @@ class SolrReader:
     def page(self, plan, *, page: int, size: int, sort: str, date_from: date | None = None,
              date_to: date | None = None) -> PageRows:
         query = translate_plan(plan)
-        window = None
-        if date_from or date_to:
-            lo = solr_date(datetime.combine(date_from, dtime.min)) if date_from else "*"
-            hi = solr_date(datetime.combine(date_to, dtime.max)) if date_to else "*"
-            window = f"date:[{lo} TO {hi}]"
+        window = _window(date_from, date_to)
 
         def run(fallback: bool) -> dict:
             params = query.params(fallback=fallback, page=page, size=size, sort=sort,
@@ -124,13 +142,38 @@ class SolrReader:
         if answer["response"]["numFound"] == 0 and query.fallback:
             answer, fallback = run(True), True
             fallback = answer["response"]["numFound"] > 0
+        total = int(answer["response"]["numFound"])
+        facets = read_facets(answer)
+        docs = answer["response"]["docs"]
+        if sort == "relevance" and len(facets.get("lang", {})) >= 2:
+            docs = self._interleaved(query, fallback, window, facets["lang"], total,
+                                     page * size)[(page - 1) * size:]
         shown = []
-        for doc in answer["response"]["docs"]:
+        for doc in docs:
             self._stored[doc["id"]] = _product_stored(doc)
             shown.append((doc["id"], float(doc.get("score", 0.0))))
         ran = plan.fallback if fallback else plan.query
-        return PageRows(ran, int(answer["response"]["numFound"]), fallback, shown,
-                        read_facets(answer))
+        return PageRows(ran, total, fallback, shown, facets)
+
+    def _interleaved(self, query, fallback: bool, window: str | None, langs: dict[str, int],
+                     total: int, k: int) -> list[dict]:
+        """The ``k`` first documents of the per-language rankings merged in proportion
+        (search.interleave.merge, as the Whoosh engine's pages): one request per language,
+        and one for the articles without any."""
+        from search.interleave import merge
+        values = sorted(langs)
+        groups = [(langs[v], _term("lang", v)) for v in values]
+        rest = total - sum(langs.values())
+        if rest > 0:
+            groups.append((rest, "*:* -lang:(" + " OR ".join(quoted(v) for v in values) + ")"))
+        ranked, docs = [], {}
+        for count, where in groups:
+            params = query.params(fallback=fallback, size=k, facets=False, fields=STORED_FIELDS)
+            params["fq"] = [f for f in (params.get("fq"), window, where) if f]
+            found = self._select(params)["response"]["docs"]
+            docs.update((doc["id"], doc) for doc in found)
+            ranked.append((count, [(doc["id"], float(doc.get("score", 0.0))) for doc in found]))
+        return [docs[doc_id] for doc_id, _ in merge(ranked, total, k)]
 
     def date_span(self) -> tuple[date, date] | None:
         answer = self._select({"q": "*:*", "rows": 0, "json.facet": json.dumps(
@@ -141,15 +184,72 @@ class SolrReader:
         return tuple(datetime.fromisoformat(facets[k].replace("Z", "+00:00")).date()
                      for k in ("first", "last"))
 
+    def day_counts(self, plan, date_from: date | None = None,
+                   date_to: date | None = None) -> DayCounts:
+        """Two requests: the languages' totals and the first and last matched day (JSON
+        facets), then the dated matches per language and day (a range facet of a day's gap
+        over that span)."""
+        window = _window(date_from, date_to)
+        langs = sorted(v for v in self.count_values("lang") if v)
+        if plan.query is None:
+            q, fq = EVERYTHING, to_solr(plan.filter) if plan.filter is not None else None
+        else:
+            query = translate_plan(plan)
+            q, fq = query.query, query.filter
+            if query.fallback and self._count_in(q, fq, window) == 0:
+                q = query.fallback
+        base = {"q": q, "defType": "lucene", "q.op": "OR", "rows": 0,
+                "fq": [f for f in (fq, window) if f]}
+        spans = self._select({**base, "json.facet": json.dumps({"langs": {
+            "type": "terms", "field": "lang", "limit": FACET_LIMIT, "mincount": 1,
+            "facet": {"first": "min(date)", "last": "max(date)"}}})})
+        buckets = [b for b in (spans.get("facets") or {}).get("langs", {}).get("buckets", [])
+                   if b["val"] in langs]
+        total = {name: 0 for name in langs}
+        total.update((b["val"], int(b["count"])) for b in buckets)
+        firsts = [_day(b["first"]) for b in buckets if b.get("first") is not None]
+        lasts = [_day(b["last"]) for b in buckets if b.get("last") is not None]
+        days, codes, counts = [], [], []
+        if firsts:
+            first, last = min(firsts), max(lasts)
+            if (last - first).days > MAX_DAYS:
+                raise QueryError(f"The matched articles span {(last - first).days:,} days; "
+                                 "narrow the query or the date window.")
+            answer = self._select({**base, "json.facet": json.dumps({"langs": {
+                "type": "terms", "field": "lang", "limit": FACET_LIMIT, "mincount": 1,
+                "facet": {"days": {
+                    "type": "range", "field": "date", "gap": "+1DAY",
+                    "start": solr_date(datetime.combine(first, dtime.min)),
+                    "end": solr_date(datetime.combine(last + timedelta(days=1), dtime.min))}}}})})
+            for bucket in (answer.get("facets") or {}).get("langs", {}).get("buckets", []):
+                if bucket["val"] not in langs:
+                    continue
+                for day in bucket["days"]["buckets"]:
+                    if day["count"]:
+                        days.append(_day(day["val"]).toordinal())
+                        codes.append(langs.index(bucket["val"]))
+                        counts.append(int(day["count"]))
+        as_array = lambda values: np.array(values, dtype=np.int64)  # noqa: E731
+        return DayCounts(langs, as_array(days), as_array(codes), as_array(counts), total)
+
+    def _count_in(self, q: str, fq: str | None, window: str | None) -> int:
+        return int(self._select({"q": q, "defType": "lucene", "q.op": "OR", "rows": 0,
+                                 "fq": [f for f in (fq, window) if f]})["response"]["numFound"])
+
     def rank(self, plan, limit: int) -> list[tuple[str, float]]:
-        out: list[tuple[str, float]] = []
-        page_size = min(100, max(1, limit))
-        for page in range(1, (limit + page_size - 1) // page_size + 1):
-            rows = self.page(plan, page=page, size=page_size, sort="relevance")
-            out.extend(rows.shown)
-            if len(rows.shown) < page_size:
-                break
-        return out[:limit]
+        """Ids and scores only (no stored text, no facets): one request, two with the
+        fallback."""
+        query = translate_plan(plan)
+        limit = max(0, limit)
+
+        def run(fallback: bool) -> dict:
+            return self._select(query.params(fallback=fallback, size=limit, facets=False,
+                                             fields="id,score"))
+        answer = run(False)
+        if answer["response"]["numFound"] == 0 and query.fallback:
+            answer = run(True)
+        return [(doc["id"], float(doc.get("score", 0.0)))
+                for doc in answer["response"]["docs"]][:limit]
 
     def matches_doc(self, query: Query, doc: str) -> bool:
         return self._count(to_solr(query), _term("id", doc)) > 0
@@ -183,7 +283,8 @@ class SolrReader:
                 return
             field = getattr(node, "fieldname", None)
             if node.is_leaf():
-                if field not in TEXT_FIELDS and field not in TEXT_FIELDS.values():
+                if field not in TEXT_FIELDS and field not in TEXT_FIELDS.values() \
+                        and field != NAMES_FIELD:
                     return
                 if isinstance(node, Q.Phrase):
                     for word in node.words:
@@ -214,16 +315,38 @@ class SolrReader:
     def doc_frequency(self, field: str, word: str) -> int:
         return self._count(_term(field, word))
 
-    # "did you mean" reads the index's words part by part; on Solr it has none to read, so it
-    # offers no suggestion (the README's list of what differs)
+    # "did you mean" reads the index's words: a Solr collection shows no segments, so the
+    # whole view is one part, named by what changes with every commit (the newest version
+    # stamp and the live count); its words come from the terms handler over every shard
     def parts(self) -> list[str]:
-        return []
+        answer = self._select({"q": "*:*", "rows": 1, "fl": "_version_",
+                               "sort": "_version_ desc"})
+        docs = answer["response"]["docs"]
+        if not docs:
+            return []
+        return [f"{self.collection}@{docs[0]['_version_']}/{answer['response']['numFound']}"]
 
     def part_words(self, part: str, field: str) -> Iterator[tuple[str, int]]:
-        return iter(())
+        """Every word of ``field`` with its document frequency (the terms handler: deleted
+        documents count until their segments merge, as in Whoosh's term statistics)."""
+        if field not in SPELLING_FIELDS:
+            return
+        answer = self._request("GET", "terms", params={
+            "terms.fl": field, "terms.limit": -1, "terms.mincount": 1, "terms.sort": "index",
+            "json.nl": "arrarr"})
+        for word, docs in (answer.get("terms") or {}).get(field, []):
+            yield word, int(docs)
 
     def docs_with(self, field: str, word: str, limit: int) -> list[str]:
-        return []
+        if limit <= 0:
+            return []
+        answer = self._select({"q": _term(field, word), "rows": limit,
+                               "fl": STORED_FIELDS.replace("score,", ""), "sort": "id asc"})
+        found = []
+        for doc in answer["response"]["docs"]:
+            self._stored[doc["id"]] = _product_stored(doc)
+            found.append(doc["id"])
+        return found
 
     def count_values(self, field: str) -> dict[str, int]:
         answer = self._select({"q": "*:*", "rows": 0, "json.facet": json.dumps(
@@ -246,7 +369,7 @@ class SolrReader:
         raise NotOnSolrError("This feature")
 
     def doc_times(self):
-        raise NotOnSolrError("This feature (timelines, date spans)")
+        raise NotOnSolrError("This feature")
 
     def facet_counts(self, mask, field):
         raise NotOnSolrError("This feature")
@@ -493,6 +616,23 @@ class SolrEngine:
 
     def count_values(self, index_dir: PathLike, field: str) -> dict[str, int]:
         return self.reader(index_dir).count_values(field)
+
+    @contextmanager
+    def scratch(self, workdir: PathLike) -> Iterator[tuple["SolrEngine", str]]:
+        """A temporary collection beside the live one (NAME-scratch-XXXXXXXX, shaped as the
+        live one: the same shards and replicas, so scores are the cluster's), deleted after
+        the block; the live collection is never touched."""
+        import secrets
+        aliases = admin.list_aliases(self.conn)
+        shards, replicas = self._shape(aliases.get(self.collection))
+        name = f"{self.collection}-scratch-{secrets.token_hex(4)}"
+        admin.setup_collection(self.conn, name, shards=shards, replicas=replicas)
+        engine = SolrEngine(self.solr_url, name)
+        try:
+            yield engine, str(workdir)
+        finally:
+            engine.conn.close()
+            admin.remove_alias(self.conn, name)
 
 
 def setup_cluster(settings, *, shards: int, replicas: int, configset: str | None = None) -> dict:

@@ -6,7 +6,10 @@ multi-term words), reader and session (the seam's Reader and WriteSession).
 """
 from __future__ import annotations
 
+import os
 import time
+from contextlib import contextmanager
+from typing import Iterator
 
 from search.engine.base import PathLike
 from search.engine.whoosh_backend import matching, semantic, store
@@ -87,6 +90,11 @@ class WhooshEngine:
         _, ix = store.open_live(index_dir)
         with ix.searcher() as s:
             return count_values(s.reader(), field)
+
+    @contextmanager
+    def scratch(self, workdir: PathLike) -> Iterator[tuple["WhooshEngine", str]]:
+        """An index folder in ``workdir`` (the caller removes ``workdir``)."""
+        yield self, os.path.join(str(workdir), "index")
 
 
 __all__ = ["WhooshEngine", "WhooshReader", "WhooshWriteSession"]

@@ -12,7 +12,8 @@ import numpy as np
 from whoosh import query as Q
 from whoosh.scoring import BM25F
 
-from search.engine.base import BM25_B, BM25_K1, DocTimes, Matches, PageRows, PathLike, Query
+from search.engine.base import (BM25_B, BM25_K1, DayCounts, DocTimes, Matches, PageRows,
+                                PathLike, Query, tally_days)
 from search.engine.whoosh_backend import matching, semantic, store
 
 
@@ -85,6 +86,19 @@ class WhooshReader:
         if not len(days):
             return None
         return date.fromordinal(int(days.min())), date.fromordinal(int(days.max()))
+
+    def day_counts(self, plan, date_from=None, date_to=None) -> DayCounts:
+        """From the match mask and the per-document days and languages."""
+        from search import chronology
+        if plan.query is None:
+            mask = self.evaluate(plan.filter, scored=False).mask \
+                if plan.filter is not None else self.live().copy()
+            window = chronology.window_mask(self, date_from, date_to)
+            if window is not None:
+                mask &= window
+        else:
+            mask = chronology.match(plan, self, date_from, date_to)[1].mask
+        return tally_days(mask, self.doc_times())
 
     def rank(self, plan, limit: int) -> list[tuple[str, float]]:
         from search import chronology
