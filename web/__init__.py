@@ -46,6 +46,9 @@ def create_app(config: Mapping[str, Any] | None = None,
         SEARCH_BASE_URL=settings.base_url or None,
         INTAKE_MAX_BYTES=settings.intake_max_bytes,
         INTAKE_LOCK_SECONDS=settings.intake_lock_seconds,
+        WEB_QUEUE=settings.queue,  # the server's limits (web.shed), read by `python -m web`
+        WEB_CONNECTION_LIMIT=settings.connection_limit,
+        WEB_HEADER_TIMEOUT=settings.header_timeout,
         DEBUG=False,
         PROPAGATE_EXCEPTIONS=False,
     )
