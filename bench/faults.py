@@ -11,6 +11,8 @@ bench/slowclients.py), called with real indexes, real CLI processes and the real
 - kill -9 at random moments of add, sync and build;
 - hostile input: 100k nested tags, a 3.6 MB title, a 5,001-digit integer, implausible dates,
   malformed Host headers, 405s, a busy intake, paths in answers, 2,000 records without lang;
+- one expensive query 40 times at once on the real server (200 or a quick 503; /healthz
+  answered meanwhile);
 - slow clients: 250 sockets trickling headers (60 in --short) while normal clients are timed
   against an unloaded pass (p99 within 2x).
 
@@ -373,11 +375,51 @@ def slow_clients(workdir: Path, trials: int, slow: int = 250, requests: int = 30
     return out
 
 
+class _Folders:
+    """What a module fixture's tmp_path_factory gives: new folders under one root."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def mktemp(self, name: str) -> Path:
+        path = self.root / name
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+
+def query_flood(workdir: Path, trials: int, copies: int = 40) -> Row:
+    """40 copies at once of the 1,000-character query of 150 common words (sort=date) on the
+    real server: each answered 200 or a quick 503, and /healthz answered all along."""
+    from collections import Counter
+    from urllib.parse import urlencode
+    attacks = _tests("test_attacks")
+    slowclients = _module("bench_slowclients", HERE / "slowclients.py")
+    index_dir = attacks.common_index.__wrapped__(_Folders(workdir))
+    path = "/api/search?" + urlencode({"q": " ".join(attacks.COMMON), "sort": "date"})
+    passed, answered, worst = 0, 0, 0.0
+    with running_server(Path(index_dir), workers=1) as (port, _):
+        for _ in range(trials):
+            with ThreadPoolExecutor(copies) as pool:
+                flood = [pool.submit(slowclients.one_request, port, path, 120)
+                         for _ in range(copies)]
+                time.sleep(0.5)
+                health = [slowclients.one_request(port, "/healthz", 10) for _ in range(10)]
+                answers = [f.result() for f in flood]
+            statuses = Counter(status for status, _ in answers)
+            print(f"query flood: {dict(statuses)}, /healthz "
+                  f"{[status for status, _ in health]}", file=sys.stderr)
+            answered += statuses[200] + statuses[503]
+            worst = max([worst] + [ms / 1000 for _, ms in health])
+            passed += all(status == 200 for status, _ in health) and set(statuses) <= {200, 503}
+    return row(f"{copies} long common-word queries at once", trials, passed, copies * trials,
+               answered, worst)
+
+
 # ---- the table --------------------------------------------------------------------------------
 
 CHEAP = [links_lost, symlinks_out, same_names, hostile_inputs, dates, http_answers,
          without_lang]
-COSTLY = [writer_pairs, huge_integer, kill_add, kill_sync, kill_build]
+COSTLY = [writer_pairs, huge_integer, kill_add, kill_sync, kill_build, query_flood]
 
 
 def ops_rows() -> list[Callable[[Path, int], Row]]:
