@@ -123,4 +123,5 @@ def test_a_saturated_process_answers_503_with_retry_after_at_once(gated):
     holder.join(30)
     waiter.join(30)
     assert answers == {"holder": 200, "waiter": 200}  # the queued request was served
-    assert client.get("/api/search?q=Lavrov", buffered=True).status_code == 200  # and the slot came back
+    # and the slot came back
+    assert client.get("/api/search?q=Lavrov", buffered=True).status_code == 200
