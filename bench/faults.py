@@ -11,7 +11,7 @@ bench/slowclients.py), called with real indexes, real CLI processes and the real
 - kill -9 at random moments of add, sync and build;
 - hostile input: 100k nested tags, a 3.6 MB title, a 5,001-digit integer, implausible dates,
   malformed Host headers, 405s, a busy intake, paths in answers, 2,000 records without lang;
-- one expensive query 40 times at once on the real server (200 or a quick 503; /healthz
+- one expensive query 80 times at once on the real server (200 or a quick 503; /healthz
   answered meanwhile);
 - slow clients: 250 sockets trickling headers (60 in --short) while normal clients are timed
   against an unloaded pass (p99 within 2x).
@@ -387,8 +387,8 @@ class _Folders:
         return path
 
 
-def query_flood(workdir: Path, trials: int, copies: int = 40) -> Row:
-    """40 copies at once of the 1,000-character query of 150 common words (sort=date) on the
+def query_flood(workdir: Path, trials: int, copies: int = 80) -> Row:
+    """80 copies at once of the 1,000-character query of 150 common words (sort=date) on the
     real server: each answered 200 or a quick 503, and /healthz answered all along."""
     from collections import Counter
     from urllib.parse import urlencode

@@ -37,7 +37,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("host", "127.0.0.1", "Address the web server listens on.", "SEARCH_HOST"),
     Setting("port", 5000, "Port the web server listens on.", "SEARCH_PORT"),
     Setting("threads", 4, "Web worker threads per process.", "SEARCH_THREADS"),
-    Setting("queue", 8, "Web requests per process that may wait for a worker thread; any "
+    Setting("queue", 32, "Web requests per process that may wait for a worker thread; any "
             "more are answered 503 with Retry-After at once.", "SEARCH_QUEUE"),
     Setting("connection_limit", 1000, "Open connections per web process, slow clients "
             "included.", "SEARCH_CONNECTION_LIMIT"),

@@ -8,9 +8,10 @@ ones made every later request (``/healthz`` too) wait behind them.
 - Connections: waitress parses headers in its event loop, never in a worker thread, so a slow
   client costs a socket, not a thread. The limit on open sockets is raised well above any
   plausible number of slow clients (poll(), not select(), so past 1,024 descriptors); a client
-  has ``header_timeout`` seconds to send a request's headers (at most ``MAX_HEADER_BYTES``),
-  counted from the connection or the end of its previous answer, and is closed after that. A
-  clock is the only bound a trickle of bytes respects: the accepted exception to counts.
+  has ``header_timeout`` seconds from a request's first bytes to send its headers (at most
+  ``MAX_HEADER_BYTES``), and is closed after that; one that sends nothing is closed after
+  ``IDLE_SECONDS``. A clock is the only bound a trickle of bytes respects: the accepted
+  exception to counts.
 - Work: at most ``threads`` requests run in the app per process and at most ``queue`` wait for
   one of them; any further request is answered 503 with Retry-After at once, by spare threads
   that do nothing else, instead of joining a queue that grows.
@@ -98,25 +99,26 @@ class LoadGate:
 
 
 class GuardedChannel(HTTPChannel):
-    """A connection that remembers since when it has been waiting for a request's headers."""
+    """A connection that remembers when the request it is reading began to arrive."""
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.waiting_since = self.creation_time
+    header_started = 0.0  # when the first bytes of an unfinished request came in
 
-    def service(self) -> None:
-        super().service()
-        self.waiting_since = time.time()  # the next request's headers are due from now
+    def received(self, data: bytes) -> bool:
+        fresh = self.request is None
+        result = super().received(data)
+        if fresh and self.request is not None:  # a request began and is not whole yet
+            self.header_started = time.time()
+        return result
 
     def overdue(self, now: float, header_timeout: float) -> bool:
-        """Whether this connection has had its time to send headers and not done so."""
-        if self.requests:  # a request is being answered: the client is not the slow one
+        """Whether this connection began a request and has not finished its headers in time.
+
+        An idle keep-alive connection (no request begun) is left to waitress's idle timeout.
+        """
+        request = self.request
+        if request is None or request.headers_finished or self.requests:
             return False
-        if self.request is not None and self.request.headers_finished:
-            return False  # a body on its way: the idle timeout watches it
-        if self.total_outbufs_len:
-            return False  # an answer still being sent: the idle timeout watches that too
-        return now - self.waiting_since > header_timeout
+        return now - self.header_started > header_timeout
 
 
 class GuardedServer(TcpWSGIServer):
