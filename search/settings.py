@@ -37,6 +37,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("host", "127.0.0.1", "Address the web server listens on.", "SEARCH_HOST"),
     Setting("port", 5000, "Port the web server listens on.", "SEARCH_PORT"),
     Setting("threads", 4, "Web worker threads per process.", "SEARCH_THREADS"),
+    Setting("queue", 32, "Web requests per process that may wait for a worker thread; any "
+            "more are answered 503 with Retry-After at once.", "SEARCH_QUEUE"),
+    Setting("connection_limit", 1000, "Open connections per web process, slow clients "
+            "included.", "SEARCH_CONNECTION_LIMIT"),
+    Setting("header_timeout", 10.0, "Seconds a web client has to send a request's headers "
+            "before its connection is closed.", "SEARCH_HEADER_TIMEOUT"),
     Setting("workers", min(os.cpu_count() or 1, 4), "Web server processes sharing the port "
             "(one per CPU, at most 4).", "SEARCH_WORKERS"),
     Setting("admin_token", None, "Bearer token of the HTTP intake (POST /api/articles); "

@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException
 
 from search.errors import SearchError, error_body, error_json
 from search.settings import Settings, apply_settings, load_settings
+from web.bugs import install_bug_handler
 from web.host import check_host, relative_location
 
 __all__ = ["create_app"]
@@ -45,6 +46,9 @@ def create_app(config: Mapping[str, Any] | None = None,
         SEARCH_BASE_URL=settings.base_url or None,
         INTAKE_MAX_BYTES=settings.intake_max_bytes,
         INTAKE_LOCK_SECONDS=settings.intake_lock_seconds,
+        WEB_QUEUE=settings.queue,  # the server's limits (web.shed), read by `python -m web`
+        WEB_CONNECTION_LIMIT=settings.connection_limit,
+        WEB_HEADER_TIMEOUT=settings.header_timeout,
         DEBUG=False,
         PROPAGATE_EXCEPTIONS=False,
     )
@@ -93,11 +97,15 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
-def _error_response(status: int, kind: str, message: str, hint: str | None = None):
+def _error_response(status: int, kind: str, message: str, hint: str | None = None,
+                    bug_id: str | None = None):
     if _wants_json():
-        return error_body(status, kind, message), status
+        body = error_body(status, kind, message)
+        if bug_id:
+            body["error"]["id"] = bug_id  # the id of the log entry with the traceback
+        return body, status
     return render_template("error.html", status=status, kind=kind, message=message,
-                           hint=hint), status
+                           hint=hint, bug_id=bug_id), status
 
 
 def _register_error_handlers(app: Flask) -> None:
@@ -126,9 +134,6 @@ def _register_error_handlers(app: Flask) -> None:
         allow = [(k, v) for k, v in err.get_headers() if k.lower() == "allow"]
         return body, status, allow
 
-    @app.errorhandler(Exception)
-    def unexpected_error(err: Exception):
-        # A genuine bug: log it with its traceback, show the person a plain page without one.
-        app.logger.exception("unhandled error on %s %s", request.method, request.path)
-        return _error_response(500, "InternalError",
-                               "Something went wrong on our side. Please try again.")
+    # A genuine bug: logged once with its traceback and an id; the person sees the id only.
+    install_bug_handler(app, lambda status, kind, message, bug_id: _error_response(
+        status, kind, message, bug_id=bug_id))

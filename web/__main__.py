@@ -20,7 +20,8 @@ import search
 from search.cli.common import setting_option
 from search.errors import SearchError
 from search.settings import apply_settings, load_settings
-from web import create_app
+from web import SECURITY_HEADERS, create_app
+from web.shed import make_server
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -111,14 +112,14 @@ def _listen(host: str, port: int) -> socket.socket:
 
 def _serve(listener: socket.socket, app, threads: int) -> None:
     """Run waitress on the shared socket in this process until interrupted."""
-    import waitress
-
     from search.crossling import warm_up
     warm_up()  # the cross-lingual word lists and dictionaries, before the first visitor
     # waitress buffers up to 1 GB of body by default before the app can refuse it (413)
-    server = waitress.create_server(app, sockets=[listener], threads=threads,
-                                    ident="news-search",
-                                    max_request_body_size=app.config["INTAKE_MAX_BYTES"] + 65536)
+    server = make_server(app, listener, threads=threads, queue=app.config["WEB_QUEUE"],
+                         connection_limit=app.config["WEB_CONNECTION_LIMIT"],
+                         header_timeout=app.config["WEB_HEADER_TIMEOUT"],
+                         max_body_bytes=app.config["INTAKE_MAX_BYTES"] + 65536,
+                         headers=SECURITY_HEADERS.items())
     try:
         server.run()
     finally:

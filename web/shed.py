@@ -1,0 +1,176 @@
+"""The server's front: it keeps serving others under slow clients and floods of requests.
+
+Two attacks stopped the server before. 250 sockets sending one header line every 5 s held all
+of waitress's 100 connections per process, so every other client waited in the kernel's
+backlog; and requests beyond the worker threads queued without bound, so a burst of expensive
+ones made every later request (``/healthz`` too) wait behind them.
+
+- Connections: waitress parses headers in its event loop, never in a worker thread, so a slow
+  client costs a socket, not a thread. The limit on open sockets is raised well above any
+  plausible number of slow clients (poll(), not select(), so past 1,024 descriptors); a client
+  has ``header_timeout`` seconds from a request's first bytes to send its headers (at most
+  ``MAX_HEADER_BYTES``), and is closed after that; one that sends nothing is closed after
+  ``IDLE_SECONDS``. A clock is the only bound a trickle of bytes respects: the accepted
+  exception to counts.
+- Work: at most ``threads`` requests run in the app per process and at most ``queue`` wait for
+  one of them; any further request is answered 503 with Retry-After at once, by spare threads
+  that do nothing else, instead of joining a queue that grows.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import resource
+import socket
+import threading
+import time
+from typing import Callable, Iterable
+
+from waitress.adjustments import Adjustments
+from waitress.channel import HTTPChannel
+from waitress.server import TcpWSGIServer
+from waitress.task import ThreadedTaskDispatcher
+from werkzeug.wsgi import ClosingIterator
+
+log = logging.getLogger(__name__)
+
+MAX_HEADER_BYTES = 64 * 1024  # request line and headers (waitress allows 256 KB)
+IDLE_SECONDS = 30  # a connection silent this long in the middle of a body is closed
+SPARE_THREADS = 4  # threads that only ever answer "busy": a 503 never waits for the app
+RETRY_AFTER = 1  # seconds; a busy spell lasts about one request's time
+UNGATED = ("/healthz",)  # cheap, and what tells a balancer the process is alive
+BUSY_MESSAGE = "The server is busy; try again in a moment."
+
+
+class LoadGate:
+    """WSGI middleware: ``running`` requests in the app at once, ``waiting`` more queued for a
+    slot, and a 503 with Retry-After for any beyond those."""
+
+    def __init__(self, app: Callable, running: int, waiting: int,
+                 headers: Iterable[tuple[str, str]] = ()) -> None:
+        self.app = app
+        self.running = running
+        self.waiting = waiting
+        self._slots = threading.BoundedSemaphore(running)
+        self._lock = threading.Lock()
+        self._queued = 0
+        self.refused = 0  # 503s answered (for logs and tests)
+        self._headers = list(headers)
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") in UNGATED:
+            return self.app(environ, start_response)
+        if not self._slots.acquire(blocking=False):
+            with self._lock:
+                full = self._queued >= self.waiting
+                if full:
+                    self.refused += 1
+                else:
+                    self._queued += 1
+            if full:
+                return self._busy(environ, start_response)
+            try:
+                self._slots.acquire()  # a bounded wait: at most `waiting` requests are here
+            finally:
+                with self._lock:
+                    self._queued -= 1
+        try:
+            result = self.app(environ, start_response)
+        except BaseException:
+            self._slots.release()
+            raise
+        # a streamed answer holds its slot until the server has sent it all
+        return ClosingIterator(result, self._slots.release)
+
+    def _busy(self, environ, start_response):
+        path = environ.get("PATH_INFO") or ""
+        if path.startswith("/api/"):
+            body = json.dumps({"error": {"status": 503, "type": "ServerBusy",
+                                         "message": BUSY_MESSAGE}}).encode()
+            kind = "application/json"
+        else:
+            body = (f"<!doctype html><title>503 — busy</title><h1>Busy</h1><p>{BUSY_MESSAGE}"
+                    "</p>").encode()
+            kind = "text/html; charset=utf-8"
+        start_response("503 Service Unavailable", [
+            ("Content-Type", kind), ("Content-Length", str(len(body))),
+            ("Retry-After", str(RETRY_AFTER)), *self._headers])
+        return [body]
+
+
+class GuardedChannel(HTTPChannel):
+    """A connection that remembers when the request it is reading began to arrive."""
+
+    header_started = 0.0  # when the first bytes of an unfinished request came in
+
+    def received(self, data: bytes) -> bool:
+        fresh = self.request is None
+        result = super().received(data)
+        if fresh and self.request is not None:  # a request began and is not whole yet
+            self.header_started = time.time()
+        return result
+
+    def overdue(self, now: float, header_timeout: float) -> bool:
+        """Whether this connection began a request and has not finished its headers in time.
+
+        An idle keep-alive connection (no request begun) is left to waitress's idle timeout.
+        """
+        request = self.request
+        if request is None or request.headers_finished or self.requests:
+            return False
+        return now - self.header_started > header_timeout
+
+
+class GuardedServer(TcpWSGIServer):
+    """waitress's TCP server with the header timeout enforced at each clean-up pass."""
+
+    channel_class = GuardedChannel
+    header_timeout = 10.0
+
+    def maintenance(self, now: float) -> None:
+        super().maintenance(now)
+        for channel in list(self.active_channels.values()):
+            if isinstance(channel, GuardedChannel) and channel.overdue(now, self.header_timeout):
+                channel.will_close = True
+
+
+def allow_descriptors(wanted: int) -> int:
+    """Raise this process's open-file limit towards ``wanted``; returns the limit it got."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass
+    return wanted if soft == resource.RLIM_INFINITY else soft
+
+
+def make_server(app: Callable, listener: socket.socket, threads: int, queue: int,
+                connection_limit: int, header_timeout: float, max_body_bytes: int,
+                headers: Iterable[tuple[str, str]] = ()) -> GuardedServer:
+    """A waitress server on ``listener`` with the limits above (call ``run()`` to serve)."""
+    descriptors = allow_descriptors(connection_limit + 64)  # + the listener, logs, the index
+    if descriptors - 64 < connection_limit:
+        log.warning("connection limit lowered from %d to %d by the open-file limit (ulimit -n)",
+                    connection_limit, max(descriptors - 64, 16))
+        connection_limit = max(descriptors - 64, 16)
+    gate = LoadGate(app, running=threads, waiting=queue, headers=headers)
+    adj = Adjustments(sockets=[listener], threads=threads + queue + SPARE_THREADS,
+                      ident="news-search", connection_limit=connection_limit,
+                      channel_timeout=IDLE_SECONDS, cleanup_interval=1,
+                      asyncore_use_poll=True, max_request_header_size=MAX_HEADER_BYTES,
+                      max_request_body_size=max_body_bytes)
+    dispatcher = ThreadedTaskDispatcher()
+    dispatcher.set_thread_count(adj.threads)
+    sockinfo = (listener.family, listener.type, listener.proto, listener.getsockname())
+    server = GuardedServer(gate, {}, True, listener, dispatcher=dispatcher, adj=adj,
+                           bind_socket=False, sockinfo=sockinfo)
+    server.header_timeout = header_timeout
+    server.gate = gate
+    return server
+
+
+__all__ = ["LoadGate", "GuardedChannel", "GuardedServer", "make_server", "allow_descriptors",
+           "MAX_HEADER_BYTES", "RETRY_AFTER"]
