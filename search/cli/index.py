@@ -99,14 +99,17 @@ def _commit_line(report: "search.IndexReport") -> None:
 @INDEX_OPTION
 @WAIT_OPTION
 @JSON_OPTION
+@setting_option("build_memory_mb", "--memory", "memory_mb", metavar="MB",
+                type=click.FloatRange(min=0, min_open=True))
 @handle_errors
 def index_build(sources: tuple[str, ...], index_dir: str, lock_timeout: float,
-                as_json: bool) -> None:
+                as_json: bool, memory_mb: float | None) -> None:
     """Rebuild the index from SOURCES (files, folders, JSONL; default seeds/).
 
     The new index is written to a fresh directory and swapped in atomically when complete:
     searches go on answering from the old one until then.
     """
+    _budget(memory_mb)
     progress, stop = _progress(sys.stderr.isatty() and not as_json)
     try:
         report = search.build_index(list(sources) or ["seeds"], index_dir, progress=progress,
@@ -114,6 +117,13 @@ def index_build(sources: tuple[str, ...], index_dir: str, lock_timeout: float,
     finally:
         stop()
     _print_report(report, as_json, build=True)
+
+
+def _budget(memory_mb: float) -> None:
+    """Hand the engine the build's memory budget (with the backend options given, if any)."""
+    from search.settings import apply_settings, load_settings
+    chosen = click.get_current_context().meta.get("search.backend_options", {})
+    apply_settings(load_settings(build_memory_mb=memory_mb, **chosen))
 
 
 def _write(write, target, index_dir: str, lock_timeout: float, commit_every: int,
