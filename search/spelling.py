@@ -66,9 +66,24 @@ class _Lineage:
         self.segments: frozenset = frozenset()
 
     def extend(self, counts: dict[str, int], segments: frozenset) -> None:
-        """Add the words of ``counts`` the table lacks (sorted: the same table every time)."""
+        """Add the words of ``counts`` the table lacks (sorted: the same table every time).
+
+        What SymSpell's create_dictionary_entry(word, 1) does, with the deletes of each
+        prefix computed once: a word's deletes are those of its first PREFIX letters, which
+        many words share (several times faster; the same table, list order included)."""
+        symspell = self.symspell
+        table, known, deletes = symspell._words, symspell._deletes, {}
         for word in sorted(counts.keys() - self.words):
-            self.symspell.create_dictionary_entry(word, 1)
+            if word in table:
+                continue
+            table[word] = 1
+            symspell._max_length = max(symspell._max_length, len(word))
+            key = (word[:PREFIX], len(word) <= MAX_EDIT)
+            edits = deletes.get(key)
+            if edits is None:
+                edits = deletes[key] = symspell._edits_prefix(word)
+            for delete in edits:
+                known[delete].append(word)
         self.words.update(counts)
         self.segments = segments
 
