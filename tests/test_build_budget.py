@@ -128,10 +128,42 @@ def test_budget_chars_is_a_count_that_grows_with_the_budget():
 def test_cli_build_takes_a_memory_budget(corpus, tmp_path):
     from conftest import run_cli
     out = run_cli("index", "build", str(corpus), "--index", str(tmp_path / "ix"),
-                  "--memory", "0.3")
+                  "--memory", "0.3", timeout=900)
     assert out.returncode == 0, out.stderr
     assert search.run_search("bank", index_dir=str(tmp_path / "ix")).total > 0
     bad = run_cli("index", "build", str(corpus), "--index", str(tmp_path / "ix2"),
                   "--memory", "0")
     assert bad.returncode == 2 and "memory" in bad.stderr.lower()
     assert "Traceback" not in bad.stderr
+
+
+def test_killed_budgeted_build_leaves_the_old_index_answering(corpus, tmp_path):
+    """A build that writes a segment every few articles, killed at random moments (reading,
+    flushing, merging), never replaces the live index with a partial one."""
+    import sys
+
+    from conftest import SEEDS
+    from test_crash import run_and_kill
+    index_dir = str(tmp_path / "ix")
+    search.build_index([str(SEEDS)], index_dir)
+    old = store.live_dir(index_dir)
+    seeds_total = search.run_search("Lavrov", index_dir=index_dir, cross=False).total
+    assert seeds_total > 0
+    rng = random.Random()
+    for _ in range(4):
+        killed, _ = run_and_kill([sys.executable, "-m", "search", "index", "build", str(corpus),
+                                  "--index", index_dir, "--memory", "0.2"],
+                                 rng.uniform(0.5, 3.0))
+        if not killed or store.live_dir(index_dir) != old:  # finished: the whole new index
+            assert search.index_status(index_dir)["documents"] == ARTICLES
+            search.build_index([str(SEEDS)], index_dir)
+            old = store.live_dir(index_dir)
+            continue
+        assert search.run_search("Lavrov", index_dir=index_dir, cross=False).total == seeds_total
+    from conftest import run_cli
+    out = run_cli("index", "build", str(corpus), "--index", index_dir, "--memory", "0.2",
+                  timeout=900)
+    assert out.returncode == 0, out.stderr
+    assert search.index_status(index_dir)["documents"] == ARTICLES
+    assert sorted(p.name for p in Path(index_dir).glob("gen-*")) == sorted(
+        [old.name, store.live_dir(index_dir).name])  # interrupted builds were cleared

@@ -29,10 +29,12 @@ from search.engine.whoosh_backend.fastwrite import (_HEADER, _TERMINFO, FastSegm
                                                     _compress, _TermIndex, _TermKeys)
 from search.engine.whoosh_backend.parallel import ParallelWriter
 
-# Memory of a build per character of text it holds, measured on the news corpora (the held
-# articles, both processes' postings, Python's allocator): a budget of M MB holds
-# M * 1e6 / BYTES_PER_CHAR characters of titles and bodies before a segment is written.
-BYTES_PER_CHAR = 12
+# Memory of a build per character of text it holds, measured on the news corpora: 12.7 bytes
+# in the builder (the held articles, its postings), 7.4 in its helper process (the other
+# postings), at 25 million characters a segment; a budget of M MB holds M * 1e6 /
+# BYTES_PER_CHAR characters of titles and bodies before a segment is written. Over the budget
+# come the two interpreters with their word lists (about 300 MB) and the run's ids and digests.
+BYTES_PER_CHAR = 20
 MIN_BUDGET_CHARS = 1_000  # a floor: a segment per article would be no build at all
 _INT = struct.Struct("!i")
 _TERMINFO_SIZE = _TERMINFO.size
