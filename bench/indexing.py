@@ -23,8 +23,8 @@ import shutil
 from common import (SYSTEMS, base_parser, corpus_files, limit_label, machine, parse_args,
                     print_table, remember_index, run_build, text_stats, write_json)
 
-COLUMNS = ["system", "memory_mb", "docs", "seconds", "mb_per_s", "docs_per_s", "index_mb", "peak_rss_mb",
-           "tree_peak_mb"]
+COLUMNS = ["system", "memory_mb", "docs", "seconds", "mb_per_s", "docs_per_s", "index_mb",
+           "peak_rss_mb", "tree_peak_mb"]
 
 
 def main() -> None:

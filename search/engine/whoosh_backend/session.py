@@ -103,7 +103,8 @@ def writing(index_dir: PathLike, what: str, *, lock_timeout: float, create: bool
     """The one writer of an index, under the write lock: (session, interrupted writer).
 
     ``rebuild`` writes a new generation (two processes, segments written at the memory budget
-    and merged into one: see merge.py) swapped in when the block ends; else the live generation is written in place (created when missing and ``create``).
+    and merged into one: see merge.py) swapped in when the block ends; else the live
+    generation is written in place (created when missing and ``create``).
     The session is cancelled when the block raises; the caller commits.
     """
     if not create and store.live_dir(index_dir) is None:  # before the lock makes the folder
