@@ -14,6 +14,7 @@ blocks end differs (as with the two-process build).
 """
 from __future__ import annotations
 
+import gc
 import heapq
 import io
 import pickle
@@ -86,6 +87,10 @@ class BudgetedWriter:
     def _flush(self) -> None:
         writer, self._writer = self._writer, None
         writer.commit()
+        del writer
+        # a build pauses the cyclic collector (fastwrite.gc_paused): whatever of the written
+        # segment only a cycle still holds would stay until the end, one segment after another
+        gc.collect()
         self.held = 0
         self.flushes += 1
 
