@@ -48,7 +48,8 @@ def budget_chars(memory_mb: float) -> int:
 
 
 def text_size(fields: dict) -> int:
-    """Characters of a document's text values (what its postings and stored fields grow with)."""
+    """Characters of a document's text values (what its postings and stored fields grow with;
+    our title and body count twice, once for each of their stem and exact fields)."""
     size = 0
     for name, value in fields.items():
         if name.startswith("_"):
