@@ -179,9 +179,13 @@ def load_queries() -> list[dict]:
 
 # ---- the systems under test -------------------------------------------------------------------
 
-def build_product(files: list[Path], index_dir: Path) -> int:
-    """`search index build FILES --index INDEX_DIR`, through the library call the CLI makes."""
+def build_product(files: list[Path], index_dir: Path, memory_mb: float | None = None) -> int:
+    """`search index build FILES --index INDEX_DIR [--memory MB]`, through the library call
+    the CLI makes."""
     import search
+    if memory_mb is not None:
+        from search.settings import apply_settings, load_settings
+        apply_settings(load_settings(build_memory_mb=memory_mb))
     report = search.build_index([str(f) for f in files], str(index_dir))
     if report.skipped:
         print(f"product: {len(report.skipped)} skipped, e.g. {report.skipped[0]}", file=sys.stderr)
@@ -215,10 +219,11 @@ def build_whoosh(files: list[Path], index_dir: Path, procs: int = 1,
     return n
 
 
-def build(system: str, files: list[Path], index_dir: Path, multisegment: bool = False) -> int:
+def build(system: str, files: list[Path], index_dir: Path, multisegment: bool = False,
+          memory_mb: float | None = None) -> int:
     """Build one system's index; the number of documents written."""
     if system == "product":
-        return build_product(files, index_dir)
+        return build_product(files, index_dir, memory_mb)
     if system == "whoosh-single":
         return build_whoosh(files, index_dir)
     if system == "whoosh-procs2":
@@ -252,14 +257,22 @@ def dir_mb(path: Path) -> float:
 
 
 def run_build(system: str, files: list[Path], index_dir: Path,
-              multisegment: bool = False) -> dict:
-    """Build in a fresh worker process: seconds, docs, index_mb, peak_rss_mb, tree_peak_mb."""
+              multisegment: bool = False, memory_mb: float | None = None,
+              product_src: str | None = None) -> dict:
+    """Build in a fresh worker process: seconds, docs, index_mb, peak_rss_mb, tree_peak_mb
+    (``product_src``: the product of another checkout, e.g. main's, for a ratio)."""
     if index_dir.exists():
         shutil.rmtree(index_dir)
     argv = [str(Path(__file__).resolve()), "build", system, str(index_dir), *map(str, files)]
     if multisegment:
         argv.append("--multisegment")
-    out = run_worker(argv)
+    if memory_mb is not None:
+        argv += ["--memory", str(memory_mb)]
+    env = None
+    if product_src:
+        env = {**os.environ, "BENCH_PRODUCT_SRC": str(Path(product_src).resolve()),
+               "PYTHONPATH": str(Path(product_src).resolve())}
+    out = run_worker(argv, env=env)
     out["index_mb"] = dir_mb(index_dir)
     return out
 
@@ -357,7 +370,8 @@ class TreeMemory(threading.Thread):
         return self.peak
 
 
-def run_worker(argv: list[str], timeout: float | None = None) -> dict:
+def run_worker(argv: list[str], timeout: float | None = None,
+               env: dict | None = None) -> dict:
     """Run ``python ARGV --result FILE`` and return its JSON result plus memory figures.
 
     peak_rss_mb is the kernel's ru_maxrss of the worker (the largest process of its tree, from
@@ -367,7 +381,7 @@ def run_worker(argv: list[str], timeout: float | None = None) -> dict:
     os.close(fd)
     try:
         proc = subprocess.Popen([sys.executable, *argv, "--result", result], cwd=REPO,
-                                stdout=subprocess.DEVNULL)
+                                stdout=subprocess.DEVNULL, env=env)
         sampler = TreeMemory(proc.pid)
         sampler.start()
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -532,10 +546,11 @@ def _worker_main(argv: list[str]) -> None:
     b.add_argument("index_dir", type=Path)
     b.add_argument("files", nargs="+", type=Path)
     b.add_argument("--multisegment", action="store_true")
+    b.add_argument("--memory", type=float, default=None, help="the product's build budget, MB")
     b.add_argument("--result", required=True)
     args = p.parse_args(argv)
     with stopwatch() as t:
-        docs = build(args.system, args.files, args.index_dir, args.multisegment)
+        docs = build(args.system, args.files, args.index_dir, args.multisegment, args.memory)
     Path(args.result).write_text(json.dumps({"seconds": t["seconds"], "docs": docs}))
 
 

@@ -130,10 +130,12 @@ def cold_main(argv: list[str]) -> None:
 
 
 def warm_main(argv: list[str]) -> None:
-    """Worker: warm rows of one system on one index (used by scaling.py)."""
-    name, index_dir, rounds = argv[1], Path(argv[2]), int(argv[3])
+    """Worker: warm rows of systems on their indexes, interleaved (used by scaling.py):
+    ``--warm NAME INDEX [NAME INDEX ...] ROUNDS``."""
+    pairs, rounds = argv[1:argv.index("--result") - 1], int(argv[argv.index("--result") - 1])
     result = argv[argv.index("--result") + 1]
-    rows = warm_rows(measure_warm({name: index_dir}, load_queries(), rounds))
+    indexes = {pairs[i]: Path(pairs[i + 1]) for i in range(0, len(pairs), 2)}
+    rows = warm_rows(measure_warm(indexes, load_queries(), rounds))
     Path(result).write_text(json.dumps({"rows": rows}))
 
 

@@ -74,10 +74,13 @@ def mark_text(text: str, spans: list[tuple[int, int]], start: int = 0,
     return "".join(out)
 
 
-def _sentences(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence or line."""
+def _sentences(text: str, upto: int | None = None) -> list[tuple[int, int]]:
+    """(start, end) of each sentence or line; with ``upto``, only as far as the sentence that
+    holds that offset (at least one): a snippet needs no sentence after its last match."""
     bounds, pos = [], 0
     for m in _SENTENCE_END.finditer(text):
+        if upto is not None and bounds and pos > upto:
+            return bounds
         if m.start() > pos:
             bounds.append((pos, m.start()))
         pos = m.end()
@@ -108,7 +111,7 @@ def make_snippet(text: str, matches: MatchSet, lang: str, budget: int = SNIPPET_
     (``spans``: the matched words' offsets when known already, else found here)."""
     if spans is None:
         spans = matches.spans(text, lang) if matches else []
-    sentences = _sentences(text)
+    sentences = _sentences(text, max((s for s, _ in spans), default=0))
     if not sentences:
         return ""
     if not spans:

@@ -28,6 +28,9 @@ SETTINGS: tuple[Setting, ...] = (
             "finish before giving up.", "SEARCH_LOCK_TIMEOUT"),
     Setting("commit_every", 1000, "Articles per commit in a long run: a crash loses at most "
             "one batch, searches see progress."),
+    Setting("build_memory_mb", 1000.0, "Megabytes a full build (`search index build`) may "
+            "hold: segments are written when its buffered text reaches this, then merged.",
+            "SEARCH_BUILD_MEMORY_MB"),
     Setting("postings_cache_mb", 256.0, "Megabytes of decoded posting lists kept per process "
             "(used only as lists are read).", "SEARCH_POSTINGS_CACHE_MB"),
     Setting("max_query_chars", 1000, "Longest query, in characters."),

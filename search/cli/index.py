@@ -106,9 +106,11 @@ def _commit_line(report: "search.IndexReport") -> None:
 @INDEX_OPTION
 @WAIT_OPTION
 @JSON_OPTION
+@setting_option("build_memory_mb", "--memory", "memory_mb", metavar="MB",
+                type=click.FloatRange(min=0, min_open=True))
 @handle_errors
 def index_build(sources: tuple[str, ...], index_dir: str, lock_timeout: float,
-                as_json: bool) -> None:
+                as_json: bool, memory_mb: float | None) -> None:
     """Rebuild the index from SOURCES (files, folders, JSONL; default seeds/).
 
     The new index is written to a fresh directory and swapped in atomically when complete:
@@ -118,12 +120,20 @@ def index_build(sources: tuple[str, ...], index_dir: str, lock_timeout: float,
     """
     from search.cli.progress import phase_display
     from search.phases import reporting
+    _budget(memory_mb)
     # the phases as they happen: bars on a terminal, a line each in a log; times in the summary
     display = phase_display(sys.stderr.isatty(), quiet=as_json)
     with reporting(display):
         report = search.build_index(list(sources) or ["seeds"], index_dir,
                                     lock_timeout=lock_timeout)
     _print_report(report, as_json, build=True, times=display.times)
+
+
+def _budget(memory_mb: float) -> None:
+    """Hand the engine the build's memory budget (with the backend options given, if any)."""
+    from search.settings import apply_settings, load_settings
+    chosen = click.get_current_context().meta.get("search.backend_options", {})
+    apply_settings(load_settings(build_memory_mb=memory_mb, **chosen))
 
 
 def _write(write, target, index_dir: str, lock_timeout: float, commit_every: int,

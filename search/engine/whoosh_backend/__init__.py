@@ -15,7 +15,7 @@ from search.engine.base import PathLike
 from search.engine.whoosh_backend import matching, semantic, store
 from search.engine.whoosh_backend.fastwrite import FastSegmentWriter
 from search.engine.whoosh_backend.reader import WhooshReader, count_values, open_reader
-from search.engine.whoosh_backend.session import WhooshWriteSession, writing
+from search.engine.whoosh_backend.session import WhooshWriteSession, configure_build, writing
 from search.errors import IndexMissingError, SearchError
 from search.schema import SCHEMA_VERSION
 
@@ -29,6 +29,7 @@ class WhooshEngine:
         """Apply the engine's settings (the posting cache's size, ranking by meaning)."""
         matching.configure_cache(settings.postings_cache_mb)
         semantic.configure(getattr(settings, "semantic", True))
+        configure_build(settings.build_memory_mb)
 
     def location(self, index_dir: PathLike) -> str:
         return str(index_dir)

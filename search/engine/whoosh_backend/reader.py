@@ -4,6 +4,7 @@ character spans, term statistics)."""
 from __future__ import annotations
 
 import math
+import struct
 import threading
 from collections import Counter
 from typing import Iterable, Iterator
@@ -202,6 +203,12 @@ class WhooshReader:
         leaf = self._leaves().get(part)
         if leaf is None or field not in leaf.schema:
             return
+        terms = getattr(leaf, "_terms", None)
+        if hasattr(terms, "_fieldmap") and hasattr(terms, "_tindex"):
+            # Whoosh 3's term index read row by row: a term info object per term took most
+            # of the spelling dictionary's build
+            yield from _raw_doc_frequencies(terms, field)
+            return
         for term, info in leaf.iter_field(field):
             yield (term.decode("utf-8") if isinstance(term, bytes) else term,
                    info.doc_frequency())
@@ -216,6 +223,22 @@ class WhooshReader:
                 found.append(docs.id())
             docs.next()
         return found
+
+
+_DOC_FREQUENCY = struct.Struct("!I")  # in W3TermInfo's row: flags (1), weight (4), doc frequency
+
+
+def _raw_doc_frequencies(terms, field: str) -> Iterator[tuple[str, int]]:
+    """(term, documents) of one field of a segment, from its term index's raw rows."""
+    fieldid = terms._fieldmap.get(field)
+    if fieldid is None:
+        return
+    prefix = struct.pack("!H", fieldid)
+    unpack = _DOC_FREQUENCY.unpack_from
+    for key, value in terms._tindex.items_from(prefix):
+        if key[:2] != prefix:
+            return
+        yield key[2:].decode("utf-8"), unpack(value, 5)[0]
 
 
 def count_values(reader, fieldname: str) -> dict[str, int]:

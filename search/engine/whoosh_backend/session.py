@@ -14,9 +14,20 @@ from search import phases
 from search.engine.base import PathLike
 from search.engine.whoosh_backend import semantic, store
 from search.engine.whoosh_backend.fastwrite import FastSegmentWriter, gc_paused
-from search.engine.whoosh_backend.parallel import ParallelWriter
+from search.engine.whoosh_backend.merge import BudgetedWriter, budget_chars
+from search.settings import DEFAULTS
 from search.errors import IndexLockedError, IndexMissingError
 from search.schema import SCHEMA_VERSION
+
+_build_memory_mb: float = DEFAULTS.build_memory_mb  # see configure_build
+
+
+def configure_build(memory_mb: float) -> None:
+    """The memory budget of a rebuild, in MB (settings.build_memory_mb)."""
+    global _build_memory_mb
+    if not memory_mb or memory_mb <= 0:
+        raise ValueError(f"a build's memory budget must be more than 0 MB, not {memory_mb}")
+    _build_memory_mb = float(memory_mb)
 
 
 class WhooshWriteSession:
@@ -105,8 +116,9 @@ def writing(index_dir: PathLike, what: str, *, lock_timeout: float, create: bool
             ) -> Iterator[tuple[WhooshWriteSession, str | None]]:
     """The one writer of an index, under the write lock: (session, interrupted writer).
 
-    ``rebuild`` writes a new generation (one commit, two processes) swapped in when the block
-    ends; else the live generation is written in place (created when missing and ``create``).
+    ``rebuild`` writes a new generation (two processes, segments written at the memory budget
+    and merged into one: see merge.py) swapped in when the block ends; else the live
+    generation is written in place (created when missing and ``create``).
     The session is cancelled when the block raises; the caller commits.
     """
     if not create and store.live_dir(index_dir) is None:  # before the lock makes the folder
@@ -116,7 +128,8 @@ def writing(index_dir: PathLike, what: str, *, lock_timeout: float, create: bool
         if rebuild:
             gen = store.new_generation(index_dir)
             ix = store.whoosh_index.open_dir(str(gen))
-            session = WhooshWriteSession(ix, open_writer=ParallelWriter,
+            chars = budget_chars(_build_memory_mb)
+            session = WhooshWriteSession(ix, open_writer=lambda ix: BudgetedWriter(ix, chars),
                                          vectors_in=_with_vectors(gen, new=True))
             try:
                 with gc_paused():
@@ -160,4 +173,4 @@ def _with_vectors(gen, new: bool):
     return gen if semantic.active() and semantic.has_vectors(gen) else None
 
 
-__all__ = ["WhooshWriteSession", "writing"]
+__all__ = ["WhooshWriteSession", "configure_build", "writing"]

@@ -1,0 +1,169 @@
+"""A build within a memory budget (issue 13, item 2): a small budget writes several segments
+and merges them, and the index is the one a build without a budget writes: the same documents
+in the same order, the same postings and statistics, the same search results."""
+from __future__ import annotations
+
+import gzip
+import itertools
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+import search
+from search.engine.whoosh_backend import merge, session as whoosh_session, store
+from search.ingest import read_articles
+from search.writer import article_fields
+
+REUTERS = Path("/work/shared/data/news/reuters21578.jsonl.gz")  # read at run time, never copied
+ARTICLES = 240
+QUERIES = ["oil prices", "bank", '"trade deficit"', "dollar OR yen", "shares -profit",
+           "minister talks", "wheat", "rate~1", "ban*"]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    """A JSON Lines file of a few hundred articles: Reuters-21578's first ones when it is
+    there, else generated ones."""
+    if REUTERS.exists():
+        with gzip.open(REUTERS, "rt", encoding="utf-8") as f:
+            records = [json.loads(line) for line in itertools.islice(f, ARTICLES)]
+    else:
+        rng = random.Random(7)
+        words = "oil prices bank trade deficit dollar yen shares profit minister talks wheat " \
+                "rate banana market".split()
+        records = [{"id": f"gen-{n}", "title": f"Report {n} {rng.choice(words)}", "lang": "en",
+                    "body": " ".join(rng.choice(words) for _ in range(80 + n % 50))}
+                   for n in range(ARTICLES)]
+    path = tmp_path_factory.mktemp("budget-corpus") / "corpus.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), "utf-8")
+    return path
+
+
+@pytest.fixture
+def budget():
+    """Set a build's memory budget for one test, then put the default back."""
+    yield whoosh_session.configure_build
+    whoosh_session.configure_build(search.settings.DEFAULTS.build_memory_mb)
+
+
+def _build(corpus: Path, index_dir: Path, memory_mb: float | None, configure) -> None:
+    if memory_mb is not None:
+        configure(memory_mb)
+    search.build_index([str(corpus)], str(index_dir))
+
+
+def _contents(index_dir: Path) -> tuple:
+    """Everything a search reads: stored documents in order, and per field each term's
+    statistics and postings (ids, weights, values), and the field lengths."""
+    ix = store.open_generation(store.live_dir(index_dir))
+    with ix.reader() as reader:
+        stored = [reader.stored_fields(n) for n in range(reader.doc_count_all())]
+        lengths = {name: [reader.doc_field_length(n, name)
+                          for n in range(reader.doc_count_all())]
+                   for name in reader.indexed_field_names() if ix.schema[name].scorable}
+        postings = {}
+        for name, btext in reader.all_terms():
+            info = reader.term_info(name, btext)
+            m = reader.postings(name, btext)
+            postings[name, btext] = (info.weight(), info.doc_frequency(), info.min_id(),
+                                     info.max_id(), info.min_length(), info.max_length(),
+                                     list(m.all_items()))
+        totals = {name: reader.field_length(name) for name in lengths}
+        return stored, (lengths, totals), postings, len(ix._segments())
+
+
+def test_a_small_budget_writes_several_segments_and_merges_them_into_the_same_index(
+        corpus, tmp_path, budget):
+    _build(corpus, tmp_path / "plain", None, budget)
+    _build(corpus, tmp_path / "small", 0.2, budget)  # about 17,000 characters a segment
+    plain, small = _contents(tmp_path / "plain"), _contents(tmp_path / "small")
+    assert plain[3] == small[3] == 1  # merged into one segment
+    assert len(plain[0]) == len(small[0]) >= 200
+    assert plain[0] == small[0]  # the same stored documents, in the same order
+    assert plain[1] == small[1]
+    assert plain[2].keys() == small[2].keys()
+    assert plain[2] == small[2]
+    for query in QUERIES:
+        a = search.run_search(query, index_dir=str(tmp_path / "plain"), size=50)
+        b = search.run_search(query, index_dir=str(tmp_path / "small"), size=50)
+        assert a.total == b.total
+        assert [(h.id, round(h.score, 9)) for h in a.results] == \
+            [(h.id, round(h.score, 9)) for h in b.results], query
+    assert any(search.run_search(q, index_dir=str(tmp_path / "small")).total for q in QUERIES)
+
+
+def test_buffered_text_never_exceeds_the_budgets_count(corpus, tmp_path, budget):
+    """The writer's count of held characters stays within the budget (one article larger than
+    the budget would be a segment of its own), and every flush starts the count again."""
+    index_dir = tmp_path / "index"
+    budget(0.2)
+    cap = merge.budget_chars(0.2)
+    with whoosh_session.writing(index_dir, "a test", lock_timeout=5, rebuild=True) as (s, _):
+        s.begin()
+        writer = s._writer
+        sizes = []
+        for item in read_articles([str(corpus)]):
+            fields = article_fields(item)
+            sizes.append(merge.text_size(fields))
+            s.add(fields)
+            assert writer.held <= max(cap, sizes[-1])
+        assert writer.budget_chars == cap
+        s.commit()
+    assert writer.most_held <= max(cap, max(sizes))
+    assert writer.flushes >= sum(sizes) // cap  # one segment per budget's worth of text
+    ix = store.open_generation(store.live_dir(index_dir))
+    assert len(ix._segments()) == 1 and ix.doc_count() == len(sizes)
+
+
+def test_budget_chars_is_a_count_that_grows_with_the_budget():
+    assert merge.budget_chars(1000) == 1000 * 10**6 // merge.BYTES_PER_CHAR
+    assert merge.budget_chars(2000) == 2 * merge.budget_chars(1000)
+    assert merge.budget_chars(0.000001) == merge.MIN_BUDGET_CHARS
+    with pytest.raises(ValueError, match="more than 0 MB"):
+        whoosh_session.configure_build(0)
+
+
+def test_cli_build_takes_a_memory_budget(corpus, tmp_path):
+    from conftest import run_cli
+    out = run_cli("index", "build", str(corpus), "--index", str(tmp_path / "ix"),
+                  "--memory", "0.3", timeout=900)
+    assert out.returncode == 0, out.stderr
+    assert search.run_search("bank", index_dir=str(tmp_path / "ix")).total > 0
+    bad = run_cli("index", "build", str(corpus), "--index", str(tmp_path / "ix2"),
+                  "--memory", "0")
+    assert bad.returncode == 2 and "memory" in bad.stderr.lower()
+    assert "Traceback" not in bad.stderr
+
+
+def test_killed_budgeted_build_leaves_the_old_index_answering(corpus, tmp_path):
+    """A build that writes a segment every few articles, killed at random moments (reading,
+    flushing, merging), never replaces the live index with a partial one."""
+    import sys
+
+    from conftest import SEEDS
+    from test_crash import run_and_kill
+    index_dir = str(tmp_path / "ix")
+    search.build_index([str(SEEDS)], index_dir)
+    old = store.live_dir(index_dir)
+    seeds_total = search.run_search("Lavrov", index_dir=index_dir, cross=False).total
+    assert seeds_total > 0
+    rng = random.Random()
+    for _ in range(4):
+        killed, _ = run_and_kill([sys.executable, "-m", "search", "index", "build", str(corpus),
+                                  "--index", index_dir, "--memory", "0.2"],
+                                 rng.uniform(0.5, 3.0))
+        if not killed or store.live_dir(index_dir) != old:  # finished: the whole new index
+            assert search.index_status(index_dir)["documents"] == ARTICLES
+            search.build_index([str(SEEDS)], index_dir)
+            old = store.live_dir(index_dir)
+            continue
+        assert search.run_search("Lavrov", index_dir=index_dir, cross=False).total == seeds_total
+    from conftest import run_cli
+    out = run_cli("index", "build", str(corpus), "--index", index_dir, "--memory", "0.2",
+                  timeout=900)
+    assert out.returncode == 0, out.stderr
+    assert search.index_status(index_dir)["documents"] == ARTICLES
+    assert sorted(p.name for p in Path(index_dir).glob("gen-*")) == sorted(
+        [old.name, store.live_dir(index_dir).name])  # interrupted builds were cleared
