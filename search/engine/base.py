@@ -215,10 +215,11 @@ class Engine(Protocol):
         """A reader on the live index, reused while the index is unchanged."""
 
     def writing(self, index_dir: PathLike, what: str, *, lock_timeout: float, create: bool,
-                rebuild: bool = False,
-                on_commit: Any = None) -> AbstractContextManager[tuple[WriteSession, str | None]]:
+                rebuild: bool = False, on_commit: Any = None,
+                sources: Any = ()) -> AbstractContextManager[tuple[WriteSession, str | None]]:
         """The one writer of an index: (session, writer that died holding the lock or None).
-        ``rebuild`` writes a new index swapped in only when the block ends without error."""
+        ``rebuild`` writes a new index swapped in only when the block ends without error;
+        ``sources`` (files, folders) are recorded for a repair."""
 
     def optimize(self, index_dir: PathLike, lock_timeout: float) -> dict:
         """Merge segments and purge deletions; segment counts and sizes before and after."""
@@ -232,6 +233,18 @@ class Engine(Protocol):
 
     def count_values(self, index_dir: PathLike, field: str) -> dict[str, int]:
         """Documents per value of a filter field (lang, source), most first."""
+
+    def check(self, index_dir: PathLike) -> dict:
+        """Verify the live index (checksums, every segment decoded): {"ok", "problems", …}."""
+
+    def salvage(self, index_dir: PathLike) -> dict:
+        """A damaged index's readable documents and recorded sources (under the write lock)."""
+
+    def snapshot(self, index_dir: PathLike, dest: PathLike) -> dict:
+        """A consistent copy of the live index in a new folder ``dest``."""
+
+    def restore(self, index_dir: PathLike, src: PathLike, lock_timeout: float) -> dict:
+        """Make the snapshot ``src`` the live index, swapped in atomically."""
 
 
 __all__ = ["BM25_B", "BM25_K1", "NO_DATE", "DocTimes", "Engine", "Matches", "PageRows", "Query",

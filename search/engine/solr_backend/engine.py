@@ -398,7 +398,7 @@ class SolrEngine:
     @contextmanager
     def writing(self, index_dir: PathLike, what: str, *, lock_timeout: float = 0.0,
                 create: bool = True,
-                rebuild: bool = False, on_commit: Any = None
+                rebuild: bool = False, on_commit: Any = None, sources: Any = ()
                 ) -> Iterator[tuple[SolrWriteSession, str | None]]:
         """A session on the live collection, or for ``rebuild`` on a new generation that the
         alias is moved onto when the block ends without error (deleted otherwise)."""
@@ -494,6 +494,23 @@ class SolrEngine:
     def count_values(self, index_dir: PathLike, field: str) -> dict[str, int]:
         return self.reader(index_dir).count_values(field)
 
+    def check(self, index_dir: PathLike) -> dict:
+        raise _local_only("`search index check`", "Lucene's CheckIndex on each replica")
+
+    def salvage(self, index_dir: PathLike) -> dict:
+        raise _local_only("`search index check --repair`", "a rebuild with `search index build`")
+
+    def snapshot(self, index_dir: PathLike, dest: PathLike) -> dict:
+        raise _local_only("`search index snapshot`", "the Collections API's BACKUP")
+
+    def restore(self, index_dir: PathLike, src: PathLike, lock_timeout: float) -> dict:
+        raise _local_only("`search index restore`", "the Collections API's RESTORE")
+
+
+def _local_only(what: str, instead: str) -> NotSupportedError:
+    """The error for an operation on an index's local files, which a cluster keeps itself."""
+    return NotSupportedError(f"{what} works on a local Whoosh index; on Solr use {instead}.")
+
 
 def setup_cluster(settings, *, shards: int, replicas: int, configset: str | None = None) -> dict:
     """Upload the configset and create the settings' collection behind an alias."""
@@ -505,3 +522,4 @@ def setup_cluster(settings, *, shards: int, replicas: int, configset: str | None
     finally:
         engine.conn.close()
     return report.to_json()
+
