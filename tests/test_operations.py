@@ -202,7 +202,9 @@ def _limited(limit: int):
     """A child's pre-exec: files may not grow past ``limit`` bytes (EFBIG, as a full disk)."""
     def setup() -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # else the kernel kills the writer
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+        # the soft limit only: the test may lift it again (space is back)
+        resource.setrlimit(resource.RLIMIT_FSIZE,
+                           (limit, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
     return setup
 
 
@@ -401,3 +403,30 @@ def test_snapshot_killed_is_refused_by_restore(pristine, tmp_path):
     assert out.returncode == 1 and "not a complete snapshot" in out.stderr, out.stderr
     assert all_ids(index) == before  # the source index untouched
     assert run_cli("index", "check", "--index", index).returncode == 0
+
+
+def test_watch_waits_out_a_full_disk(index, tmp_path):
+    feed = tmp_path / "feed"
+    feed.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "SEARCH_INDEX"}
+    proc = subprocess.Popen([sys.executable, "-m", "search", "index", "watch", str(feed),
+                             "--index", index], cwd=ROOT, env=env, stderr=subprocess.PIPE,
+                            stdout=subprocess.DEVNULL, text=True,
+                            preexec_fn=_limited(64 * 1024))
+    try:
+        assert "watching" in proc.stderr.readline()
+        write_jsonl(tmp_path / "staged.jsonl", [record(n, "feed") for n in range(300)]).rename(
+            feed / "feed.jsonl")
+        line = proc.stderr.readline()  # was: the watcher exited on ENOSPC
+        assert line.startswith("waiting:") and "is full" in line, line
+        assert proc.poll() is None and not _unreferenced(index)
+        hard = resource.getrlimit(resource.RLIMIT_FSIZE)[1]
+        resource.prlimit(proc.pid, resource.RLIMIT_FSIZE, (hard, hard))  # space is back
+        for _ in range(600):  # polls, not a clock: the retry comes every few seconds
+            if "feed-299" in all_ids(index):
+                break
+            time.sleep(0.1)
+        assert "feed-299" in all_ids(index)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
