@@ -14,10 +14,11 @@ from search.settings import LOCK_TIMEOUT
 from search.writer import IndexReport, IndexSession
 
 
-def check_index(index_dir: str) -> dict:
+def check_index(index_dir: str, quick: bool = False) -> dict:
     """Every file of the live index against the checksum written at commit, every segment
-    opened and decoded: {"ok": bool, "problems": [{"file", "problem"}], counts…}."""
-    return get_engine().check(index_dir)
+    opened and decoded (``quick``: a sample of each field's postings when the checksums hold):
+    {"ok": bool, "problems": [{"file", "problem"}], counts…}."""
+    return get_engine().check(index_dir, quick)
 
 
 def article_from_stored(stored: dict) -> Article:

@@ -234,8 +234,9 @@ class Engine(Protocol):
     def count_values(self, index_dir: PathLike, field: str) -> dict[str, int]:
         """Documents per value of a filter field (lang, source), most first."""
 
-    def check(self, index_dir: PathLike) -> dict:
-        """Verify the live index (checksums, every segment decoded): {"ok", "problems", …}."""
+    def check(self, index_dir: PathLike, quick: bool = False) -> dict:
+        """Verify the live index (checksums, every segment decoded; ``quick``: a sample of
+        the postings when the checksums hold): {"ok", "problems", …}."""
 
     def salvage(self, index_dir: PathLike) -> dict:
         """A damaged index's readable documents and recorded sources (under the write lock)."""

@@ -494,7 +494,7 @@ class SolrEngine:
     def count_values(self, index_dir: PathLike, field: str) -> dict[str, int]:
         return self.reader(index_dir).count_values(field)
 
-    def check(self, index_dir: PathLike) -> dict:
+    def check(self, index_dir: PathLike, quick: bool = False) -> dict:
         raise _local_only("`search index check`", "Lucene's CheckIndex on each replica")
 
     def salvage(self, index_dir: PathLike) -> dict:

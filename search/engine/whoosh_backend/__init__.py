@@ -96,9 +96,9 @@ class WhooshEngine:
                     "segments": len(ix._segments()), "size_bytes": store.size_on_disk(gen),
                     "updated": meta.get("updated"), "schema_version": meta.get("schema_version")}
 
-    def check(self, index_dir: PathLike) -> dict:
+    def check(self, index_dir: PathLike, quick: bool = False) -> dict:
         """Every file of the live index against its checksum, every segment decoded."""
-        return maintenance.check_index(index_dir).to_json()
+        return maintenance.check_index(index_dir, quick).to_json()
 
     def salvage(self, index_dir: PathLike) -> dict:
         """What a damaged index still holds, and the sources it was written from."""

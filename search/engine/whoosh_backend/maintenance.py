@@ -15,9 +15,10 @@ from search.schema import SCHEMA_VERSION, build_schema
 ATTEMPTS = 3  # a writer committing while the check reads: look again, at most this often
 
 
-def check_index(index_dir: str | os.PathLike) -> CheckReport:
+def check_index(index_dir: str | os.PathLike, quick: bool = False) -> CheckReport:
     """Verify every file of the live generation against its checksum, then open every segment
-    and decode its postings, stored documents and columns (no lock: writers go on)."""
+    and decode its postings, stored documents and columns (no lock: writers go on); ``quick``
+    decodes a sample of each field's posting lists when the checksums hold."""
     for _ in range(ATTEMPTS):
         gen = store.live_dir(index_dir)
         if gen is None:
@@ -25,7 +26,7 @@ def check_index(index_dir: str | os.PathLike) -> CheckReport:
         meta = store.read_meta(gen)
         if meta.get("schema_version") != SCHEMA_VERSION:
             raise SchemaVersionError(str(index_dir), meta.get("schema_version"), SCHEMA_VERSION)
-        report = _check_generation(gen, meta)
+        report = _check_generation(gen, meta, quick)
         # damage seen while a writer replaced files is not damage: look at the new commit
         if report.ok or (store.live_dir(index_dir) == gen and
                          store.read_meta(gen).get("toc") == meta.get("toc")):
@@ -35,18 +36,18 @@ def check_index(index_dir: str | os.PathLike) -> CheckReport:
     return report
 
 
-def _check_generation(gen: Path, meta: dict) -> CheckReport:
+def _check_generation(gen: Path, meta: dict, quick: bool) -> CheckReport:
     report = CheckReport(generation=gen.name, checksums=bool(meta.get("files")))
     report.problems += integrity.verify_files(gen, meta, report)
     if report.problems:
         return report  # decoding garbage proves nothing more, and may ask for gigabytes
-    try:
-        ix = store.open_generation(gen)
+    try:  # memory-mapped, unlike the server's readers: a third of the time went to read()s
+        ix = FileStorage(str(gen)).open_index()
     except Exception as e:  # noqa: BLE001 — a garbled TOC raises anything at all
         report.problems.append(Problem(integrity.latest_toc(gen) or "(no table of contents)",
                                        f"cannot be read ({type(e).__name__})"))
         return report
-    integrity.decode_generation(ix, report)
+    integrity.decode_generation(ix, report, quick)
     return report
 
 
