@@ -100,7 +100,7 @@ class Base:
             lone.unlink()
         self.ids = ids_of(self.pristine)
 
-    def copy(self, name: str, mode: int | None = None) -> Path:
+    def copy(self, name: str) -> Path:
         """A fresh copy of the index for one trial."""
         dst = self.workdir / name
         shutil.rmtree(dst, ignore_errors=True)
@@ -267,7 +267,6 @@ def kill9_mid_snapshot(workdir: Path, trials: int) -> dict:
     """kill -9 a snapshot once it has started copying: restore refuses the partial copy and
     the source index is untouched (a snapshot that finished first counts as a try, not a
     trial)."""
-    base = Base(workdir)
     big = workdir / "big-index"
     if not (big / "current").exists():
         src = write_jsonl(workdir / "bigsrc" / "a.jsonl", [record(n, "k") for n in range(3000)])
@@ -296,7 +295,6 @@ def kill9_mid_snapshot(workdir: Path, trials: int) -> dict:
         expected += len(big_ids)
         found += len(ids)
         passed += _named(restore, "not a complete snapshot") and ids == big_ids
-    del base
     return _row("kill -9 mid-snapshot", done, passed, expected, found, worst)
 
 

@@ -9,7 +9,7 @@ from whoosh.filedb.filestore import FileStorage
 
 from search.engine.whoosh_backend import integrity, store
 from search.engine.whoosh_backend.integrity import CheckReport, Problem
-from search.errors import IndexDamagedError, IndexMissingError, SchemaVersionError
+from search.errors import IndexMissingError, SchemaVersionError
 from search.schema import SCHEMA_VERSION, build_schema
 
 ATTEMPTS = 3  # a writer committing while the check reads: look again, at most this often
@@ -110,9 +110,3 @@ def salvage(index_dir: str | os.PathLike) -> dict:
             out["lost"] = True  # its documents may be wrong: the sources come first
     return out
 
-
-def require_sound(index_dir: str | os.PathLike) -> None:
-    """Raise IndexDamagedError when the live generation's files differ from their checksums."""
-    problem = store.damage_found(index_dir)
-    if problem:
-        raise IndexDamagedError(str(index_dir), damaged=problem)
