@@ -58,12 +58,17 @@ class IndexDamagedError(SearchError):
     """The index's files cannot be read (truncated, overwritten, from another machine)."""
 
     http_status = 503
+    retry_after = 60  # a repair (or a rebuild) takes the operator a while
 
-    def __init__(self, index_dir: str, cause: BaseException) -> None:
-        super().__init__(f"The index in {index_dir} is damaged: its files cannot be read — "
-                         "rebuild it with `search index build`.")
-        self.public = ("The index is damaged: its files cannot be read — rebuild it with "
-                       "`search index build`.")
+    def __init__(self, index_dir: str, cause: BaseException | None = None,
+                 damaged: str | None = None) -> None:
+        what = f" ({damaged})" if damaged else ": its files cannot be read"
+        super().__init__(f"The index in {index_dir} is damaged{what} — run `search index check "
+                         f"--repair --index {index_dir}` to rebuild it from its documents and "
+                         "sources.")
+        self.public = ("The index is damaged — the operator must run `search index check "
+                       "--repair`; searches answer again once it is repaired.")
+        self.damaged = damaged  # the file and what is wrong with it, for the operator
         self.cause = cause  # for logs; not shown to people (it says nothing they can act on)
 
 
@@ -83,6 +88,66 @@ class IndexLockedError(SearchError):
         self.public = ("The index is being written by another writer; try again in a few "
                        "seconds.")
         self.retry_after = max(1, round(waited))
+
+
+class SnapshotError(SearchError):
+    """A snapshot cannot be taken or restored (incomplete, damaged, the folder is taken)."""
+
+
+class StorageError(SearchError):
+    """The file system refused to let the index be written (full, read-only, permissions).
+
+    Nothing after the writer's last commit was kept, and no partial file is left in the
+    index: the same command works once the cause is fixed.
+    """
+
+    http_status = 503
+    retry_after = 60
+
+
+class DiskFullError(StorageError):
+    """No space left (ENOSPC, EDQUOT) or a file-size limit reached (EFBIG)."""
+
+    http_status = 507  # Insufficient Storage (RFC 4918)
+
+    def __init__(self, index_dir: str, errno_name: str) -> None:
+        super().__init__(f"The disk of the index in {index_dir} is full ({errno_name}) — nothing "
+                         "after the last commit was kept; free space (or raise the quota or "
+                         "file-size limit), then run the command again.")
+        self.public = ("The index's disk is full: nothing was added. Try again after the "
+                       "operator has freed space.")
+
+
+class ReadOnlyError(StorageError):
+    """The index is on a read-only file system (EROFS)."""
+
+    def __init__(self, index_dir: str) -> None:
+        super().__init__(f"The index in {index_dir} is on a read-only file system — remount it "
+                         "read-write, or give another --index.")
+        self.public = ("The index is on a read-only file system: nothing was added. The "
+                       "operator must make it writable.")
+
+
+class IndexPermissionError(StorageError):
+    """The user running `search` may not write (or read) a file or folder of the index."""
+
+    def __init__(self, index_dir: str, path: str, reading: bool = False) -> None:
+        what = "read" if reading else "write"
+        super().__init__(f"Permission denied: {path} — give the user running `search` "
+                         f"permission to {what} the index in {index_dir} (chown/chmod), or "
+                         "give another --index.")
+        self.public = (f"The server may not {what} its index (permission denied). The "
+                       "operator must fix the index folder's permissions.")
+
+
+class LockFileError(StorageError):
+    """The index's write.lock is not a file (a folder, say): no writer can take the lock."""
+
+    def __init__(self, index_dir: str, path: str) -> None:
+        super().__init__(f"{path} is not a regular file (a folder?), so no writer can lock the "
+                         f"index — remove it (`rm -r {path}`); the next writer makes a new one.")
+        self.public = ("The index's lock file is broken: nothing was added. The operator must "
+                       "remove it.")
 
 
 class NothingIndexedError(SearchError):

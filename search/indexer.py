@@ -22,15 +22,17 @@ from search.writer import (COMMIT_EVERY, IndexReport, IndexSession, Progress, ar
 @contextmanager
 def writing(index_dir: str, what: str, report: IndexReport, *, lock_timeout: float = LOCK_TIMEOUT,
             create: bool = True, on_commit: Callable[[IndexReport], None] | None = None,
-            **options) -> Iterator[IndexSession]:
+            sources: list[str] | None = None, **options) -> Iterator[IndexSession]:
     """A session on the live index under the write lock; commits at the end, or cancels.
 
-    ``what`` names the writer in the lock, for the message another writer gets.
+    ``what`` names the writer in the lock, for the message another writer gets; ``sources``
+    (resolved files and folders read) are recorded for `search index check --repair`.
     """
     t0 = time.perf_counter()
     report.index_dir = get_engine().location(index_dir)
-    with get_engine().writing(index_dir, what, lock_timeout=lock_timeout,
-                              create=create) as (target, interrupted):
+    with get_engine().writing(index_dir, what, lock_timeout=lock_timeout, create=create,
+                              **({"sources": sources} if sources else {})
+                              ) as (target, interrupted):
         report.recovered = interrupted
         session = IndexSession(target, report, on_commit=on_commit and (lambda: on_commit(report)),
                                **options)
@@ -49,12 +51,13 @@ def build_index(sources: Iterable[str], index_dir: str, progress: Progress | Non
     """Index everything in ``sources`` into a new generation and swap it in atomically."""
     t0 = time.perf_counter()
     report = IndexReport(index_dir=get_engine().location(index_dir))
+    roots = resolve_paths(sources)
     with get_engine().writing(index_dir, "`search index build`", lock_timeout=lock_timeout,
-                              rebuild=True) as (target, interrupted):
+                              rebuild=True, sources=roots) as (target, interrupted):
         report.recovered = interrupted
         session = IndexSession(target, report, commit_every=None, commit_seconds=None)
         phases.phase(phases.READING)
-        for item in read_articles(resolve_paths(sources), exclude=[index_dir]):
+        for item in read_articles(roots, exclude=[index_dir]):
             if progress:
                 progress(item)
             phases.advance()
@@ -70,11 +73,12 @@ def build_index(sources: Iterable[str], index_dir: str, progress: Progress | Non
 def add_articles(items: Iterable[Article | Skipped], index_dir: str,
                  progress: Progress | None = None, lock_timeout: float = LOCK_TIMEOUT,
                  commit_every: int | None = COMMIT_EVERY,
-                 on_commit: Callable[[IndexReport], None] | None = None) -> IndexReport:
+                 on_commit: Callable[[IndexReport], None] | None = None,
+                 sources: list[str] | None = None) -> IndexReport:
     """Add new articles, update changed ones (same id), skip unchanged ones and duplicates."""
     report = IndexReport()
     with writing(index_dir, "`search index add`", report, lock_timeout=lock_timeout,
-                 commit_every=commit_every, on_commit=on_commit) as session:
+                 commit_every=commit_every, on_commit=on_commit, sources=sources) as session:
         for item in items:
             if progress:
                 progress(item)
@@ -86,8 +90,9 @@ def add_paths(paths: Iterable[str], index_dir: str, progress: Progress | None = 
               lock_timeout: float = LOCK_TIMEOUT, commit_every: int | None = COMMIT_EVERY,
               on_commit: Callable[[IndexReport], None] | None = None) -> IndexReport:
     """Read files/folders (JSON Lines, JSON, text, HTML) and add their articles to the index."""
-    return add_articles(read_articles(resolve_paths(paths), exclude=[index_dir]), index_dir, progress,
-                        lock_timeout, commit_every, on_commit)
+    roots = resolve_paths(paths)
+    return add_articles(read_articles(roots, exclude=[index_dir]), index_dir, progress,
+                        lock_timeout, commit_every, on_commit, sources=roots)
 
 
 def add_records(records: object, index_dir: str, lock_timeout: float = LOCK_TIMEOUT) -> IndexReport:

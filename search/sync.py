@@ -68,7 +68,7 @@ def sync_folder(folder: str, index_dir: str, progress: Progress | None = None,
     files = [path for path, reason in walked if reason is None]
     report = IndexReport()
     with writing(index_dir, "`search index sync`", report, lock_timeout=lock_timeout,
-                 commit_every=commit_every, on_commit=on_commit) as session:
+                 commit_every=commit_every, on_commit=on_commit, sources=[root]) as session:
         for path, reason in walked:
             if reason:
                 session.add(Skipped(path, reason))
@@ -89,7 +89,8 @@ def apply_changes(index_dir: str, changed: Iterable[str], removed: Iterable[str]
     """Drop the articles of removed files or folders, then (re)index changed files (those the
     source walk admits under ``root``, when given)."""
     report = IndexReport()
-    with writing(index_dir, "`search index watch`", report, lock_timeout=lock_timeout) as session:
+    with writing(index_dir, "`search index watch`", report, lock_timeout=lock_timeout,
+                 sources=[root] if root else None) as session:
         for path in removed:
             session.remove_path(path, tree=True)
         for path in changed:

@@ -20,7 +20,7 @@ from watchdog.events import (DirCreatedEvent, DirDeletedEvent, DirMovedEvent, Fi
 from watchdog.observers import Observer
 
 from search.analysis import detect_language
-from search.errors import IndexLockedError
+from search.errors import IndexLockedError, StorageError
 from search.indexer import IndexReport, resolve_paths
 from search.ingest.walk import IGNORED, admission, walk_files
 from search.sync import apply_changes, sync_folder
@@ -29,6 +29,7 @@ from search.settings import LOCK_TIMEOUT
 SETTLE_SECONDS = 0.5
 STALLED_SECONDS = 30.0  # a writer that keeps a file open and silent this long is done
 POLL_SECONDS = 0.1
+STORAGE_RETRY_SECONDS = 5.0  # a full or read-only disk: how often to try the batch again
 EVENTS = [FileCreatedEvent, FileModifiedEvent, FileClosedEvent, FileMovedEvent,
           FileDeletedEvent, DirCreatedEvent, DirMovedEvent, DirDeletedEvent]
 
@@ -130,12 +131,13 @@ def _signature(path: str) -> tuple | None:
 def watch_folder(folder: str, index_dir: str, *, on_batch: Callable[[IndexReport], None],
                  stop: threading.Event, settle: float = SETTLE_SECONDS,
                  lock_timeout: float = LOCK_TIMEOUT, initial_sync: bool = True,
-                 on_wait: Callable[[IndexLockedError], None] | None = None) -> None:
+                 on_wait: Callable[[IndexLockedError | StorageError], None] | None = None) -> None:
     """Keep the index in step with ``folder`` until ``stop`` is set.
 
     Starts with a `sync` (changes made while nobody watched), then indexes each batch of
     complete files. The index is locked only while a batch is written, so `add` and `sync`
-    can run in between; a sync or batch that finds the lock taken is retried.
+    can run in between; a sync or batch that finds the lock taken, or the disk full or
+    read-only (StorageError), is retried.
     """
     root = resolve_paths([folder])[0]
     observer = Observer()
@@ -155,12 +157,16 @@ def watch_folder(folder: str, index_dir: str, *, on_batch: Callable[[IndexReport
                 if files or removed:
                     try:
                         on_batch(apply_changes(index_dir, files, removed, lock_timeout, stop, root))
-                    except IndexLockedError:
+                    except (IndexLockedError, StorageError):
                         changes.put_back(files, removed)
                         raise
             except IndexLockedError as error:  # another writer is busy: try again later
                 if on_wait:
                     on_wait(error)
+            except StorageError as error:  # disk full, read-only: wait for the operator's fix
+                if on_wait:
+                    on_wait(error)
+                stop.wait(STORAGE_RETRY_SECONDS)
             stop.wait(POLL_SECONDS)
     finally:
         observer.stop()

@@ -57,6 +57,7 @@ def test_explain():
 
 COMMANDS = [("analyze",), ("index", "build"), ("index", "add"), ("index", "sync"),
             ("index", "watch"), ("index", "remove"), ("index", "stats"), ("index", "optimize"),
+            ("index", "check"), ("index", "snapshot"), ("index", "restore"),
             ("query",), ("explain",), ("eval",), ("config",), ("timeline",)]
 
 

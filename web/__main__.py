@@ -69,6 +69,8 @@ def main(host: str, port: int, index_dir: str, build_from: tuple[str, ...], thre
         click.echo(f"Built the index in {index_dir}: {report.documents} documents"
                    f"{f' ({langs})' if langs else ''}, {skipped} skipped, "
                    f"{report.seconds:.1f} s.")
+    elif status.get("error"):  # damaged, or another schema: serve, and say 503 with the fix
+        click.echo(f"warning: {status['error']} Pages answer 503 until then.", err=True)
     elif not status.get("exists"):
         click.echo(f"warning: no index in {index_dir} — pages will answer 503 until you run "
                    f"`search index build seeds/ --index {index_dir}`.", err=True)

@@ -76,7 +76,8 @@ def render_search_error(err: SearchError):
     """An error from the core shown as a page (called by the app's error handler)."""
     status = err.http_status
     if isinstance(err, (IndexMissingError, SchemaVersionError, IndexDamagedError)):
-        hint = "search index build seeds/"
+        hint = ("search index check --repair" if isinstance(err, IndexDamagedError)
+                else "search index build seeds/")
         if _index_dir() != DEFAULT_INDEX:  # the folder itself is the operator's business
             hint += " --index DIR (the server's SEARCH_INDEX)"
         return render_template("error.html", status=status, kind=type(err).__name__,
@@ -188,7 +189,10 @@ def healthz():
             "documents": status.get("documents", 0),
             "schema_version": status.get("schema_version"), "updated": status.get("updated")}
     if damaged:
-        body["error"] = "The index cannot be read — rebuild it with `search index build`."
+        body["damaged"] = bool(status.get("damaged"))
+        body["error"] = status.get("public_error") or "The index cannot be read."
+    if status.get("write_error"):  # searches still answer: ok, but writes are failing
+        body["write_error"] = status["write_error"]
     return body, 200 if body["ok"] else 503
 
 

@@ -13,10 +13,12 @@ from search.errors import SearchError
 
 @click.group()
 def index() -> None:
-    """Build and maintain the index: build, add, sync, watch, remove, stats, optimize.
+    """Build and maintain the index: build, add, sync, watch, remove, stats, optimize, check,
+    snapshot, restore.
 
     \b
-    Exit codes: 0 done; 1 error (no index, index locked past --wait, …);
+    Exit codes: 0 done; 1 error (no index, index locked past --wait, damaged,
+    disk full, read-only, permission denied, …: the message says the fix);
     2 bad usage or input; 3 unexpected error (a bug); 4 done, but some files or
     records could not be read and were skipped (listed on stderr).
     """
@@ -294,3 +296,98 @@ def index_optimize(index_dir: str, lock_timeout: float, as_json: bool) -> None:
     click.echo(f"optimized {index_dir}: {result['segments_before']} segment{plural} → "
                f"{result['segments']}, {result['size_bytes_before'] / 1e6:.1f} MB → "
                f"{result['size_bytes'] / 1e6:.1f} MB in {result['seconds']:.1f} s")
+
+
+@index.command("check")
+@INDEX_OPTION
+@click.option("--repair", is_flag=True, help="When damaged, rebuild the index into a new "
+              "generation from its sound documents and recorded sources, swapped in atomically.")
+@click.option("--quick", is_flag=True, help="When the checksums hold, decode only the first "
+              "1,000 posting lists of each field (seconds instead of minutes on a big index).")
+@WAIT_OPTION
+@JSON_OPTION
+@handle_errors
+def index_check(index_dir: str, repair: bool, quick: bool, lock_timeout: float,
+                as_json: bool) -> None:
+    """Verify the live index: every file against the checksum written at commit, every
+    segment opened and its postings, documents and columns decoded.
+
+    \b
+    Exit codes: 0 healthy (or repaired); 1 damaged (each damaged file named on stderr),
+    or no index.
+    """
+    from search.repair import check_index, repair_index
+    result = check_index(index_dir, quick)
+    out: dict = {"check": result}
+    if not result["ok"] and repair:
+        out["repair"] = repair_index(index_dir, lock_timeout=lock_timeout)
+        out["after"] = check_index(index_dir, quick)
+    healthy = (out.get("after") or result)["ok"]
+    if as_json:
+        click.echo(json.dumps(out, ensure_ascii=False))
+    else:
+        _echo_check(result, index_dir)
+        if "repair" in out:
+            _echo_repair(out["repair"])
+            _echo_check(out["after"], index_dir)
+        elif not healthy:
+            click.echo(f"run `search index check --repair --index {index_dir}` to rebuild it "
+                       "from its sound documents and recorded sources", err=True)
+    sys.exit(0 if healthy else 1)
+
+
+def _echo_check(result: dict, index_dir: str) -> None:
+    what = (f"{result['files']} files ({result['bytes'] / 1e6:.1f} MB) match their checksums"
+            if result["checksums"] else "no checksums recorded (written by an older version)")
+    if result["ok"]:
+        click.echo(f"ok: {index_dir} ({result['generation']}): {what}; {result['segments']} "
+                   f"segments, {result['documents']} documents, {result['postings']} posting "
+                   "lists decoded")
+        return
+    click.echo(f"damaged: {index_dir} ({result['generation']})", err=True)
+    for p in result["problems"]:
+        click.echo(f"  {result['generation']}/{p['file']}: {p['problem']}", err=True)
+
+
+def _echo_repair(result: dict) -> None:
+    click.echo(f"repaired: {result['documents']} documents written to a new generation "
+               f"({result['from_index']} from the index, {result['from_sources']} re-read from "
+               f"its sources, {result['from_damaged']} from damaged segments) in "
+               f"{result['seconds']:.1f} s")
+    for source in result["missing_sources"]:
+        click.echo(f"  warning: recorded source {printable(source)} is gone", err=True)
+
+
+@index.command("snapshot")
+@click.argument("dest", type=click.Path(file_okay=False))
+@INDEX_OPTION
+@JSON_OPTION
+@handle_errors
+def index_snapshot(dest: str, index_dir: str, as_json: bool) -> None:
+    """Copy the live index into the new folder DEST, consistently, while writers and readers
+    run (each file is checked against its checksum; DEST/snapshot.json is written last)."""
+    from search.repair import snapshot_index
+    result = snapshot_index(index_dir, dest)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+        return
+    click.echo(f"snapshot of {index_dir} in {dest}: {result['documents']} documents, "
+               f"{result['files']} files, {result['bytes'] / 1e6:.1f} MB")
+
+
+@index.command("restore")
+@click.argument("src", type=click.Path(exists=True, file_okay=False))
+@INDEX_OPTION
+@WAIT_OPTION
+@JSON_OPTION
+@handle_errors
+def index_restore(src: str, index_dir: str, lock_timeout: float, as_json: bool) -> None:
+    """Make the snapshot SRC the live index: copied into a new generation, checked, and
+    swapped in atomically (searches answer from the old one until then)."""
+    from search.repair import restore_index
+    result = restore_index(index_dir, src, lock_timeout=lock_timeout)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+        return
+    click.echo(f"restored {result['documents']} documents from {src} (taken "
+               f"{result['taken']}) → {index_dir}")

@@ -270,10 +270,11 @@ class Engine(Protocol):
         """A reader on the live index, reused while the index is unchanged."""
 
     def writing(self, index_dir: PathLike, what: str, *, lock_timeout: float, create: bool,
-                rebuild: bool = False,
-                on_commit: Any = None) -> AbstractContextManager[tuple[WriteSession, str | None]]:
+                rebuild: bool = False, on_commit: Any = None,
+                sources: Any = ()) -> AbstractContextManager[tuple[WriteSession, str | None]]:
         """The one writer of an index: (session, writer that died holding the lock or None).
-        ``rebuild`` writes a new index swapped in only when the block ends without error."""
+        ``rebuild`` writes a new index swapped in only when the block ends without error;
+        ``sources`` (files, folders) are recorded for a repair."""
 
     def optimize(self, index_dir: PathLike, lock_timeout: float) -> dict:
         """Merge segments and purge deletions; segment counts and sizes before and after."""
@@ -291,6 +292,19 @@ class Engine(Protocol):
     def scratch(self, workdir: PathLike) -> AbstractContextManager[tuple["Engine", str]]:
         """A throw-away index on this engine, gone after the block: (its engine, its index_dir)
         (a folder in ``workdir``; a temporary collection on the same cluster)."""
+    def check(self, index_dir: PathLike, quick: bool = False) -> dict:
+        """Verify the live index (checksums, every segment decoded; ``quick``: a sample of
+        the postings when the checksums hold): {"ok", "problems", …}."""
+
+    def salvage(self, index_dir: PathLike) -> dict:
+        """A damaged index's readable documents and recorded sources (under the write lock)."""
+
+    def snapshot(self, index_dir: PathLike, dest: PathLike) -> dict:
+        """A consistent copy of the live index in a new folder ``dest``."""
+
+    def restore(self, index_dir: PathLike, src: PathLike, lock_timeout: float) -> dict:
+        """Make the snapshot ``src`` the live index, swapped in atomically."""
+
 
 
 __all__ = ["BM25_B", "BM25_K1", "LEAD_FIELD", "LEAD_WEIGHT", "LEAD_WORDS", "lead_words", "NO_DATE", "DayCounts", "DocTimes", "Engine", "Matches", "PageRows", "Query",

@@ -521,7 +521,7 @@ class SolrEngine:
     @contextmanager
     def writing(self, index_dir: PathLike, what: str, *, lock_timeout: float = 0.0,
                 create: bool = True,
-                rebuild: bool = False, on_commit: Any = None
+                rebuild: bool = False, on_commit: Any = None, sources: Any = ()
                 ) -> Iterator[tuple[SolrWriteSession, str | None]]:
         """A session on the live collection, or for ``rebuild`` on a new generation that the
         alias is moved onto when the block ends without error (deleted otherwise)."""
@@ -633,6 +633,22 @@ class SolrEngine:
         finally:
             engine.conn.close()
             admin.remove_alias(self.conn, name)
+    def check(self, index_dir: PathLike, quick: bool = False) -> dict:
+        raise _local_only("`search index check`", "Lucene's CheckIndex on each replica")
+
+    def salvage(self, index_dir: PathLike) -> dict:
+        raise _local_only("`search index check --repair`", "a rebuild with `search index build`")
+
+    def snapshot(self, index_dir: PathLike, dest: PathLike) -> dict:
+        raise _local_only("`search index snapshot`", "the Collections API's BACKUP")
+
+    def restore(self, index_dir: PathLike, src: PathLike, lock_timeout: float) -> dict:
+        raise _local_only("`search index restore`", "the Collections API's RESTORE")
+
+
+def _local_only(what: str, instead: str) -> NotSupportedError:
+    """The error for an operation on an index's local files, which a cluster keeps itself."""
+    return NotSupportedError(f"{what} works on a local Whoosh index; on Solr use {instead}.")
 
 
 def setup_cluster(settings, *, shards: int, replicas: int, configset: str | None = None) -> dict:
@@ -645,3 +661,4 @@ def setup_cluster(settings, *, shards: int, replicas: int, configset: str | None
     finally:
         engine.conn.close()
     return report.to_json()
+

@@ -112,18 +112,22 @@ class WhooshWriteSession:
 
 @contextmanager
 def writing(index_dir: PathLike, what: str, *, lock_timeout: float, create: bool = True,
-            rebuild: bool = False, on_commit: Callable[[], None] | None = None
+            rebuild: bool = False, on_commit: Callable[[], None] | None = None,
+            sources: tuple[str, ...] | list[str] = ()
             ) -> Iterator[tuple[WhooshWriteSession, str | None]]:
     """The one writer of an index, under the write lock: (session, interrupted writer).
 
     ``rebuild`` writes a new generation (two processes, segments written at the memory budget
     and merged into one: see merge.py) swapped in when the block ends; else the live
     generation is written in place (created when missing and ``create``).
-    The session is cancelled when the block raises; the caller commits.
+    The session is cancelled when the block raises; the caller commits. ``sources``, the
+    files and folders read, are recorded with each commit for `search index check --repair`
+    (a list is read as it is at each commit, so a repair may fill it in the block).
     """
     if not create and store.live_dir(index_dir) is None:  # before the lock makes the folder
         raise IndexMissingError(str(index_dir))
-    with store.write_lock(index_dir, lock_timeout, what=what) as interrupted:
+    with store.storage_guard(index_dir), \
+            store.write_lock(index_dir, lock_timeout, what=what) as interrupted:
         store.clean_leftovers(index_dir)
         if rebuild:
             gen = store.new_generation(index_dir)
@@ -141,7 +145,8 @@ def writing(index_dir: PathLike, what: str, *, lock_timeout: float, create: bool
                 raise
             phases.phase(phases.SWAPPING, unit="")
             session.close()
-            store.write_meta(gen, schema_version=SCHEMA_VERSION)
+            store.seal(gen, ix, schema_version=SCHEMA_VERSION,
+                       **({"sources": list(sources)} if sources else {}))
             store.swap_in(index_dir, gen)
             return
         if store.live_dir(index_dir) is None:
@@ -151,7 +156,7 @@ def writing(index_dir: PathLike, what: str, *, lock_timeout: float, create: bool
         gen, ix = store.open_live(index_dir)
 
         def committed() -> None:
-            store.write_meta(gen)
+            store.seal(gen, ix, **store.more_sources(gen, sources))
             if on_commit:
                 on_commit()
         session = WhooshWriteSession(ix, on_commit=committed,
@@ -159,10 +164,14 @@ def writing(index_dir: PathLike, what: str, *, lock_timeout: float, create: bool
         try:
             yield session, interrupted
         except BaseException:
-            session.cancel()
+            with suppress(Exception):  # a full disk may refuse the cancel's clean-up too
+                session.cancel()
+            # no half-written segment stays behind to keep the disk full
+            store.drop_unreferenced(gen)
             raise
         finally:
-            session.close()
+            with suppress(Exception):
+                session.close()
 
 
 def _with_vectors(gen, new: bool):

@@ -19,6 +19,7 @@ import json
 import os
 import pickle
 import shutil
+import stat
 import struct
 import time
 import zlib
@@ -30,8 +31,10 @@ from typing import Iterator
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
 
-from search.errors import (IndexDamagedError, IndexLockedError, IndexMissingError,
-                           SchemaVersionError)
+from search.engine.whoosh_backend import integrity
+from search.errors import (DiskFullError, IndexDamagedError, IndexLockedError,
+                           IndexMissingError, IndexPermissionError, LockFileError,
+                           ReadOnlyError, SchemaVersionError, SearchError, StorageError)
 from search.schema import SCHEMA_VERSION, build_schema
 from search.settings import LOCK_TIMEOUT
 
@@ -116,17 +119,29 @@ def now_iso() -> str:
 
 
 def open_live(index_dir: str | os.PathLike) -> tuple[Path, "whoosh_index.Index"]:
-    """Open the live generation; raise IndexMissingError or SchemaVersionError."""
+    """Open the live generation; raise IndexMissingError, SchemaVersionError or
+    IndexDamagedError (its files differ from what was written at commit, or cannot be read)."""
     gen = live_dir(index_dir)
     if gen is None:
         raise IndexMissingError(str(index_dir))
-    found = read_meta(gen).get("schema_version")
+    meta = read_meta(gen)
+    found = meta.get("schema_version")
     if found != SCHEMA_VERSION:
         raise SchemaVersionError(str(index_dir), found, SCHEMA_VERSION)
-    with damage_guard(index_dir):
-        if not whoosh_index.exists_in(str(gen)):
-            raise IndexMissingError(str(index_dir))
+    problem = integrity.verify_quick(gen, meta)  # a stat per file and the TOC's checksum
+    if problem is not None:
+        integrity.MEMORY.remember(gen, meta.get("toc"), problem)
+        raise IndexDamagedError(str(index_dir), damaged=f"{gen.name}/{problem}")
+    if not whoosh_index.exists_in(str(gen)):
+        raise IndexMissingError(str(index_dir))
+    try:
         return gen, open_generation(gen)
+    except OSError as e:
+        raise storage_error(index_dir, e, reading=True) or IndexDamagedError(
+            str(index_dir), e, f"{gen.name}: cannot be read ({e.strerror})") from e
+    except Exception as e:  # noqa: BLE001 — unpickling a garbled TOC raises anything at all
+        raise IndexDamagedError(str(index_dir), e, f"{gen.name}/{integrity.latest_toc(gen)}: "
+                                f"cannot be read ({type(e).__name__})") from e
 
 
 def open_generation(gen_dir: Path) -> "whoosh_index.Index":
@@ -139,6 +154,12 @@ def open_generation(gen_dir: Path) -> "whoosh_index.Index":
     return FileStorage(str(gen_dir), supports_mmap=False).open_index()
 
 
+def seal(gen_dir: Path, ix: "whoosh_index.Index", **changes: object) -> None:
+    """Record a commit in the generation's metadata: the checksums of the files it refers to."""
+    write_meta(gen_dir, **integrity.record(gen_dir, ix, read_meta(gen_dir)), **changes)
+    WRITE_FAILURES.pop(os.path.realpath(gen_dir.parent), None)
+
+
 # What Whoosh raises when its files are truncated or garbage (it has no error class of its own)
 DAMAGE = (EOFError, OSError, struct.error, zlib.error, pickle.UnpicklingError,
           whoosh_index.IndexError)
@@ -146,11 +167,49 @@ DAMAGE = (EOFError, OSError, struct.error, zlib.error, pickle.UnpicklingError,
 
 @contextmanager
 def damage_guard(index_dir: str | os.PathLike) -> Iterator[None]:
-    """Turn Whoosh's low-level read errors into IndexDamagedError (a clear 503, not a 500)."""
+    """Turn Whoosh's low-level read errors into IndexDamagedError (a clear 503, not a 500).
+
+    Any other error is a bug, unless the live generation's files differ from their checksums:
+    that is looked at once per commit (every byte is read) and remembered.
+    """
     try:
         yield
+    except SearchError:
+        raise
     except DAMAGE as e:
-        raise IndexDamagedError(str(index_dir), e) from e
+        if isinstance(e, OSError) and (named := storage_error(index_dir, e, reading=True)):
+            raise named from e
+        problem = damage_found(index_dir)
+        raise IndexDamagedError(str(index_dir), e, problem) from e
+    except Exception as e:
+        problem = damage_found(index_dir)
+        if problem is None:
+            raise
+        raise IndexDamagedError(str(index_dir), e, problem) from e
+
+
+def damage_found(index_dir: str | os.PathLike) -> str | None:
+    """The damaged file of the live generation ("gen/file: problem"), or None: every file is
+    read against its checksum, once per commit (the verdict is remembered)."""
+    gen = live_dir(index_dir)
+    if gen is None:
+        return None
+    meta = read_meta(gen)
+    known, problem = integrity.MEMORY.known(gen, meta.get("toc"))
+    if not known:
+        problems = integrity.verify_files(gen, meta)
+        problem = problems[0] if problems else None
+        integrity.MEMORY.remember(gen, meta.get("toc"), problem)
+    return f"{gen.name}/{problem}" if problem else None
+
+
+def known_damage(index_dir: str | os.PathLike) -> str | None:
+    """Damage this process has already found in the live generation (nothing is read)."""
+    gen = live_dir(index_dir)
+    if gen is None:
+        return None
+    _, problem = integrity.MEMORY.known(gen, read_meta(gen).get("toc"))
+    return f"{gen.name}/{problem}" if problem else None
 
 
 def new_generation(index_dir: str | os.PathLike) -> Path:
@@ -161,8 +220,8 @@ def new_generation(index_dir: str | os.PathLike) -> Path:
     # made under a temporary name, so that every gen-* folder of ours carries its state
     tmp = root / (NEW_GEN + name)
     tmp.mkdir()
-    whoosh_index.create_in(str(tmp), build_schema())
-    write_meta(tmp, schema_version=SCHEMA_VERSION, state=BUILDING)
+    ix = whoosh_index.create_in(str(tmp), build_schema())
+    seal(tmp, ix, schema_version=SCHEMA_VERSION, state=BUILDING)
     gen = root / name
     os.rename(tmp, gen)
     return gen
@@ -235,6 +294,8 @@ def clean_leftovers(index_dir: str | os.PathLike) -> list[str]:
                 shutil.rmtree(path, ignore_errors=True)
             else:
                 path.unlink(missing_ok=True)
+    if gen is not None:  # segments of a commit that failed half-way (a full disk, a kill)
+        removed += drop_unreferenced(gen)
     before = {p.name for p in root.glob("gen-*")}
     clean_generations(root)
     removed += sorted(before - {p.name for p in root.glob("gen-*")})
@@ -256,8 +317,16 @@ def write_lock(index_dir: str | os.PathLike, timeout: float = LOCK_TIMEOUT,
     naming the holder.
     """
     root = Path(index_dir)
-    root.mkdir(parents=True, exist_ok=True)
-    fd = os.open(root / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    with storage_guard(index_dir):
+        root.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(root / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NONBLOCK,
+                         0o644)
+        except IsADirectoryError:
+            raise LockFileError(str(index_dir), str(root / LOCK)) from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):  # a FIFO, a device: not a lock we can note in
+        os.close(fd)
+        raise LockFileError(str(index_dir), str(root / LOCK))
     locked = False
     try:
         deadline = time.monotonic() + timeout
@@ -284,3 +353,70 @@ def write_lock(index_dir: str | os.PathLike, timeout: float = LOCK_TIMEOUT,
 
 def _read_note(fd: int) -> str:
     return os.pread(fd, 512, 0).decode("utf-8", "replace").strip()
+
+
+def more_sources(gen_dir: Path, sources: list[str] | tuple[str, ...]) -> dict:
+    """The metadata change recording ``sources`` with the generation's others ({} if none new)."""
+    known = list(read_meta(gen_dir).get("sources") or [])
+    new = [s for s in sources if s not in known]
+    return {"sources": known + new} if new else {}
+
+
+# errno -> how a message names it: the disk is full, for the person who must free space
+DISK_FULL = {errno.ENOSPC: "ENOSPC, no space left on the device",
+             errno.EDQUOT: "EDQUOT, the disk quota is used up",
+             errno.EFBIG: "EFBIG, a file reached the file-size limit"}
+
+
+def storage_error(index_dir: str | os.PathLike, e: OSError,
+                  reading: bool = False) -> StorageError | None:
+    """The named error for a file system's refusal (full, read-only, permission), or None."""
+    if e.errno in DISK_FULL:
+        return DiskFullError(str(index_dir), DISK_FULL[e.errno])
+    if e.errno == errno.EROFS:
+        return ReadOnlyError(str(index_dir))
+    if e.errno in (errno.EACCES, errno.EPERM):
+        return IndexPermissionError(str(index_dir), str(e.filename or index_dir), reading)
+    return None
+
+
+@contextmanager
+def storage_guard(index_dir: str | os.PathLike) -> Iterator[None]:
+    """Turn a file system's refusal to write into a named StorageError with the fix."""
+    try:
+        yield
+    except SearchError:
+        raise
+    except OSError as e:
+        named = storage_error(index_dir, e)
+        if named is None:
+            raise
+        WRITE_FAILURES[os.path.realpath(index_dir)] = named.public_message
+        raise named from e
+
+
+# index folder -> why its last write failed (full, read-only…), until a commit succeeds: what
+# /healthz tells a monitor while searches still answer
+WRITE_FAILURES: dict[str, str] = {}
+
+
+def write_failure(index_dir: str | os.PathLike) -> str | None:
+    """Why the last write to this index from this process failed, if it did."""
+    return WRITE_FAILURES.get(os.path.realpath(index_dir))
+
+
+def drop_unreferenced(gen_dir: Path) -> list[str]:
+    """Delete segment files the generation's table of contents does not name (call under the
+    write lock): what a commit that failed half-way (a full disk) wrote. Nothing is deleted
+    when the table of contents cannot be read."""
+    try:
+        ix = open_generation(gen_dir)
+        keep = {name for seg in ix._segments() for name in seg.list_files(ix.storage)}
+    except Exception:  # noqa: BLE001 — a damaged index is `check --repair`'s business
+        return []
+    dropped = []
+    for path in gen_dir.glob("MAIN_*"):
+        if path.name != "MAIN_WRITELOCK" and path.name not in keep and path.is_file():
+            path.unlink(missing_ok=True)
+            dropped.append(path.name)
+    return dropped
