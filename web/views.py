@@ -199,6 +199,8 @@ def opensearch():
     xml = render_template("opensearch.xml",
                           html_template=base + url_for("web.index") + "?q={searchTerms}",
                           json_template=base + url_for("web.api_search") + "?q={searchTerms}",
+                          suggest_template=base + url_for("suggest.api_suggest")
+                          + "?format=opensearch&q={searchTerms}",
                           icon=base + url_for("static", filename="favicon.svg"))
     return Response(xml, mimetype="application/opensearchdescription+xml")
 

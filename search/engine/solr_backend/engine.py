@@ -225,6 +225,9 @@ class SolrReader:
     def docs_with(self, field: str, word: str, limit: int) -> list[str]:
         return []
 
+    def part_documents(self, part: str) -> Iterator[dict]:
+        return iter(())  # no parts (see parts): suggestions as you type are empty on Solr
+
     def count_values(self, field: str) -> dict[str, int]:
         answer = self._select({"q": "*:*", "rows": 0, "json.facet": json.dumps(
             {field: {"type": "terms", "field": field, "limit": FACET_LIMIT, "mincount": 1}})})
