@@ -9,8 +9,9 @@ from whoosh.fields import DATETIME, ID, KEYWORD, TEXT, Schema
 from search.analysis.adapter import exact_analyzer, stem_analyzer
 
 # Bump when fields or analysis change what is stored on disk: old indexes must be rebuilt.
-SCHEMA_VERSION = 5  # 2: the light Arabic stemmer (issue 4); 3: stop words in the exact fields;
-# 4: Arabic affixes decided by a lexicon (issue 17); 5: the names field (issue 12)
+SCHEMA_VERSION = 6  # 2: the light Arabic stemmer (issue 4); 3: stop words in the exact fields;
+# 4: Arabic affixes decided by a lexicon (issue 17); 5: the names field (issue 12); 6: copy
+# groups (group, bands: search.copies, issue 15)
 
 TEXT_FIELDS = ("title", "body")
 EXACT_FIELDS = ("title_exact", "body_exact")
@@ -46,4 +47,7 @@ def build_schema() -> Schema:
         url=ID(stored=True, analyzer=lowercase_id),
         path=ID(stored=True),
         hash=ID(stored=True),
+        # copies (search.copies): the group an article belongs to, and its MinHash band words
+        group=ID(stored=True),
+        bands=KEYWORD(),
     )

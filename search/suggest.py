@@ -4,7 +4,7 @@ prefix, written as the articles write them.
 Each entry has a key (its words folded: Latin lower-cased without accents, Arabic without
 marks, alef and heh variants folded, as the exact fields fold them) so a prefix typed with or
 without diacritics, in either case, finds it; what is shown is the entry's commonest written
-form (``السعودية``, ``Gorbachev``; a headline's all capitals only when nothing else is seen).
+form (``السعودية``, ``Gorbachev``, ``OPEC``; headlines in capitals are not counted).
 
 Entries are counted from each part (segment) of the index: its titles and the start of its
 bodies (the lead, where the names and phrases of a story are). Parts never change, so their
@@ -28,8 +28,8 @@ from search.engine import Reader
 
 MAX_SUGGESTIONS = 10
 MAX_PREFIX_CHARS = 100  # a longer "prefix" is no longer typed into a search box
-LEAD_CHARS = 600  # of each body: the lead names the story; the rest adds counts, not words
-MAX_ENTRIES = 400_000  # the most frequent entries kept per generation (a bound on memory)
+LEAD_CHARS = 400  # of each body: the lead names the story; the rest adds counts, not words
+MAX_ENTRIES = 200_000  # the most frequent entries kept per generation (a bound on memory)
 SMALL_PART = 2_000  # documents: a part this small keeps its single phrases (new articles')
 KEEP_PARTS = 64  # parts whose counts are kept per process
 KEEP_TABLES = 2  # generations whose tables are kept per process
@@ -65,32 +65,38 @@ def _is_written(form: str) -> bool:
 
 def count_text(text: str, counts: Counter) -> None:
     """Count the words of one text and its two-word phrases (adjacent words with only
-    spaces between them), each as (key, written form)."""
+    spaces between them), each in its written form."""
     previous = None  # (word, end) of the last usable word
     for word, start, end in iter_words(text):
         if not _usable(word):
             previous = None
             continue
         # Lavrov's: the word is Lavrov (as folded); the phrase Lavrov's visit
-        counts[(fold_word(word), word[:-2] if word[-2:] in ("'s", "\u2019s") else word)] += 1
+        counts[word[:-2] if word[-2:] in ("'s", "\u2019s") else word] += 1
         if previous is not None and text[previous[1]:start].isspace() \
                 and "\n\n" not in text[previous[1]:start]:
-            first = previous[0]
-            counts[(fold_word(first) + " " + fold_word(word), first + " " + word)] += 1
+            counts[previous[0] + " " + word] += 1
         previous = (word, end)
 
 
+def _key(form: str) -> str:
+    """The key of a written form (one word, or two a space apart)."""
+    return " ".join(fold_word(w) for w in form.split(" "))
+
+
 def _count_part(reader: Reader, part: str) -> Counter:
-    """(key, written form) counts of one part's titles and leads (a large part's phrases
-    seen once are dropped: they would fill the table with chance pairs)."""
+    """Written-form counts of one part's titles and leads (a large part's phrases seen once
+    are dropped: they would fill the table with chance pairs)."""
     counts: Counter = Counter()
     docs = 0
     for stored in reader.part_documents(part):
         docs += 1
-        count_text(stored.get("title") or "", counts)
+        title = stored.get("title") or ""
+        if not title.isupper():  # a headline in capitals (Reuters): its lead has the words
+            count_text(title, counts)
         count_text((stored.get("body") or "")[:LEAD_CHARS], counts)
     if docs > SMALL_PART:
-        counts = Counter({k: n for k, n in counts.items() if n > 1 or " " not in k[0]})
+        counts = Counter({k: n for k, n in counts.items() if n > 1 or " " not in k})
     return counts
 
 
@@ -124,13 +130,14 @@ def build_table(parts: dict[str, Counter]) -> Table:
     for counts in parts.values():
         total.update(counts)
     by_key: dict[str, list] = {}
-    for (key, form), n in total.items():
+    for form, n in total.items():
+        key = _key(form)
         entry = by_key.get(key)
         if entry is None:
             by_key[key] = [n, form, n]
             continue
         entry[0] += n
-        if (_is_written(form), n, form) > (_is_written(entry[1]), entry[2], entry[1]):
+        if (n, _is_written(form), form) > (entry[2], _is_written(entry[1]), entry[1]):
             entry[1], entry[2] = form, n
     kept = sorted(by_key.items(), key=lambda kv: -kv[1][0])[:MAX_ENTRIES]
     kept.sort(key=lambda kv: kv[0])
@@ -203,5 +210,15 @@ def complete(text: str, *, index_dir: str, limit: int = MAX_SUGGESTIONS) -> list
         return suggest(reader, text, limit)
 
 
-__all__ = ["MAX_SUGGESTIONS", "complete", "Table", "build_table", "count_text", "fold_text", "fold_word",
+def warm(index_dir: str) -> None:
+    """Make the live generation's table now (a server, before the first keystroke); an index
+    that is missing or cannot be read is left to the requests to report."""
+    from search.errors import SearchError
+    try:
+        complete("a", index_dir=index_dir)
+    except SearchError:
+        pass
+
+
+__all__ = ["MAX_SUGGESTIONS", "complete", "warm", "Table", "build_table", "count_text", "fold_text", "fold_word",
            "suggest", "table"]

@@ -46,7 +46,8 @@ def _run(params: SearchParams) -> search.SearchPage:
                              size=params.size, lang=params.lang, source=params.source,
                              year=params.year, sort=params.sort,
                              date_from=params.window[0], date_to=params.window[1],
-                             cross=params.cross, correct=not params.exact)
+                             cross=params.cross, correct=not params.exact,
+                             group=params.group)
 
 
 # --- HTML pages -------------------------------------------------------------------------------

@@ -181,6 +181,10 @@ class WriteSession(Protocol):
     def lookup(self, field: str, word: str) -> Iterator[dict]:
         """Stored fields of committed, undeleted documents with ``word`` in ``field``."""
 
+    def lookup_any(self, field: str, words: list[str]) -> Iterator[dict]:
+        """Stored fields of committed, undeleted documents with any of ``words`` in ``field``
+        (each once)."""
+
     def words_with_prefix(self, field: str, prefix: str) -> list[str]:
         """Committed index terms of ``field`` starting with ``prefix``."""
 

@@ -326,6 +326,11 @@ class SolrWriteSession:
         for doc in self._list(_term(field, word), STORED_FIELDS.replace("score,", "")):
             yield _product_stored(doc)
 
+    def lookup_any(self, field: str, words: list[str]) -> Iterator[dict]:
+        # the configset has no bands field: copies are grouped within one session only, and
+        # the Solr documents keep no group (search.copies; results are not grouped on Solr)
+        return iter(())
+
     def words_with_prefix(self, field: str, prefix: str) -> list[str]:
         if self._fresh:
             return []
