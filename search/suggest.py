@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 from bisect import bisect_left
 from collections import Counter, OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -33,6 +33,9 @@ MAX_ENTRIES = 200_000  # the most frequent entries kept per generation (a bound 
 SMALL_PART = 2_000  # documents: a part this small keeps its single phrases (new articles')
 KEEP_PARTS = 64  # parts whose counts are kept per process
 KEEP_TABLES = 2  # generations whose tables are kept per process
+SHORT_PREFIX = 3  # letters: prefixes up to this long have their best entries ranked once
+BEST_FROM = 500  # entries: a prefix with fewer is ranked when asked (fast enough)
+BEST_KEPT = 2 * MAX_SUGGESTIONS  # a phrase pass asks for twice the limit
 
 
 @lru_cache(maxsize=200_000)
@@ -107,21 +110,45 @@ class Table:
     keys: list[str]
     forms: list[str]
     counts: np.ndarray
+    # the best entries (positions) of each short prefix with many entries, made once: the
+    # first letters typed would otherwise rank thousands of entries at every keystroke
+    best: dict[str, list[int]] = field(default_factory=dict)
 
     def complete(self, prefix: str, limit: int) -> list[tuple[int, str, str]]:
         """(count, key, form) of the ``limit`` most frequent entries whose key starts with
         ``prefix``, most frequent first (ties by key)."""
+        known = self.best.get(prefix)
+        if known is not None and limit <= BEST_KEPT:
+            return [(int(self.counts[i]), self.keys[i], self.forms[i]) for i in known[:limit]]
         lo = bisect_left(self.keys, prefix)
         hi = bisect_left(self.keys, prefix + "\U0010ffff", lo)
+        return self._rank(lo, hi, limit)
+
+    def _rank(self, lo: int, hi: int, limit: int) -> list[tuple[int, str, str]]:
         if hi <= lo:
             return []
         counts = self.counts[lo:hi]
-        if hi - lo > limit:
-            best = np.argpartition(-counts, limit - 1)[:limit]
+        if hi - lo > limit:  # the limit-th count, and every entry tied with it (by key)
+            cut = np.partition(counts, len(counts) - limit)[len(counts) - limit]
+            best = np.flatnonzero(counts >= cut)
         else:
             best = np.arange(hi - lo)
         found = [(int(counts[i]), self.keys[lo + i], self.forms[lo + i]) for i in best]
-        return sorted(found, key=lambda e: (-e[0], e[1]))
+        return sorted(found, key=lambda e: (-e[0], e[1]))[:limit]
+
+    def keep_best(self) -> None:
+        """Rank once the entries of each prefix of up to SHORT_PREFIX letters that has more
+        than BEST_FROM entries."""
+        index = {k: i for i, k in enumerate(self.keys)}
+        for length in range(1, SHORT_PREFIX + 1):
+            start = 0
+            while start < len(self.keys):
+                prefix = self.keys[start][:length]
+                end = bisect_left(self.keys, prefix + "\U0010ffff", start)
+                if end - start > BEST_FROM and len(prefix) == length:
+                    self.best[prefix] = [index[k] for _, k, _ in
+                                         self._rank(start, end, BEST_KEPT)]
+                start = max(end, start + 1)
 
 
 def build_table(parts: dict[str, Counter]) -> Table:
@@ -141,8 +168,10 @@ def build_table(parts: dict[str, Counter]) -> Table:
             entry[1], entry[2] = form, n
     kept = sorted(by_key.items(), key=lambda kv: -kv[1][0])[:MAX_ENTRIES]
     kept.sort(key=lambda kv: kv[0])
-    return Table(keys=[k for k, _ in kept], forms=[e[1] for _, e in kept],
+    made = Table(keys=[k for k, _ in kept], forms=[e[1] for _, e in kept],
                  counts=np.array([e[0] for _, e in kept], dtype=np.int64))
+    made.keep_best()
+    return made
 
 
 _parts: OrderedDict = OrderedDict()
