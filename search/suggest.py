@@ -87,6 +87,16 @@ def _key(form: str) -> str:
     return " ".join(fold_word(w) for w in form.split(" "))
 
 
+def lead(body: str) -> str:
+    """The start of a body, up to LEAD_CHARS and cut between words (a word cut in two is
+    no word: السعو of السعودية)."""
+    if len(body) <= LEAD_CHARS:
+        return body
+    cut = body[:LEAD_CHARS + 1]
+    space = max(cut.rfind(" "), cut.rfind("\n"))
+    return cut[:space] if space > 0 else ""
+
+
 def _count_part(reader: Reader, part: str) -> Counter:
     """Written-form counts of one part's titles and leads (a large part's phrases seen once
     are dropped: they would fill the table with chance pairs)."""
@@ -97,7 +107,7 @@ def _count_part(reader: Reader, part: str) -> Counter:
         title = stored.get("title") or ""
         if not title.isupper():  # a headline in capitals (Reuters): its lead has the words
             count_text(title, counts)
-        count_text((stored.get("body") or "")[:LEAD_CHARS], counts)
+        count_text(lead(stored.get("body") or ""), counts)
     if docs > SMALL_PART:
         counts = Counter({k: n for k, n in counts.items() if n > 1 or " " not in k})
     return counts

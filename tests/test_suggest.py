@@ -134,8 +134,10 @@ def test_the_news_subset(news_index, news_subset, prefix):
 
 def test_most_frequent_first(news_index, news_subset):
     # the words completing "comp" in the titles and leads the table counts, most first
-    lead = [f"{r.get('title', '')}\n{(r.get('body') or '')[:suggest.LEAD_CHARS]}"
-            for r in news_subset]
+    def start(body: str) -> str:  # the lead, cut between words
+        return body if len(body) <= suggest.LEAD_CHARS else \
+            body[:suggest.LEAD_CHARS + 1].rsplit(None, 1)[0]
+    lead = [f"{r.get('title', '')}\n{start(r.get('body') or '')}" for r in news_subset]
     counts = Counter(fold_latin(w) for t in lead for w in re.findall(r"\b[Cc]omp\w*", t))
     found = [f for f in suggest.complete("comp", index_dir=news_index) if " " not in f]
     assert found[0].casefold() == counts.most_common(1)[0][0]
