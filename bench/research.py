@@ -10,6 +10,9 @@ under --workdir when missing, or --index DIR):
   related       "more like this" of each benchmark query's best article
   results page  the whole HTML results page (chart included) through Flask's test client
   export        every row of --query (up to 10,000) as CSV, highlighted snippets included
+  suggest       search.suggest.complete over prefixes typed on the way to the benchmark
+                queries (1, 2, 3, 5 letters of each word; each word and a space)
+  suggest,first the table of one generation (read once per process from the parts)
 
     python bench/research.py [--index DIR] [--query Q] [--rounds 50] [--queries 200]
 """
@@ -83,6 +86,18 @@ def main() -> None:
     ms = [timed(lambda: client.get("/", query_string={"q": q})) for q in queries]
     rows.append({"what": "results page (HTML)", **latency_figures(ms),
                  "note": "Flask test client: search, facets, timeline chart, date window"})
+    from search import suggest
+    from search.searcher import open_reader
+    first = timed(lambda: suggest.table(open_reader(index)))
+    prefixes = typed_prefixes(queries)
+    for text in prefixes:  # warm
+        suggest.complete(text, index_dir=index)
+    ms = [timed(lambda: suggest.complete(text, index_dir=index)) for text in prefixes]
+    rows.append({"what": "suggest", **latency_figures(ms),
+                 "note": f"{len(prefixes)} prefixes typed of the benchmark queries"})
+    rows.append({"what": "suggest, first", **latency_figures([first]),
+                 "note": f"the table of {len(suggest.table(open_reader(index)).keys):,} "
+                         "entries, made once per process and generation"})
     count = [0]
 
     def run_export() -> None:
@@ -94,6 +109,19 @@ def main() -> None:
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print_table(f"research tools on {index_dir} (load average {load})", rows, COLUMNS)
     write_json(args.json_path, rows, machine=machine())
+
+
+def typed_prefixes(queries: list[str]) -> list[str]:
+    """What a person types on the way to each query: each word's first 1, 2, 3 and 5
+    letters after the words before it, and the words so far with a space."""
+    out = []
+    for q in queries:
+        words = [w for w in q.replace('"', " ").split() if w.isalnum()][:3]
+        for i, word in enumerate(words):
+            head = " ".join(words[:i])
+            out.extend(f"{head} {word[:n]}".strip() for n in (1, 2, 3, 5) if n <= len(word))
+            out.append(" ".join(words[:i + 1]) + " ")
+    return list(dict.fromkeys(out))
 
 
 if __name__ == "__main__":

@@ -44,12 +44,14 @@ class Hit:
     title_html: str = ""  # escaped title with <mark>s (not in the JSON contract)
     path: str = ""
     crosslingual: bool = False  # in another language than the query's (search.crossling)
+    group: str = ""  # its copy group (search.copies); its own id when it has no copies
+    copies: list[dict] = field(default_factory=list)  # the group's other articles, when grouped
 
     def to_json(self) -> dict[str, Any]:
         """The JSON object of the API contract."""
         return {k: getattr(self, k) for k in
                 ("id", "title", "snippet", "lang", "date", "source", "url", "score",
-                 "crosslingual")}
+                 "crosslingual", "group", "copies")}
 
 
 @dataclass

@@ -2,8 +2,8 @@
 
 The article's stems (title and body, as indexed) are weighed by tf-idf; the top ones, each
 boosted by its weight, are run as one OR query over the stem fields with the same BM25 as any
-search. The article itself and its copies (the same title, or most three-word runs in common:
-the same text re-posted) are left out.
+search. The article itself and its copies (its copy group, search.copies; the same title, or
+most three-word runs in common: the same text re-posted) are left out.
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from whoosh import query as Q
 
 from search.analysis import analyze_text
 from search.engine import Reader
+from search.grouping import group_of
 from search.highlight import Highlighter, MatchSet
 from search.model import Hit
 from search.searcher import find_document, make_hit, open_reader
@@ -112,7 +113,8 @@ def related_articles(doc_id: str, *, index_dir: str, limit: int = 5) -> Related:
             if other == docnum:
                 continue
             fields = reader.stored(other)
-            if _norm_title(fields.get("title", "")) == _norm_title(title) or \
+            if group_of(fields) == group_of(stored) or \
+                    _norm_title(fields.get("title", "")) == _norm_title(title) or \
                     _resemblance(mine, _shingles(fields.get("body", ""))) >= COPY_RESEMBLANCE:
                 copies.append(fields["id"])
                 continue

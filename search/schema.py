@@ -9,9 +9,10 @@ from whoosh.fields import DATETIME, ID, KEYWORD, TEXT, Schema
 from search.analysis.adapter import exact_analyzer, stem_analyzer
 
 # Bump when fields or analysis change what is stored on disk: old indexes must be rebuilt.
-SCHEMA_VERSION = 6  # 2: the light Arabic stemmer (issue 4); 3: stop words in the exact fields;
-# 4: Arabic affixes decided by a lexicon (issue 17); 5: the names field (issue 12);
-# 6: the lead field (the stems of the body's first words, issue 17)
+SCHEMA_VERSION = 7  # 2: the light Arabic stemmer (issue 4); 3: stop words in the exact fields;
+# 4: Arabic affixes decided by a lexicon (issue 17); 5: the names field (issue 12); 6: copy
+# groups (group, bands: search.copies, issue 15); 7: the lead field (the stems of the body's
+# first words, issue 17)
 
 TEXT_FIELDS = ("title", "body")
 EXACT_FIELDS = ("title_exact", "body_exact")
@@ -48,4 +49,7 @@ def build_schema() -> Schema:
         url=ID(stored=True, analyzer=lowercase_id),
         path=ID(stored=True),
         hash=ID(stored=True),
+        # copies (search.copies): the group an article belongs to, and its MinHash band words
+        group=ID(stored=True),
+        bands=KEYWORD(),
     )

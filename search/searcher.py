@@ -7,7 +7,7 @@ from datetime import date
 import numpy as np
 from whoosh import query as Q
 
-from search import chronology, crossling, filters, interleave, spelling
+from search import chronology, crossling, filters, grouping, interleave, spelling
 from search.crossmark import mark_names
 from search.engine import Matches, Reader, get_engine
 from search.errors import DocumentNotFoundError, QueryError
@@ -37,7 +37,7 @@ def make_hit(reader: Reader, docnum: int, score: float, marks: Highlighter) -> H
                lang=lang, date=date.isoformat() if date else None,
                source=stored.get("source") or "", url=stored.get("url") or "",
                score=round(float(score), 4), title_html=marks.title_html(docnum, title, lang),
-               path=stored.get("path") or "")
+               path=stored.get("path") or "", group=grouping.group_of(stored))
 
 
 def make_hits(reader: Reader, shown: list[tuple[int, float]], marks: Highlighter | None,
@@ -72,11 +72,12 @@ def run_search(query: str, *, index_dir: str, page: int = 1, size: int = 10,
                lang: str | None = None, source: str | None = None, year: str | None = None,
                sort: str = "relevance", mode: str = "all",
                date_from: date | None = None, date_to: date | None = None,
-               cross: bool = True, correct: bool = True) -> SearchPage:
+               cross: bool = True, correct: bool = True, group: bool = True) -> SearchPage:
     """Run a query and return one page of highlighted, faceted results (``date_from`` and
     ``date_to``, dates, bound a window of days; see search.chronology; ``cross``: match
-    across the language line too, see search.crossling); when nothing matches and the "did
-    you mean" suggestion does (and ``correct``), the suggestion's results."""
+    across the language line too, see search.crossling; ``group``: one result per copy
+    group, with its copies, see search.grouping); when nothing matches and the "did you
+    mean" suggestion does (and ``correct``), the suggestion's results."""
     t0 = time.perf_counter()
     if sort not in SORTS:
         raise QueryError(f"sort must be one of {', '.join(SORTS)}.")
@@ -91,11 +92,20 @@ def run_search(query: str, *, index_dir: str, page: int = 1, size: int = 10,
     plan.filter = filters.refine(plan.filter, source=source)  # several sources, exclusions
     reader = open_reader(index_dir)
     with reader.damage_guard():
-        rows = reader.page(plan, page=page, size=size, sort=sort, date_from=date_from,
-                           date_to=date_to)
+        if group:  # more rows than a page: copies of a higher result are folded into it
+            rows = reader.page(plan, page=1, sort=sort, date_from=date_from, date_to=date_to,
+                               size=grouping.rows_to_read(page, size, MAX_RESULT_WINDOW))
+            shown = grouping.collapse(reader, rows.shown, page, size)
+        else:
+            rows = reader.page(plan, page=page, size=size, sort=sort, date_from=date_from,
+                               date_to=date_to)
+            shown = rows.shown
         ran, total, fallback, facets = rows.ran, rows.total, rows.fallback, rows.facets
-        marks = Highlighter(reader, ran) if rows.shown else None
-        hits = make_hits(reader, rows.shown, marks, plan)
+        marks = Highlighter(reader, ran) if shown else None
+        hits = make_hits(reader, shown, marks, plan)
+        if group:
+            for hit, (doc, _) in zip(hits, shown):
+                hit.copies = grouping.copies_of(reader, doc, reader.stored(doc))
     # matches across the line say nothing of how the typed words are spelled (Lavrof finds
     # Lavrov's articles by name key): a crossing query asks about its typed words always
     suggestion = suggest(plan, reader) if total < 3 or fallback or plan.cross else None
@@ -104,7 +114,7 @@ def run_search(query: str, *, index_dir: str, page: int = 1, size: int = 10,
             corrected = run_search(suggestion, index_dir=index_dir, page=page, size=size,
                                    lang=lang, source=source, year=year, sort=sort, mode=mode,
                                    date_from=date_from, date_to=date_to, cross=cross,
-                                   correct=False)
+                                   correct=False, group=group)
         except QueryError:  # a suggestion the parser reads otherwise: offered, not run
             corrected = None
         if corrected is not None and corrected.total:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 from search.analysis import detect_language, lead_stems
+from search.copies import CopyFinder
 from search.crossling import name_field
 from search.engine import LEAD_WORDS, WriteSession
 from search.model import Article, Skipped
@@ -17,6 +18,7 @@ from search.settings import DEFAULTS
 
 COMMIT_EVERY = DEFAULTS.commit_every  # articles per commit in a long run: what a crash can lose at most
 COMMIT_SECONDS = 5.0  # and how long readers wait, at most, to see progress
+GROUP_COPIES = True  # near-duplicates grouped at index time (off only to measure its cost)
 
 
 @dataclass
@@ -149,6 +151,7 @@ class IndexSession:
         self._started = 0.0
         self._seen: dict[str, tuple[str, str]] = {}  # id -> content, of every article read
         self._reset_batch()
+        self.copies = CopyFinder(self._band_lookup) if GROUP_COPIES else None
 
     def _reset_batch(self) -> None:
         self._batch: dict[str, str] = {}  # id -> file, of articles written since the commit
@@ -162,6 +165,12 @@ class IndexSession:
     def _committed(self, fieldname: str, text: str) -> Iterator[dict]:
         """Stored fields of committed, undeleted documents with ``text`` in ``fieldname``."""
         for stored in self.target.lookup(fieldname, text):
+            if stored["id"] not in self._gone:
+                yield stored
+
+    def _band_lookup(self, bands: list[str]) -> Iterator[dict]:
+        """Committed articles sharing a band word (search.copies), deleted ones left out."""
+        for stored in self.target.lookup_any("bands", bands):
             if stored["id"] not in self._gone:
                 yield stored
 
@@ -232,6 +241,10 @@ class IndexSession:
         # (search.analysis.namekey), and a kill in the meantime finds the writer open
         self.target.begin()
         doc = article_fields(item, digest)
+        if self.copies is not None:  # the group of its copies, or its own (search.copies)
+            doc["group"], bands = self.copies.assign(doc["id"], doc["_stored_body"])
+            if bands:
+                doc["bands"] = bands
         self._start()
         if old is None:  # new, or deleted earlier in this batch (a file moved)
             self.target.add(doc)
@@ -256,6 +269,8 @@ class IndexSession:
         self._start()
         self.target.delete("id", doc_id)
         self._gone.add(doc_id)
+        if self.copies is not None:
+            self.copies.forget(doc_id)
         self.report.removed += 1
         self._changed()
         return True
@@ -283,6 +298,8 @@ class IndexSession:
             return
         self.report.commits += 1
         self._reset_batch()
+        if self.copies is not None:  # what is committed, the index's bands find from now on
+            self.copies = CopyFinder(self._band_lookup)
         if self.on_commit:
             self.on_commit()
 

@@ -186,7 +186,7 @@ def test_json_shape(seed_index):
                          "results"}
     assert set(data["facets"]) == {"lang", "source", "year"}
     assert set(data["results"][0]) == {"id", "title", "snippet", "lang", "date", "source",
-                                       "url", "score", "crosslingual"}
+                                       "url", "score", "crosslingual", "group", "copies"}
 
 
 def test_damaged_index_is_a_clear_error(tmp_path):

@@ -165,3 +165,57 @@ def test_no_serious_accessibility_violations(browser, server, path):
         assert violations == [], json.dumps(violations, ensure_ascii=False, indent=1)
     finally:
         context.close()
+
+
+def test_suggestions_as_you_type_are_chosen_with_the_keyboard(page, server):
+    page.goto(server + "/")
+    box = page.locator("#q")
+    box.press_sequentially("oil pr", delay=30)
+    options = page.locator("#q-suggestions [role=option]")
+    options.first.wait_for(state="visible")
+    assert box.get_attribute("role") == "combobox"
+    assert box.get_attribute("aria-expanded") == "true"
+    shown = options.all_inner_texts()
+    expected = requests_suggest(server, "oil pr")
+    assert shown == expected and shown
+    box.press("ArrowDown")
+    box.press("ArrowDown")
+    second = options.nth(1) if len(shown) > 1 else options.first
+    assert box.get_attribute("aria-activedescendant") == second.get_attribute("id")
+    assert second.get_attribute("aria-selected") == "true"
+    chosen = second.inner_text()
+    box.press("Enter")
+    page.wait_for_url(re.compile(r".*[?&]q=.*"))
+    assert parse_qs(urlsplit(page.url).query)["q"] == [chosen]
+    assert page.locator("#q").input_value() == chosen
+    # Arabic, right to left: Escape closes the list and the box keeps what was typed
+    page.goto(server + "/")
+    page.locator("#q").press_sequentially("النف", delay=30)
+    options.first.wait_for(state="visible")
+    assert all(t.startswith("النف") for t in options.all_inner_texts())
+    page.locator("#q").press("Escape")
+    assert page.locator("#q-suggestions").is_hidden()
+    assert page.locator("#q").input_value() == "النف"
+
+
+def requests_suggest(server: str, prefix: str) -> list[str]:
+    """What the API suggests for a prefix (what the list must show)."""
+    from urllib.parse import quote
+    from urllib.request import urlopen
+    with urlopen(f"{server}/api/suggest?q={quote(prefix)}") as answer:
+        return json.loads(answer.read())["suggestions"]
+
+
+def test_no_serious_accessibility_violations_with_suggestions_open(browser, server):
+    context = browser.new_context(viewport=DESKTOP, locale="en-US", bypass_csp=True)
+    try:
+        page = context.new_page()
+        page.goto(f"{server}/?q=oil")
+        page.locator("#q").fill("")
+        page.locator("#q").press_sequentially("oil", delay=30)
+        page.locator("#q-suggestions [role=option]").first.wait_for(state="visible")
+        page.locator("#q").press("ArrowDown")
+        violations = _axe(page)
+        assert violations == [], json.dumps(violations, ensure_ascii=False, indent=1)
+    finally:
+        context.close()

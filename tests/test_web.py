@@ -26,7 +26,8 @@ SECURITY_HEADERS = {
 }
 PAGE_KEYS = {"query", "total", "page", "size", "took_ms", "fallback", "suggestion", "facets",
              "results", "showing_results_for", "corrected_from"}
-HIT_KEYS = {"id", "title", "snippet", "lang", "date", "source", "url", "score", "crosslingual"}
+HIT_KEYS = {"id", "title", "snippet", "lang", "date", "source", "url", "score", "crosslingual",
+            "group", "copies"}
 
 
 @pytest.fixture(scope="module")

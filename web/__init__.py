@@ -63,6 +63,9 @@ def create_app(config: Mapping[str, Any] | None = None,
     from web.research import bp as research_bp
 
     app.register_blueprint(research_bp)
+    from web.suggest import bp as suggest_bp
+
+    app.register_blueprint(suggest_bp)
     app.before_request(_refuse_large_bodies)
     app.after_request(_add_security_headers)
     app.after_request(_relative_redirects)

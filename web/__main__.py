@@ -116,6 +116,8 @@ def _serve(listener: socket.socket, app, threads: int) -> None:
     """Run waitress on the shared socket in this process until interrupted."""
     from search.crossling import warm_up
     warm_up()  # the cross-lingual word lists and dictionaries, before the first visitor
+    from search.suggest import warm  # suggestions' table: made while the server answers
+    threading.Thread(target=warm, args=(app.config["SEARCH_INDEX"],), daemon=True).start()
     # waitress buffers up to 1 GB of body by default before the app can refuse it (413)
     server = make_server(app, listener, threads=threads, queue=app.config["WEB_QUEUE"],
                          connection_limit=app.config["WEB_CONNECTION_LIMIT"],

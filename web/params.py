@@ -37,6 +37,7 @@ class SearchParams:
     date_from: str | None = None  # YYYY-MM-DD, the request's from= (see search.chronology)
     date_to: str | None = None  # to=
     cross: bool = True  # cross=0: only the typed language, nothing across the line
+    group: bool = True  # group=false: every copy its own result (search.grouping)
 
     @property
     def window(self) -> tuple[date | None, date | None]:
@@ -68,8 +69,8 @@ _DEFAULTS = {name: getattr(SearchParams(), name) for name in _FIELDS}
 def parse_params(args: Mapping[str, str], *,
                  max_query_length: int = DEFAULTS.max_query_chars,
                  max_page: int = DEFAULTS.max_page) -> SearchParams:
-    """Read and check q, page, size, lang, source, year, sort, from, to, cross, exact; raise
-    ParameterError."""
+    """Read and check q, page, size, lang, source, year, sort, from, to, cross, group, exact;
+    raise ParameterError."""
     q = args.get("q", "")
     if len(q) > max_query_length:
         raise ParameterError(
@@ -94,6 +95,10 @@ def parse_params(args: Mapping[str, str], *,
     if cross not in ("0", "1", "true", "false"):
         raise ParameterError(f"cross must be 1 (search both languages) or 0 (only the "
                              f"typed language) (got {cross[:40]!r}).")
+    group = (args.get("group") or "1").strip().lower()
+    if group not in ("0", "1", "true", "false"):
+        raise ParameterError(f"group must be true (one result per group of copies) or false "
+                             f"(every copy its own result) (got {group[:40]!r}).")
     exact = (args.get("exact") or "").strip().lower() in ("1", "true", "yes", "on")
     window = [parse_day(args.get(name), name) for name in ("from", "to")]
     if window[0] and window[1] and window[0] > window[1]:
@@ -102,7 +107,7 @@ def parse_params(args: Mapping[str, str], *,
     return SearchParams(q=q, page=page, size=size, sort=sort, exact=exact, **filters,
                         date_from=window[0] and window[0].isoformat(),
                         date_to=window[1] and window[1].isoformat(),
-                        cross=cross in ("1", "true"))
+                        cross=cross in ("1", "true"), group=group in ("1", "true"))
 
 
 def parse_day(value: str | None, name: str) -> date | None:

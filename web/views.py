@@ -46,7 +46,8 @@ def _run(params: SearchParams) -> search.SearchPage:
                              size=params.size, lang=params.lang, source=params.source,
                              year=params.year, sort=params.sort,
                              date_from=params.window[0], date_to=params.window[1],
-                             cross=params.cross, correct=not params.exact)
+                             cross=params.cross, correct=not params.exact,
+                             group=params.group)
 
 
 # --- HTML pages -------------------------------------------------------------------------------
@@ -203,6 +204,8 @@ def opensearch():
     xml = render_template("opensearch.xml",
                           html_template=base + url_for("web.index") + "?q={searchTerms}",
                           json_template=base + url_for("web.api_search") + "?q={searchTerms}",
+                          suggest_template=base + url_for("suggest.api_suggest")
+                          + "?format=opensearch&q={searchTerms}",
                           icon=base + url_for("static", filename="favicon.svg"))
     return Response(xml, mimetype="application/opensearchdescription+xml")
 

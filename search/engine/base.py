@@ -214,14 +214,19 @@ class Reader(Protocol):
         """Live documents per value of a filter field, most first."""
 
     def parts(self) -> list[str]:
-        """Ids of the unchanging parts (segments) this view is made of: what is computed from
-        one part can be kept by its id, and the set of them names the view."""
+        """Ids of the unchanging parts (segments, with their deletions) this view is made of:
+        what is computed from one part can be kept by its id, and the set of them names the
+        view."""
 
     def part_words(self, part: str, field: str) -> Iterator[tuple[str, int]]:
         """Each word of ``field`` in one part, with how many of that part's documents have it."""
 
     def docs_with(self, field: str, word: str, limit: int) -> list[int]:
         """The first ``limit`` live documents (by number) having ``word`` in ``field``."""
+
+    def part_documents(self, part: str) -> Iterator[dict]:
+        """The stored fields of each live document of one part (empty when the engine has no
+        parts: what is derived from parts, as suggestions, is then empty too)."""
 
 
 @runtime_checkable
@@ -230,6 +235,10 @@ class WriteSession(Protocol):
 
     def lookup(self, field: str, word: str) -> Iterator[dict]:
         """Stored fields of committed, undeleted documents with ``word`` in ``field``."""
+
+    def lookup_any(self, field: str, words: list[str]) -> Iterator[dict]:
+        """Stored fields of committed, undeleted documents with any of ``words`` in ``field``
+        (each once)."""
 
     def words_with_prefix(self, field: str, prefix: str) -> list[str]:
         """Committed index terms of ``field`` starting with ``prefix``."""

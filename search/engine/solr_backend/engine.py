@@ -348,6 +348,9 @@ class SolrReader:
             found.append(doc["id"])
         return found
 
+    def part_documents(self, part: str) -> Iterator[dict]:
+        return iter(())  # no parts (see parts): suggestions as you type are empty on Solr
+
     def count_values(self, field: str) -> dict[str, int]:
         answer = self._select({"q": "*:*", "rows": 0, "json.facet": json.dumps(
             {field: {"type": "terms", "field": field, "limit": FACET_LIMIT, "mincount": 1}})})
@@ -445,6 +448,11 @@ class SolrWriteSession:
             return
         for doc in self._list(_term(field, word), STORED_FIELDS.replace("score,", "")):
             yield _product_stored(doc)
+
+    def lookup_any(self, field: str, words: list[str]) -> Iterator[dict]:
+        # the configset has no bands field: copies are grouped within one session only, and
+        # the Solr documents keep no group (search.copies; results are not grouped on Solr)
+        return iter(())
 
     def words_with_prefix(self, field: str, prefix: str) -> list[str]:
         if self._fresh:

@@ -192,7 +192,9 @@ class WhooshReader:
     def _leaves(self) -> dict:
         # an index with no segment yet (a first add killed before its commit) reads through
         # Whoosh's EmptyReader, whose segment() is None: it has no part and no words
-        return {leaf.segment().segment_id(): leaf
+        # a segment with deletions is another part than it was (what is counted from it
+        # changes): its id says how many of its documents are deleted
+        return {_part_id(leaf.segment()): leaf
                 for leaf, _ in self.searcher.reader().leaf_readers()
                 if leaf.segment() is not None}
 
@@ -212,6 +214,13 @@ class WhooshReader:
         for term, info in leaf.iter_field(field):
             yield (term.decode("utf-8") if isinstance(term, bytes) else term,
                    info.doc_frequency())
+
+    def part_documents(self, part: str) -> Iterator[dict]:
+        leaf = self._leaves().get(part)
+        if leaf is None:
+            return
+        for docnum in leaf.all_doc_ids():  # live documents only
+            yield leaf.stored_fields(docnum)
 
     def docs_with(self, field: str, word: str, limit: int) -> list[int]:
         reader = self.searcher.reader()
@@ -239,6 +248,11 @@ def _raw_doc_frequencies(terms, field: str) -> Iterator[tuple[str, int]]:
         if key[:2] != prefix:
             return
         yield key[2:].decode("utf-8"), unpack(value, 5)[0]
+
+
+def _part_id(segment) -> str:
+    deleted = segment.deleted_count() if segment.has_deletions() else 0
+    return f"{segment.segment_id()}~{deleted}" if deleted else segment.segment_id()
 
 
 def count_values(reader, fieldname: str) -> dict[str, int]:

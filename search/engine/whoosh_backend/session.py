@@ -47,6 +47,12 @@ class WhooshWriteSession:
         for docnum in self._searcher.docs_for_query(Q.Term(field, word)):
             yield self._searcher.stored_fields(docnum)
 
+    def lookup_any(self, field: str, words: list[str]) -> Iterator[dict]:
+        if not words:
+            return
+        for docnum in self._searcher.docs_for_query(Q.Or([Q.Term(field, w) for w in words])):
+            yield self._searcher.stored_fields(docnum)
+
     def words_with_prefix(self, field: str, prefix: str) -> list[str]:
         return [t.decode("utf-8") for t in self._searcher.reader().expand_prefix(field, prefix)]
 

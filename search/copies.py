@@ -1,0 +1,128 @@
+"""Copies: near-duplicate articles (the same wire story re-posted, two versions of one report)
+found at index time with MinHash and locality-sensitive hashing (datasketch's MinHash).
+
+Each article's body is cut into three-word shingles (words folded as the exact fields fold
+them); its MinHash signature of ``PERMUTATIONS`` values is split into ``BANDS`` bands, and each
+band's digest is indexed as a word of the ``bands`` field. Two articles whose shingles are
+much alike very likely share a band: the articles sharing one with a new article are its
+candidates (found through the index itself, so groups stay right across commits, processes
+and removals), and a candidate is a copy when their signatures agree on ``THRESHOLD`` of
+their values (the estimated Jaccard resemblance of their shingles).
+
+An article joins the group of its most alike copy; an article without one starts a group
+named by its own id. A group keeps its name when the article that named it is removed (it is
+only a name), and a new copy of any member joins it.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator
+
+import numpy as np
+from datasketch import MinHash
+
+PERMUTATIONS = 64
+BANDS = 16  # of 4 values each: pairs alike at 0.5 share a band with probability 0.65, at
+# 0.8 with 0.999 (1 - (1 - s^4)^16)
+THRESHOLD = 0.7  # estimated resemblance of two copies' shingles
+SHINGLE = 3  # words per shingle
+MIN_SHINGLES = 20  # a shorter text says too little to call another one its copy
+TEXT_CHARS = 20_000  # of a long article, the start is enough to know it
+SEED = 1  # the permutations: every process and run must draw the same (and one datasketch
+# major version: its hashing scheme makes the band words, pinned in setup.cfg)
+
+_WORD = re.compile(r"\w+")
+_template = MinHash(num_perm=PERMUTATIONS, seed=SEED)  # its permutations, drawn once
+
+
+@dataclass
+class Signature:
+    """An article's MinHash values and the band words that index them (empty when short)."""
+
+    values: np.ndarray
+    bands: list[str]
+
+    def resemblance(self, other: "Signature") -> float:
+        """The estimated Jaccard resemblance of the two articles' shingles."""
+        return float(np.count_nonzero(self.values == other.values)) / len(self.values)
+
+
+def shingles(text: str) -> set[bytes]:
+    """The three-word runs of a text, case-folded (the words of its start)."""
+    words = _WORD.findall(text[:TEXT_CHARS].casefold())
+    return {" ".join(words[i:i + SHINGLE]).encode("utf-8")
+            for i in range(len(words) - SHINGLE + 1)}
+
+
+def signature(body: str) -> Signature | None:
+    """The article's signature; None for a text too short to compare."""
+    runs = shingles(body)
+    if len(runs) < MIN_SHINGLES:
+        return None
+    sketch = MinHash(num_perm=PERMUTATIONS, seed=SEED, permutations=_template.permutations,
+                     scheme=_template.scheme)
+    sketch.update_batch(list(runs))
+    values = sketch.hashvalues
+    rows = PERMUTATIONS // BANDS
+    bands = [f"{b:02d}" + hashlib.blake2b(values[b * rows:(b + 1) * rows].tobytes(),
+                                          digest_size=5).hexdigest()
+             for b in range(BANDS)]
+    return Signature(values.copy(), bands)
+
+
+Lookup = Callable[[list[str]], Iterable[dict]]
+
+
+class CopyFinder:
+    """Groups for the articles of one writing session: candidates from the index (``lookup``:
+    stored fields of committed articles with any of the band words) and from this session's
+    own articles, checked against their signatures."""
+
+    def __init__(self, lookup: Lookup) -> None:
+        self.lookup = lookup
+        self._bands: dict[str, list[str]] = {}  # band word -> ids written in this session
+        self._mine: dict[str, tuple[str, Signature]] = {}  # id -> (group, signature)
+        self._gone: set[str] = set()
+
+    def _candidates(self, doc_id: str, sig: Signature) -> Iterator[tuple[str, Signature]]:
+        """(group, signature) of the articles sharing a band with ``sig``, itself left out."""
+        seen = {doc_id}
+        for band in sig.bands:
+            for other in self._bands.get(band, ()):
+                if other not in seen and other not in self._gone and other in self._mine:
+                    seen.add(other)
+                    yield self._mine[other]
+        for stored in self.lookup(sig.bands):
+            if stored["id"] in seen or stored["id"] in self._mine:
+                continue  # rewritten in this session: its new version is in _mine
+            seen.add(stored["id"])
+            theirs = signature(stored.get("body") or "")
+            if theirs is not None:
+                yield stored.get("group") or stored["id"], theirs
+
+    def assign(self, doc_id: str, body: str) -> tuple[str, str]:
+        """The article's group and its band words (a space-separated field value)."""
+        self._gone.discard(doc_id)
+        sig = signature(body)
+        if sig is None:
+            self._mine.pop(doc_id, None)
+            return doc_id, ""
+        best, group = THRESHOLD, doc_id
+        for theirs_group, theirs in self._candidates(doc_id, sig):
+            alike = sig.resemblance(theirs)
+            if alike >= best:
+                best, group = alike, theirs_group
+        self._mine[doc_id] = (group, sig)
+        for band in sig.bands:
+            self._bands.setdefault(band, []).append(doc_id)
+        return group, " ".join(sig.bands)
+
+    def forget(self, doc_id: str) -> None:
+        """An article removed in this session is nobody's copy any more."""
+        self._gone.add(doc_id)
+
+
+__all__ = ["BANDS", "CopyFinder", "PERMUTATIONS", "Signature", "THRESHOLD", "shingles",
+           "signature"]
