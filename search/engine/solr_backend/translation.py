@@ -162,7 +162,7 @@ class SolrQuery:
                   else "date asc,score desc,id asc" if sort == "oldest"
                   else "date desc,score desc,id asc"}
         lead = self.lead_fallback if fallback and self.fallback else self.lead
-        if sort == "relevance" and lead and LEAD_WEIGHT > 0:
+        if lead and LEAD_WEIGHT > 0:  # in every sort: a date-sorted page shows the same scores
             # as the Whoosh engine: score × (1 + weight × share of the words in the lead)
             hits = ",".join(f"termfreq({LEAD_FIELD},{quoted(word)})" for word in lead)
             if len(lead) > 1:

@@ -85,6 +85,18 @@ class BudgetedWriter:
         self.held += size
         self.most_held = max(self.most_held, self.held)
 
+    def update_document(self, **fields: Any) -> None:
+        """Replace the document of the same id (a build that reads one id twice commits the
+        first version, then updates it: Whoosh's update deletes it from the written segments)."""
+        size = text_size(fields)
+        if self._writer is not None and self.held and self.held + size > self.budget_chars:
+            self._flush()
+        if self._writer is None:
+            self._writer = self.open_segment(self.ix)
+        self._writer.update_document(**fields)
+        self.held += size
+        self.most_held = max(self.most_held, self.held)
+
     def _flush(self) -> None:
         writer, self._writer = self._writer, None
         writer.commit()
@@ -100,7 +112,10 @@ class BudgetedWriter:
         try:
             if self._writer is not None:
                 self._flush()
-            if len(self.ix._segments()) > 1:
+            segments = self.ix._segments()
+            # segments with deletions (an update of an article of an earlier commit of this
+            # build) stay as they are: Whoosh reads several segments, and merges them later
+            if len(segments) > 1 and not any(seg.has_deletions() for seg in segments):
                 from search import phases
                 phases.phase(phases.MERGING, total=len(self.ix._segments()), unit="segments")
                 merge_segments(self.ix)

@@ -61,8 +61,8 @@ class WhooshReader:
         from search import chronology  # the date window and fallback rules, over any Reader
         from search.query import FACETS
         ran, found, fallback = chronology.match(plan, self, date_from, date_to)
-        if sort == "relevance":  # the lead boost, then ranked by meaning too (semantic extra)
-            found = self._evaluator.lead_boost(ran, found)
+        found = self._evaluator.lead_boost(ran, found)  # the same scores in every sort
+        if sort == "relevance":  # ranked by meaning too (the semantic extra)
             found = self.by_meaning(plan, found,
                                     chronology.window_mask(self, date_from, date_to))
         total = int(np.count_nonzero(found.mask))
