@@ -503,7 +503,8 @@ def _table(queries: list[str], index_dir: str) -> dict[str, tuple]:
     out = {}
     for text in queries:
         try:
-            page = run_search(text, index_dir=index_dir, size=10)
+            # copy groups are the Whoosh engine's only (search.copies): pages compared whole
+            page = run_search(text, index_dir=index_dir, size=10, group=False)
         except SearchError as e:  # e.g. only common words: the same error on both engines
             out[text] = (type(e).__name__, None, None, [], [])
             continue
