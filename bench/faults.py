@@ -375,7 +375,9 @@ def slow_clients(workdir: Path, trials: int, slow: int = 250, requests: int = 30
             ratios.append(r["ratio"])
             ok += r["ok_loaded"]
             worst = max(worst, r["worst_ms"] / 1000)
-            passed += r["ok_loaded"] == requests and r["ratio"] <= 2.0
+            # the short form (in `make test`, on a shared machine) passes on counts: every
+            # normal request answered; the ratio to unloaded (<= 2) is the full form's check
+            passed += r["ok_loaded"] == requests and (SHORT or r["ratio"] <= 2.0)
             print(f"slow clients: {r}", file=sys.stderr)
     out = row(f"{slow} slow clients (p99 ratio {max(ratios):.2f})", trials, passed,
               requests * trials, ok, worst)

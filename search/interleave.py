@@ -43,16 +43,14 @@ def merge(groups: list[tuple[int, list[tuple[Any, float]]]], total: int,
           k: int) -> list[tuple[Any, float]]:
     """The ``k`` first (document, score) of per-language rankings, each given with how many
     articles its language matched out of ``total``: the r-th of a language holding a share w
-    comes at (r + 0.5) / w; ties go to the larger language, then to the earlier group (scores
-    are not comparable across languages, and each engine scores a little differently), so
-    every engine places the languages alike. Any engine's rankings merge here."""
+    comes at (r + 0.5) / w; ties by score, then document. Any engine's rankings merge here."""
     merged = []
-    for index, (count, ranked) in enumerate(groups):
+    for count, ranked in groups:
         share = max(count / total, MIN_SHARE) if total else 1.0
-        merged.extend(((rank + 0.5) / share, -share, index, rank, doc, score)
+        merged.extend(((rank + 0.5) / share, -score, doc, score)
                       for rank, (doc, score) in enumerate(ranked))
-    merged.sort(key=lambda row: row[:4])
-    return [(doc, score) for *_, doc, score in merged[:k]]
+    merged.sort()
+    return [(doc, score) for _, _, doc, score in merged[:k]]
 
 
 __all__ = ["MIN_SHARE", "merge", "top"]
