@@ -76,26 +76,24 @@ class BudgetedWriter:
 
     def add_document(self, **fields: Any) -> None:
         """Add a document, first writing the open segment when this one would not fit."""
-        size = text_size(fields)
-        if self._writer is not None and self.held and self.held + size > self.budget_chars:
-            self._flush()
-        if self._writer is None:
-            self._writer = self.open_segment(self.ix)
-        self._writer.add_document(**fields)
-        self.held += size
-        self.most_held = max(self.most_held, self.held)
+        self._segment_for(fields).add_document(**fields)
 
     def update_document(self, **fields: Any) -> None:
         """Replace the document of the same id (a build that reads one id twice commits the
         first version, then updates it: Whoosh's update deletes it from the written segments)."""
+        self._segment_for(fields).update_document(**fields)
+
+    def _segment_for(self, fields: dict) -> Any:
+        """The open segment's writer, with room for ``fields`` counted in (a new segment when
+        they would not fit in the budget)."""
         size = text_size(fields)
         if self._writer is not None and self.held and self.held + size > self.budget_chars:
             self._flush()
         if self._writer is None:
             self._writer = self.open_segment(self.ix)
-        self._writer.update_document(**fields)
         self.held += size
         self.most_held = max(self.most_held, self.held)
+        return self._writer
 
     def _flush(self) -> None:
         writer, self._writer = self._writer, None
