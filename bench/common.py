@@ -487,13 +487,18 @@ def running_server(index_dir: Path, threads: int | None = None, workers: int | N
         threading.Thread(target=proc.stderr.read, daemon=True).start()
         yield port, proc
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop_process(proc)
+
+
+def stop_process(proc: subprocess.Popen) -> None:
+    """Ctrl-C a server still running, then kill it if it has not stopped within 10 s."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 # ---- output -----------------------------------------------------------------------------------

@@ -12,7 +12,6 @@ must still hold after the fault (and after the fix), and those it held.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import resource
@@ -28,25 +27,10 @@ from typing import Callable
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
-from damage import flip_toc_byte, live_generation, truncate_segment, zero_posting_block  # noqa: E402
+from damage import (flip_toc_byte, live_generation, record, truncate_segment,  # noqa: E402
+                    write_jsonl, zero_posting_block)
 
 ARTICLES = 300
-WORDS = ("harbour", "treaty", "ministers", "election", "drought", "markets", "pipeline",
-         "summit", "refinery", "ceasefire")
-
-
-def record(n: int, prefix: str = "a") -> dict:
-    """A distinct English article."""
-    words = " ".join(WORDS[(n + k) % len(WORDS)] for k in range(6))
-    return {"id": f"{prefix}-{n}", "title": f"Report {prefix}{n} on the {WORDS[n % 10]}",
-            "lang": "en", "date": "2021-03-01",
-            "body": f"{words}. Officials said day {n} brought word{n}x news. " * 8}
-
-
-def write_jsonl(path: Path, records: list[dict]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(json.dumps(r) + "\n" for r in records), "utf-8")
-    return path
 
 
 def cli(*args: str, preexec: Callable | None = None, nobody: bool = False

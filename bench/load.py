@@ -33,7 +33,6 @@ import os
 import random
 import secrets
 import shutil
-import signal
 import string
 import subprocess
 import sys
@@ -58,7 +57,7 @@ def _load_common():
 
 
 common = _load_common()
-percentile, free_port = common.percentile, common.free_port
+percentile, free_port, stop_process = common.percentile, common.free_port, common.stop_process
 
 REPO = Path(__file__).resolve().parents[1]
 NEWS = REPO.parent / "shared" / "data" / "news"
@@ -181,13 +180,7 @@ def running_server(index_dir: Path, log: Path, threads: int | None = None,
             time.sleep(0.1)
         yield server
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop_process(proc)
 
 
 # ---- the indexer --------------------------------------------------------------------------------

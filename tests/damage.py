@@ -1,10 +1,29 @@
 """Ways an index's files get damaged, done to a real generation (tests/test_operations.py and
 bench/faults_ops.py): a flipped byte in the table of contents, a zeroed posting block, a
-truncated segment."""
+truncated segment; and the articles both build their indexes from."""
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
+
+WORDS = ("harbour", "treaty", "ministers", "election", "drought", "markets", "pipeline",
+         "summit", "refinery", "ceasefire")
+
+
+def record(n: int, prefix: str = "a") -> dict:
+    """An English article with a few common words and one of its own."""
+    words = " ".join(WORDS[(n + k) % len(WORDS)] for k in range(6))
+    return {"id": f"{prefix}-{n}", "title": f"Report {prefix}{n} on the {WORDS[n % len(WORDS)]}",
+            "lang": "en", "date": "2021-03-01",
+            "body": f"{words}. Officials said day {n} brought word{n}x news. " * 8}
+
+
+def write_jsonl(path: Path, records: list[dict]) -> Path:
+    """Write records as JSON lines, creating the folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), "utf-8")
+    return path
 
 
 def live_generation(index_dir: str | os.PathLike) -> Path:

@@ -21,28 +21,12 @@ import pytest
 
 import search
 from conftest import ROOT, free_port, run_cli
-from damage import DAMAGES, live_generation
+from damage import DAMAGES, WORDS, live_generation, record, write_jsonl
 from search.engine.whoosh_backend import integrity, store
 from web import create_app
 
 ARTICLES = 120
 TOKEN = "ops-token"
-WORDS = ("harbour", "treaty", "ministers", "election", "drought", "markets", "pipeline",
-         "summit", "refinery", "ceasefire")
-
-
-def record(n: int, prefix: str = "a") -> dict:
-    """An English article with a few common words and one of its own."""
-    words = " ".join(WORDS[(n + k) % len(WORDS)] for k in range(6))
-    return {"id": f"{prefix}-{n}", "title": f"Report {prefix}{n} on the {WORDS[n % len(WORDS)]}",
-            "lang": "en", "date": "2021-03-01",
-            "body": f"{words}. Officials said day {n} brought word{n}x news. " * 8}
-
-
-def write_jsonl(path: Path, records: list[dict]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(json.dumps(r) + "\n" for r in records), "utf-8")
-    return path
 
 
 def all_ids(index_dir: str) -> set[str]:
@@ -422,7 +406,7 @@ def test_watch_waits_out_a_full_disk(index, tmp_path):
         assert proc.poll() is None and not _unreferenced(index)
         hard = resource.getrlimit(resource.RLIMIT_FSIZE)[1]
         resource.prlimit(proc.pid, resource.RLIMIT_FSIZE, (hard, hard))  # space is back
-        for _ in range(600):  # polls, not a clock: the retry comes every few seconds
+        for _ in range(3000):  # polls, not a clock: retries come every few seconds, slower loaded
             if "feed-299" in all_ids(index):
                 break
             time.sleep(0.1)

@@ -31,6 +31,17 @@ COMMIT_OPTION = setting_option("commit_every", "--commit-every", type=click.IntR
 VERBOSE_OPTION = click.option("-v", "--verbose", is_flag=True,
                               help="Print a line on stderr at each commit.")
 JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+
+
+def write_options(command):
+    """The options every incremental write shares (add, sync): index, --wait, --commit-every,
+    --verbose, --json, and the clear error messages."""
+    for decorate in (handle_errors, JSON_OPTION, VERBOSE_OPTION, COMMIT_OPTION, WAIT_OPTION,
+                     INDEX_OPTION):
+        command = decorate(command)
+    return command
+
+
 PARTIAL = 4  # exit code: the run completed, but some files or records were skipped
 
 
@@ -152,12 +163,7 @@ def _write(write, target, index_dir: str, lock_timeout: float, commit_every: int
 
 @index.command("add")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@INDEX_OPTION
-@WAIT_OPTION
-@COMMIT_OPTION
-@VERBOSE_OPTION
-@JSON_OPTION
-@handle_errors
+@write_options
 def index_add(paths: tuple[str, ...], index_dir: str, lock_timeout: float, commit_every: int,
               verbose: bool, as_json: bool) -> None:
     """Add new and changed articles from PATHS (files, folders, JSON Lines).
@@ -171,12 +177,7 @@ def index_add(paths: tuple[str, ...], index_dir: str, lock_timeout: float, commi
 
 @index.command("sync")
 @click.argument("folder", type=click.Path(exists=True, file_okay=False))
-@INDEX_OPTION
-@WAIT_OPTION
-@COMMIT_OPTION
-@VERBOSE_OPTION
-@JSON_OPTION
-@handle_errors
+@write_options
 def index_sync(folder: str, index_dir: str, lock_timeout: float, commit_every: int,
                verbose: bool, as_json: bool) -> None:
     """Make the index match FOLDER: add new files, re-index changed ones, remove the articles
