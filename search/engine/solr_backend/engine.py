@@ -29,7 +29,7 @@ from search.engine.solr_backend import admin
 from search.engine.solr_backend.connection import Connection, SolrError
 from search.engine.solr_backend.document import (SOLR_SCHEMA_VERSION, fields_document,
                                                   solr_date, stored_article)
-from search.engine.solr_backend.translation import (EVERYTHING, FACET_LIMIT, quoted,
+from search.engine.solr_backend.translation import (EVERYTHING, FACET_LIMIT, FIELDS, quoted,
                                                     read_facets, to_solr, translate_plan)
 from search.crossling import NAMES_FIELD
 from search.errors import ConfigError, NotSupportedError, QueryError, SearchError
@@ -40,6 +40,9 @@ TEXT_FIELDS = {"title": "title_exact", "body": "body_exact"}
 ROWS = 1000  # documents per request when listing (lookups, prefixes)
 MAX_DAYS = 100 * 366  # days of matches a timeline counts (a month interval's limit, and more)
 SPELLING_FIELDS = ("title_exact", "body_exact", "title", "body")
+FREQUENCY_FIELDS = ("title_exact", "body_exact")  # search.spelling.FIELDS
+MAX_SPELLED = 16  # typed words counted along with a page
+READ_AHEAD = 2  # a relevance page reads this many times its rows (each language's best)
 
 
 class NotOnSolrError(NotSupportedError):
@@ -82,6 +85,37 @@ def _term(field: str, word: str) -> str:
     return "{!term f=%s}%s" % (field, word)
 
 
+def _spelling_terms(plan) -> list[str]:
+    """The exact forms of the typed words whose article counts "did you mean" asks for
+    (search.spelling.suggest_text: one count per word and field), at most MAX_SPELLED."""
+    terms = []
+    for word in dict.fromkeys(getattr(plan, "words", None) or ()):
+        found = analyze_word(word)
+        if found and found[0] not in terms:
+            terms.append(found[0])
+    return terms[:MAX_SPELLED]
+
+
+def _frequency_facets(terms: list[str]) -> dict:
+    """Query facets counting, over the whole collection (the domain replaced, so neither the
+    query nor the filters narrow it), the articles with each term in each exact field."""
+    return {f"df{i}_{j}": {"type": "query", "q": _term(field, term),
+                           "domain": {"query": EVERYTHING}}
+            for i, term in enumerate(terms) for j, field in enumerate(FREQUENCY_FIELDS)}
+
+
+def _read_frequencies(answer: dict, terms: list[str]) -> dict[tuple[str, str], int]:
+    """The counts of _frequency_facets, by (field, term)."""
+    facets = answer.get("facets") or {}
+    out = {}
+    for i, term in enumerate(terms):
+        for j, field in enumerate(FREQUENCY_FIELDS):
+            bucket = facets.get(f"df{i}_{j}")
+            # a facet of no match comes back without a count on some versions: 0
+            out[(field, term)] = int((bucket or {}).get("count", 0))
+    return out
+
+
 def _product_stored(doc: dict) -> dict:
     """stored_article() with the date as a datetime, as the Whoosh engine's stored fields."""
     stored = stored_article(doc)
@@ -98,6 +132,8 @@ class SolrReader:
     def __init__(self, conn: Connection, collection: str) -> None:
         self.conn, self.collection = conn, collection
         self._stored: dict[str, dict] = {}  # id -> stored fields seen (the page's, a get)
+        # (field, word) -> articles with it, counted along with a page (for "did you mean")
+        self._frequencies: dict[tuple[str, str], int] = {}
 
     def _request(self, method: str, handler: str, **kwargs) -> dict:
         try:
@@ -130,24 +166,42 @@ class SolrReader:
 
     def page(self, plan, *, page: int, size: int, sort: str, date_from: date | None = None,
              date_to: date | None = None) -> PageRows:
+        """One request for most pages (one more with the some-words fallback): the rows, the
+        facets and the article counts of the typed words ("did you mean" asks for them next).
+        Sorted by relevance, the first READ_AHEAD × ``page × size`` rows of the collection's
+        ranking hold each language's best in order, which search.interleave merges as on
+        Whoosh; only a language with too few of them there is asked for the rest (one
+        request each). Grouping by language would be one request always, but SolrCloud
+        groups with each shard's own term statistics (no ExactStatsCache): other scores."""
         query = translate_plan(plan)
         window = _window(date_from, date_to)
+        spelled = _spelling_terms(plan)
+        k = page * size
+        rows = k * READ_AHEAD if sort == "relevance" else size
 
         def run(fallback: bool) -> dict:
             params = query.params(fallback=fallback, page=page, size=size, sort=sort,
                                   fields=STORED_FIELDS)
             params["fq"] = [f for f in (params.get("fq"), window) if f]
+            facets = json.loads(params["json.facet"])
+            facets.update(_frequency_facets(spelled))
+            params["json.facet"] = json.dumps(facets)
+            if sort == "relevance":
+                params.update(start=0, rows=rows)
             return self._select(params)
         answer, fallback = run(False), False
         if answer["response"]["numFound"] == 0 and query.fallback:
             answer, fallback = run(True), True
             fallback = answer["response"]["numFound"] > 0
+        self._frequencies.update(_read_frequencies(answer, spelled))
         total = int(answer["response"]["numFound"])
         facets = read_facets(answer)
         docs = answer["response"]["docs"]
-        if sort == "relevance" and len(facets.get("lang", {})) >= 2:
-            docs = self._interleaved(query, fallback, window, facets["lang"], total,
-                                     page * size)[(page - 1) * size:]
+        if sort == "relevance":
+            if len(facets.get("lang", {})) >= 2:
+                docs = self._interleaved(query, fallback, window, facets["lang"], total, k,
+                                         docs)
+            docs = docs[(page - 1) * size:k]
         shown = []
         for doc in docs:
             self._stored[doc["id"]] = _product_stored(doc)
@@ -156,24 +210,43 @@ class SolrReader:
         return PageRows(ran, total, fallback, shown, facets)
 
     def _interleaved(self, query, fallback: bool, window: str | None, langs: dict[str, int],
-                     total: int, k: int) -> list[dict]:
+                     total: int, k: int, ranked: list[dict]) -> list[dict]:
         """The ``k`` first documents of the per-language rankings merged in proportion
-        (search.interleave.merge, as the Whoosh engine's pages): one request per language,
-        and one for the articles without any."""
+        (search.interleave.merge), from the collection's first rows ``ranked``: a language's
+        rows there are the first of its own ranking (the same sort), so the merge of those
+        prefixes is the merge of the full rankings whenever each language either has all
+        its matches there or has one left over (its next would come after the k-th). A
+        language short of that is asked for its next rows (start after its prefix)."""
         from search.interleave import merge
         values = sorted(langs)
-        groups = [(langs[v], _term("lang", v)) for v in values]
         rest = total - sum(langs.values())
-        if rest > 0:
-            groups.append((rest, "*:* -lang:(" + " OR ".join(quoted(v) for v in values) + ")"))
-        ranked, docs = [], {}
-        for count, where in groups:
-            params = query.params(fallback=fallback, size=k, facets=False, fields=STORED_FIELDS)
+        groups = [(v, langs[v], _term("lang", v)) for v in values]
+        if rest > 0:  # articles without a language: a group of their own
+            groups.append((None, rest,
+                           "*:* -lang:(" + " OR ".join(quoted(v) for v in values) + ")"))
+        docs = {doc["id"]: doc for doc in ranked}
+        prefix = {v: [doc for doc in ranked if (doc.get("lang") or None) == v]
+                  for v, _, _ in groups}
+
+        def merged() -> list[tuple[str, float]]:
+            return merge([(count, [(d["id"], float(d.get("score", 0.0))) for d in prefix[v]])
+                          for v, count, _ in groups], total, k)
+        top = merged()
+        for v, count, where in groups:
+            have = len(prefix[v])
+            used = sum(1 for doc_id, _ in top if (docs[doc_id].get("lang") or None) == v)
+            if have >= count or used < have or have >= k:
+                continue  # all of it, or one to spare: the merge is exact for this language
+            params = query.params(fallback=fallback, page=1, size=k - have, facets=False,
+                                  fields=STORED_FIELDS)
+            params["start"] = have
             params["fq"] = [f for f in (params.get("fq"), window, where) if f]
-            found = self._select(params)["response"]["docs"]
-            docs.update((doc["id"], doc) for doc in found)
-            ranked.append((count, [(doc["id"], float(doc.get("score", 0.0))) for doc in found]))
-        return [docs[doc_id] for doc_id, _ in merge(ranked, total, k)]
+            more = self._select(params)["response"]["docs"]
+            docs.update((doc["id"], doc) for doc in more)
+            prefix[v] = prefix[v] + more
+        if any(len(prefix[v]) > 0 for v, _, _ in groups):
+            top = merged()
+        return [docs[doc_id] for doc_id, _ in top]
 
     def date_span(self) -> tuple[date, date] | None:
         answer = self._select({"q": "*:*", "rows": 0, "json.facet": json.dumps(
@@ -313,7 +386,8 @@ class SolrReader:
                 if term in wanted]
 
     def doc_frequency(self, field: str, word: str) -> int:
-        return self._count(_term(field, word))
+        found = self._frequencies.get((field, word))
+        return self._count(_term(field, word)) if found is None else found
 
     # "did you mean" reads the index's words: a Solr collection shows no segments, so the
     # whole view is one part, named by what changes with every commit (the newest version
@@ -338,7 +412,9 @@ class SolrReader:
             yield word, int(docs)
 
     def docs_with(self, field: str, word: str, limit: int) -> list[str]:
-        if limit <= 0:
+        if limit <= 0 or field not in FIELDS:
+            # no such field in the configset (copy groups: the Whoosh engine's only), so no
+            # document has it: nothing to ask (a results page asked once per row)
             return []
         answer = self._select({"q": _term(field, word), "rows": limit,
                                "fl": STORED_FIELDS.replace("score,", ""), "sort": "id asc"})
