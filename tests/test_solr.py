@@ -430,6 +430,60 @@ def test_cli_writes_go_to_the_collection(cluster, product, tmp_path):
     assert stats.returncode == 0 and "5 documents" in stats.stdout
 
 
+class _Requests:
+    """Counts the HTTP requests the product sends to Solr (each still sent: the count is
+    read, nothing is answered in Solr's place)."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.paths: list[str] = []
+        send = Connection.request
+
+        def counted(conn, method, path, **kwargs):
+            self.paths.append(path)
+            return send(conn, method, path, **kwargs)
+        monkeypatch.setattr(Connection, "request", counted)
+
+
+@pytest.mark.parametrize("text", ["Iran OR إيران", "Lavrov", "Lavrov -Sputnik"])
+def test_a_results_page_is_one_request(cluster, product, monkeypatch, text):
+    # rows, facets, both languages interleaved and the typed words' counts for "did you
+    # mean" come back together (page 1 and 2 alike); the page is the one Whoosh shows
+    with solr_backend(cluster, product):
+        run_search(text, index_dir="unused", size=2)  # opens the engine's connection
+        sent = _Requests(monkeypatch)
+        for page in (1, 2):
+            sent.paths.clear()
+            found = run_search(text, index_dir="unused", size=2, page=page)
+            assert sent.paths == [f"/{product}/select"], (page, sent.paths)
+            assert found.total > 0 and found.facets["lang"]
+
+
+def test_did_you_mean_reads_only_what_a_commit_wrote(cluster, conn, monkeypatch):
+    from search.engine.solr_backend import wordparts
+    admin.setup_collection(conn, "spelled", shards=2, replicas=1)
+    collection = SolrClient(conn, "spelled")
+    collection.index_articles(read_articles([str(SEEDS)]))
+    collection.commit()
+    with solr_backend(cluster, "spelled"):
+        from search.engine import get_engine
+        assert run_search("Lavrof", index_dir="unused").suggestion == "Lavrov"
+        base = get_engine().reader("unused").parts()
+        assert len(base) == 1 and base[0].startswith("spelled_g1@*-")
+        sent = _Requests(monkeypatch)
+        for n in range(2):
+            collection.index_articles([Article(
+                id=f"late-{n}", title=f"Quokkafest harbour {n}",
+                body=f"The quokkafest drew crowds to the harbour, year {n}.", lang="en")])
+            collection.commit()
+            sent.paths.clear()
+            page = run_search("quokkafst", index_dir="unused")
+            assert page.suggestion.lower() == "quokkafest"  # a word of the newest commit only
+            parts = get_engine().reader("unused").parts()
+            assert parts[0] == base[0] and len(parts) == 2 + n  # the base is not read again
+            assert wordparts.version_range(parts[-1]) is not None
+            assert "/spelled/terms" not in sent.paths  # the whole vocabulary: not asked
+
+
 def test_a_missing_collection_is_one_line(cluster):
     out = run_cli("query", "Lavrov", *_solr_args(cluster, "nosuchcollection"))
     assert out.returncode == 1 and "No collection nosuchcollection" in out.stderr

@@ -25,7 +25,7 @@ from whoosh import query as Q
 
 from search.analysis import analyze_text, analyze_word, iter_words
 from search.engine.base import DayCounts, Matches, PageRows, PathLike, Query
-from search.engine.solr_backend import admin
+from search.engine.solr_backend import admin, wordparts
 from search.engine.solr_backend.connection import Connection, SolrError
 from search.engine.solr_backend.document import (SOLR_SCHEMA_VERSION, fields_document,
                                                   solr_date, stored_article)
@@ -389,27 +389,54 @@ class SolrReader:
         found = self._frequencies.get((field, word))
         return self._count(_term(field, word)) if found is None else found
 
-    # "did you mean" reads the index's words: a Solr collection shows no segments, so the
-    # whole view is one part, named by what changes with every commit (the newest version
-    # stamp and the live count); its words come from the terms handler over every shard
+    # "did you mean" reads the index's words by parts: a base part, then a part per change
+    # since (search.engine.solr_backend.wordparts), so a commit adds its own words only
     def parts(self) -> list[str]:
         answer = self._select({"q": "*:*", "rows": 1, "fl": "_version_",
-                               "sort": "_version_ desc"})
+                               "sort": "_version_ desc", "shards.info": "true"})
         docs = answer["response"]["docs"]
         if not docs:
             return []
-        return [f"{self.collection}@{docs[0]['_version_']}/{answer['response']['numFound']}"]
+        # the generation behind the alias, from the cores that answered (a rebuild swapped
+        # in starts a new lineage)
+        generation = wordparts.generation_of(answer.get("shards.info"), self.collection)
+        return wordparts.parts(self._parts_key, generation, int(docs[0]["_version_"]),
+                               lambda after: self._count("*:*", wordparts.version_filter(
+                                   after, int(docs[0]["_version_"]))))
+
+    @property
+    def _parts_key(self) -> str:
+        return f"{','.join(sorted(self.conn.urls))} {self.collection}"
 
     def part_words(self, part: str, field: str) -> Iterator[tuple[str, int]]:
-        """Every word of ``field`` with its document frequency (the terms handler: deleted
-        documents count until their segments merge, as in Whoosh's term statistics)."""
+        """Every word of ``field`` in a part with its document frequency: the base part from
+        the terms handler over every shard (deleted documents count until their segments
+        merge, as in Whoosh's term statistics), a later part from its documents."""
         if field not in SPELLING_FIELDS:
+            return
+        since = wordparts.version_range(part)
+        if since is not None:
+            yield from wordparts.part_words(self._parts_key, part, field,
+                                            lambda: self._written(*since))
             return
         answer = self._request("GET", "terms", params={
             "terms.fl": field, "terms.limit": -1, "terms.mincount": 1, "terms.sort": "index",
             "json.nl": "arrarr"})
         for word, docs in (answer.get("terms") or {}).get(field, []):
             yield word, int(docs)
+
+    def _written(self, after: int, up_to: int) -> Iterator[dict]:
+        """The documents written after one version up to another, in pages of ROWS."""
+        where = wordparts.version_filter(after, up_to)
+        start = 0
+        while True:
+            docs = self._select({"q": "*:*", "fq": where, "fl": "id,title,body,lang",
+                                 "rows": wordparts.ROWS, "start": start,
+                                 "sort": "id asc"})["response"]["docs"]
+            yield from (stored_article(doc) for doc in docs)
+            if len(docs) < wordparts.ROWS:
+                return
+            start += wordparts.ROWS
 
     def docs_with(self, field: str, word: str, limit: int) -> list[str]:
         if limit <= 0 or field not in FIELDS:
