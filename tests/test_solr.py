@@ -310,6 +310,23 @@ def test_stored_fields_round_trip(seeds_client):
         assert stored["title"] == article.title and stored["body"] == article.body
 
 
+def test_a_title_of_stop_words_only_is_indexed_and_stored(conn, seeds_client):
+    # no stem to index (SaudiNewsNet 6a0bfe66164fee20 stopped the full corpora's build):
+    # Solr analysed the stored text again as pre-analysed JSON and refused the article
+    admin.setup_collection(conn, "stopwords", shards=1, replicas=1)
+    client = SolrClient(conn, "stopwords")
+    article = Article(id="stop-1", title="ماذا لو؟!", body="ماذا لو لم تكن هناك صحافة رياضية؟",
+                      lang="ar")
+    report = client.index_articles([article])
+    assert report.failed == [] and report.added == 1
+    client.commit()
+    assert client.get("stop-1")["title"] == "ماذا لو؟!"
+    from search.analysis import analyze_text
+    stem = analyze_text("صحافة", "ar")[0][0]
+    found = client.conn.request("GET", "/stopwords/select", params={"q": f'body:"{stem}"'})
+    assert found["response"]["numFound"] == 1
+
+
 def test_a_refused_article_is_reported_and_the_alias_swaps(conn, seeds_client):
     first = admin.setup_collection(conn, "swap", shards=1, replicas=1)
     client = SolrClient(conn, "swap", batch_size=10)
@@ -456,6 +473,20 @@ def test_a_results_page_is_one_request(cluster, product, monkeypatch, text):
             found = run_search(text, index_dir="unused", size=2, page=page)
             assert sent.paths == [f"/{product}/select"], (page, sent.paths)
             assert found.total > 0 and found.facets["lang"]
+
+
+def test_a_timeline_is_one_request_per_series(cluster, product, seed_index, monkeypatch):
+    # languages, totals and dated matches per language in one request: the query's series
+    # and the one of every article the chart compares it with; the same counts as Whoosh
+    with solr_backend(cluster, product):
+        compute_timeline(["Lavrov"], index_dir="unused")  # opens the engine's connection
+        sent = _Requests(monkeypatch)
+        on_solr = compute_timeline(["Lavrov"], index_dir="unused", interval="day").to_json()
+    assert sent.paths == [f"/{product}/select"] * 2
+    on_whoosh = compute_timeline(["Lavrov"], index_dir=seed_index, interval="day").to_json()
+    for key in ("interval", "buckets", "total"):
+        assert on_solr[key] == on_whoosh[key], key
+    assert sum(on_solr["total"].values()) > 0 and on_solr["buckets"]
 
 
 def test_did_you_mean_reads_only_what_a_commit_wrote(cluster, conn, monkeypatch):

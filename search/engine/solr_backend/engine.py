@@ -259,55 +259,52 @@ class SolrReader:
 
     def day_counts(self, plan, date_from: date | None = None,
                    date_to: date | None = None) -> DayCounts:
-        """Two requests: the languages' totals and the first and last matched day (JSON
-        facets), then the dated matches per language and day (a range facet of a day's gap
-        over that span)."""
+        """One request (two when the some-words fallback runs): the collection's languages,
+        and per language of the matches their total and their dated articles per date
+        value (JSON terms facets; counted into days here). A range facet of a day's gap
+        took seconds over the corpora's decades of days (a query per day and shard); the
+        distinct dates are at most the matches."""
         window = _window(date_from, date_to)
-        langs = sorted(v for v in self.count_values("lang") if v)
         if plan.query is None:
-            q, fq = EVERYTHING, to_solr(plan.filter) if plan.filter is not None else None
+            queries, fq = [EVERYTHING], to_solr(plan.filter) if plan.filter is not None \
+                else None
         else:
             query = translate_plan(plan)
-            q, fq = query.query, query.filter
-            if query.fallback and self._count_in(q, fq, window) == 0:
-                q = query.fallback
-        base = {"q": q, "defType": "lucene", "q.op": "OR", "rows": 0,
-                "fq": [f for f in (fq, window) if f]}
-        spans = self._select({**base, "json.facet": json.dumps({"langs": {
-            "type": "terms", "field": "lang", "limit": FACET_LIMIT, "mincount": 1,
-            "facet": {"first": "min(date)", "last": "max(date)"}}})})
-        buckets = [b for b in (spans.get("facets") or {}).get("langs", {}).get("buckets", [])
-                   if b["val"] in langs]
+            queries, fq = [query.query, query.fallback], query.filter
+        for q in filter(None, queries):  # the fallback only when the query matches nothing
+            answer = self._select({
+                "q": q, "defType": "lucene", "q.op": "OR", "rows": 0,
+                "fq": [f for f in (fq, window) if f], "json.facet": json.dumps({
+                    "langs": {"type": "terms", "field": "lang", "limit": FACET_LIMIT,
+                              "mincount": 1, "facet": {"dates": {
+                                  "type": "terms", "field": "date", "limit": FACET_LIMIT,
+                                  "mincount": 1, "sort": "index asc"}}},
+                    # the collection's languages (count_values), whatever the query
+                    "every": {"type": "terms", "field": "lang", "limit": FACET_LIMIT,
+                              "mincount": 1, "domain": {"query": EVERYTHING}}})})
+            if answer["response"]["numFound"]:
+                break
+        facets = answer.get("facets") or {}
+        langs = sorted(str(b["val"]) for b in facets.get("every", {}).get("buckets", [])
+                       if b.get("val"))
+        buckets = [b for b in facets.get("langs", {}).get("buckets", []) if b["val"] in langs]
         total = {name: 0 for name in langs}
         total.update((b["val"], int(b["count"])) for b in buckets)
-        firsts = [_day(b["first"]) for b in buckets if b.get("first") is not None]
-        lasts = [_day(b["last"]) for b in buckets if b.get("last") is not None]
-        days, codes, counts = [], [], []
-        if firsts:
-            first, last = min(firsts), max(lasts)
-            if (last - first).days > MAX_DAYS:
-                raise QueryError(f"The matched articles span {(last - first).days:,} days; "
+        per_day: dict[tuple[int, int], int] = {}
+        for bucket in buckets:
+            code = langs.index(bucket["val"])
+            for value in bucket.get("dates", {}).get("buckets", []):
+                key = (_day(value["val"]).toordinal(), code)
+                per_day[key] = per_day.get(key, 0) + int(value["count"])
+        if per_day:
+            first, last = min(d for d, _ in per_day), max(d for d, _ in per_day)
+            if last - first > MAX_DAYS:
+                raise QueryError(f"The matched articles span {last - first:,} days; "
                                  "narrow the query or the date window.")
-            answer = self._select({**base, "json.facet": json.dumps({"langs": {
-                "type": "terms", "field": "lang", "limit": FACET_LIMIT, "mincount": 1,
-                "facet": {"days": {
-                    "type": "range", "field": "date", "gap": "+1DAY",
-                    "start": solr_date(datetime.combine(first, dtime.min)),
-                    "end": solr_date(datetime.combine(last + timedelta(days=1), dtime.min))}}}})})
-            for bucket in (answer.get("facets") or {}).get("langs", {}).get("buckets", []):
-                if bucket["val"] not in langs:
-                    continue
-                for day in bucket["days"]["buckets"]:
-                    if day["count"]:
-                        days.append(_day(day["val"]).toordinal())
-                        codes.append(langs.index(bucket["val"]))
-                        counts.append(int(day["count"]))
+        keys = sorted(per_day)
         as_array = lambda values: np.array(values, dtype=np.int64)  # noqa: E731
-        return DayCounts(langs, as_array(days), as_array(codes), as_array(counts), total)
-
-    def _count_in(self, q: str, fq: str | None, window: str | None) -> int:
-        return int(self._select({"q": q, "defType": "lucene", "q.op": "OR", "rows": 0,
-                                 "fq": [f for f in (fq, window) if f]})["response"]["numFound"])
+        return DayCounts(langs, as_array([d for d, _ in keys]), as_array([c for _, c in keys]),
+                         as_array([per_day[k] for k in keys]), total)
 
     def rank(self, plan, limit: int) -> list[tuple[str, float]]:
         """Ids and scores only (no stored text, no facets): one request, two with the
