@@ -310,6 +310,23 @@ def test_stored_fields_round_trip(seeds_client):
         assert stored["title"] == article.title and stored["body"] == article.body
 
 
+def test_a_title_of_stop_words_only_is_indexed_and_stored(conn, seeds_client):
+    # no stem to index (SaudiNewsNet 6a0bfe66164fee20 stopped the full corpora's build):
+    # Solr analysed the stored text again as pre-analysed JSON and refused the article
+    admin.setup_collection(conn, "stopwords", shards=1, replicas=1)
+    client = SolrClient(conn, "stopwords")
+    article = Article(id="stop-1", title="ماذا لو؟!", body="ماذا لو لم تكن هناك صحافة رياضية؟",
+                      lang="ar")
+    report = client.index_articles([article])
+    assert report.failed == [] and report.added == 1
+    client.commit()
+    assert client.get("stop-1")["title"] == "ماذا لو؟!"
+    from search.analysis import analyze_text
+    stem = analyze_text("صحافة", "ar")[0][0]
+    found = client.conn.request("GET", "/stopwords/select", params={"q": f'body:"{stem}"'})
+    assert found["response"]["numFound"] == 1
+
+
 def test_a_refused_article_is_reported_and_the_alias_swaps(conn, seeds_client):
     first = admin.setup_collection(conn, "swap", shards=1, replicas=1)
     client = SolrClient(conn, "swap", batch_size=10)
@@ -428,6 +445,74 @@ def test_cli_writes_go_to_the_collection(cluster, product, tmp_path):
     assert found["total"] == 0
     stats = run_cli("index", "stats", *args)
     assert stats.returncode == 0 and "5 documents" in stats.stdout
+
+
+class _Requests:
+    """Counts the HTTP requests the product sends to Solr (each still sent: the count is
+    read, nothing is answered in Solr's place)."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.paths: list[str] = []
+        send = Connection.request
+
+        def counted(conn, method, path, **kwargs):
+            self.paths.append(path)
+            return send(conn, method, path, **kwargs)
+        monkeypatch.setattr(Connection, "request", counted)
+
+
+@pytest.mark.parametrize("text", ["Iran OR إيران", "Lavrov", "Lavrov -Sputnik"])
+def test_a_results_page_is_one_request(cluster, product, monkeypatch, text):
+    # rows, facets, both languages interleaved and the typed words' counts for "did you
+    # mean" come back together (page 1 and 2 alike); the page is the one Whoosh shows
+    with solr_backend(cluster, product):
+        run_search(text, index_dir="unused", size=2)  # opens the engine's connection
+        sent = _Requests(monkeypatch)
+        for page in (1, 2):
+            sent.paths.clear()
+            found = run_search(text, index_dir="unused", size=2, page=page)
+            assert sent.paths == [f"/{product}/select"], (page, sent.paths)
+            assert found.total > 0 and found.facets["lang"]
+
+
+def test_a_timeline_is_one_request_per_series(cluster, product, seed_index, monkeypatch):
+    # languages, totals and dated matches per language in one request: the query's series
+    # and the one of every article the chart compares it with; the same counts as Whoosh
+    with solr_backend(cluster, product):
+        compute_timeline(["Lavrov"], index_dir="unused")  # opens the engine's connection
+        sent = _Requests(monkeypatch)
+        on_solr = compute_timeline(["Lavrov"], index_dir="unused", interval="day").to_json()
+    assert sent.paths == [f"/{product}/select"] * 2
+    on_whoosh = compute_timeline(["Lavrov"], index_dir=seed_index, interval="day").to_json()
+    for key in ("interval", "buckets", "total"):
+        assert on_solr[key] == on_whoosh[key], key
+    assert sum(on_solr["total"].values()) > 0 and on_solr["buckets"]
+
+
+def test_did_you_mean_reads_only_what_a_commit_wrote(cluster, conn, monkeypatch):
+    from search.engine.solr_backend import wordparts
+    admin.setup_collection(conn, "spelled", shards=2, replicas=1)
+    collection = SolrClient(conn, "spelled")
+    collection.index_articles(read_articles([str(SEEDS)]))
+    collection.commit()
+    with solr_backend(cluster, "spelled"):
+        from search.engine import get_engine
+        assert run_search("Lavrof", index_dir="unused").suggestion == "Lavrov"
+        base = get_engine().reader("unused").parts()
+        assert len(base) == 1 and base[0].startswith("spelled_g1@*-")
+        sent = _Requests(monkeypatch)
+        for n in range(2):
+            collection.index_articles([Article(
+                id=f"late-{n}", title=f"Quokkafest harbour {n}",
+                body=f"The quokkafest drew crowds to the harbour, year {n}.", lang="en")])
+            collection.commit()
+            sent.paths.clear()
+            page = run_search("quokkafst", index_dir="unused")
+            assert page.suggestion.lower() == "quokkafest"  # a word of the newest commit only
+            parts = get_engine().reader("unused").parts()
+            assert parts[0] == base[0] and len(parts) == 2 + n  # the base is not read again
+            assert wordparts.version_range(parts[-1]) is not None
+            assert "/spelled/terms" not in sent.paths  # the whole vocabulary: not asked
 
 
 def test_a_missing_collection_is_one_line(cluster):

@@ -32,6 +32,9 @@ def utf16_offsets(text: str) -> list[int] | None:
     return out
 
 
+NO_STEMS = "\u0001"  # the one token of a stored text without stems (see stem_stream)
+
+
 def stem_stream(text: str, lang: str) -> tuple[str, str]:
     """PreAnalyzed JSON for a stem field (stems, positions, offsets, the stored text) and for
     its exact twin (each normalised form as often as it occurs), from one analysis."""
@@ -48,6 +51,12 @@ def stem_stream(text: str, lang: str) -> tuple[str, str]:
             token["i"] = pos - last
         tokens.append(token)
         last = pos
+    if not tokens and text:
+        # a text with no stem (a title of stop words only, "ماذا لو؟!"): Solr would analyse
+        # the stored text again with the field's PreAnalyzed parser and refuse the article;
+        # one mark no query can name (the product's words never hold a control character)
+        # keeps the text stored, at the cost of a length of 1 instead of 0 in that field
+        tokens.append({"t": NO_STEMS, "s": 0, "e": 0})
     stem_json = json.dumps({"v": "1", "str": text, "tokens": tokens}, ensure_ascii=False)
     exact_tokens = [{"t": form} for form, count in exacts.items() for _ in range(count)]
     exact_json = json.dumps({"v": "1", "tokens": exact_tokens}, ensure_ascii=False)

@@ -25,11 +25,11 @@ from whoosh import query as Q
 
 from search.analysis import analyze_text, analyze_word, iter_words
 from search.engine.base import DayCounts, Matches, PageRows, PathLike, Query
-from search.engine.solr_backend import admin
+from search.engine.solr_backend import admin, wordparts
 from search.engine.solr_backend.connection import Connection, SolrError
 from search.engine.solr_backend.document import (SOLR_SCHEMA_VERSION, fields_document,
                                                   solr_date, stored_article)
-from search.engine.solr_backend.translation import (EVERYTHING, FACET_LIMIT, quoted,
+from search.engine.solr_backend.translation import (EVERYTHING, FACET_LIMIT, FIELDS, quoted,
                                                     read_facets, to_solr, translate_plan)
 from search.crossling import NAMES_FIELD
 from search.errors import ConfigError, NotSupportedError, QueryError, SearchError
@@ -40,6 +40,9 @@ TEXT_FIELDS = {"title": "title_exact", "body": "body_exact"}
 ROWS = 1000  # documents per request when listing (lookups, prefixes)
 MAX_DAYS = 100 * 366  # days of matches a timeline counts (a month interval's limit, and more)
 SPELLING_FIELDS = ("title_exact", "body_exact", "title", "body")
+FREQUENCY_FIELDS = ("title_exact", "body_exact")  # search.spelling.FIELDS
+MAX_SPELLED = 16  # typed words counted along with a page
+READ_AHEAD = 2  # a relevance page reads this many times its rows (each language's best)
 
 
 class NotOnSolrError(NotSupportedError):
@@ -82,6 +85,37 @@ def _term(field: str, word: str) -> str:
     return "{!term f=%s}%s" % (field, word)
 
 
+def _spelling_terms(plan) -> list[str]:
+    """The exact forms of the typed words whose article counts "did you mean" asks for
+    (search.spelling.suggest_text: one count per word and field), at most MAX_SPELLED."""
+    terms = []
+    for word in dict.fromkeys(getattr(plan, "words", None) or ()):
+        found = analyze_word(word)
+        if found and found[0] not in terms:
+            terms.append(found[0])
+    return terms[:MAX_SPELLED]
+
+
+def _frequency_facets(terms: list[str]) -> dict:
+    """Query facets counting, over the whole collection (the domain replaced, so neither the
+    query nor the filters narrow it), the articles with each term in each exact field."""
+    return {f"df{i}_{j}": {"type": "query", "q": _term(field, term),
+                           "domain": {"query": EVERYTHING}}
+            for i, term in enumerate(terms) for j, field in enumerate(FREQUENCY_FIELDS)}
+
+
+def _read_frequencies(answer: dict, terms: list[str]) -> dict[tuple[str, str], int]:
+    """The counts of _frequency_facets, by (field, term)."""
+    facets = answer.get("facets") or {}
+    out = {}
+    for i, term in enumerate(terms):
+        for j, field in enumerate(FREQUENCY_FIELDS):
+            bucket = facets.get(f"df{i}_{j}")
+            # a facet of no match comes back without a count on some versions: 0
+            out[(field, term)] = int((bucket or {}).get("count", 0))
+    return out
+
+
 def _product_stored(doc: dict) -> dict:
     """stored_article() with the date as a datetime, as the Whoosh engine's stored fields."""
     stored = stored_article(doc)
@@ -98,6 +132,8 @@ class SolrReader:
     def __init__(self, conn: Connection, collection: str) -> None:
         self.conn, self.collection = conn, collection
         self._stored: dict[str, dict] = {}  # id -> stored fields seen (the page's, a get)
+        # (field, word) -> articles with it, counted along with a page (for "did you mean")
+        self._frequencies: dict[tuple[str, str], int] = {}
 
     def _request(self, method: str, handler: str, **kwargs) -> dict:
         try:
@@ -130,24 +166,42 @@ class SolrReader:
 
     def page(self, plan, *, page: int, size: int, sort: str, date_from: date | None = None,
              date_to: date | None = None) -> PageRows:
+        """One request for most pages (one more with the some-words fallback): the rows, the
+        facets and the article counts of the typed words ("did you mean" asks for them next).
+        Sorted by relevance, the first READ_AHEAD × ``page × size`` rows of the collection's
+        ranking hold each language's best in order, which search.interleave merges as on
+        Whoosh; only a language with too few of them there is asked for the rest (one
+        request each). Grouping by language would be one request always, but SolrCloud
+        groups with each shard's own term statistics (no ExactStatsCache): other scores."""
         query = translate_plan(plan)
         window = _window(date_from, date_to)
+        spelled = _spelling_terms(plan)
+        k = page * size
+        rows = k * READ_AHEAD if sort == "relevance" else size
 
         def run(fallback: bool) -> dict:
             params = query.params(fallback=fallback, page=page, size=size, sort=sort,
                                   fields=STORED_FIELDS)
             params["fq"] = [f for f in (params.get("fq"), window) if f]
+            facets = json.loads(params["json.facet"])
+            facets.update(_frequency_facets(spelled))
+            params["json.facet"] = json.dumps(facets)
+            if sort == "relevance":
+                params.update(start=0, rows=rows)
             return self._select(params)
         answer, fallback = run(False), False
         if answer["response"]["numFound"] == 0 and query.fallback:
             answer, fallback = run(True), True
             fallback = answer["response"]["numFound"] > 0
+        self._frequencies.update(_read_frequencies(answer, spelled))
         total = int(answer["response"]["numFound"])
         facets = read_facets(answer)
         docs = answer["response"]["docs"]
-        if sort == "relevance" and len(facets.get("lang", {})) >= 2:
-            docs = self._interleaved(query, fallback, window, facets["lang"], total,
-                                     page * size)[(page - 1) * size:]
+        if sort == "relevance":
+            if len(facets.get("lang", {})) >= 2:
+                docs = self._interleaved(query, fallback, window, facets["lang"], total, k,
+                                         docs)
+            docs = docs[(page - 1) * size:k]
         shown = []
         for doc in docs:
             self._stored[doc["id"]] = _product_stored(doc)
@@ -156,24 +210,43 @@ class SolrReader:
         return PageRows(ran, total, fallback, shown, facets)
 
     def _interleaved(self, query, fallback: bool, window: str | None, langs: dict[str, int],
-                     total: int, k: int) -> list[dict]:
+                     total: int, k: int, ranked: list[dict]) -> list[dict]:
         """The ``k`` first documents of the per-language rankings merged in proportion
-        (search.interleave.merge, as the Whoosh engine's pages): one request per language,
-        and one for the articles without any."""
+        (search.interleave.merge), from the collection's first rows ``ranked``: a language's
+        rows there are the first of its own ranking (the same sort), so the merge of those
+        prefixes is the merge of the full rankings whenever each language either has all
+        its matches there or has one left over (its next would come after the k-th). A
+        language short of that is asked for its next rows (start after its prefix)."""
         from search.interleave import merge
         values = sorted(langs)
-        groups = [(langs[v], _term("lang", v)) for v in values]
         rest = total - sum(langs.values())
-        if rest > 0:
-            groups.append((rest, "*:* -lang:(" + " OR ".join(quoted(v) for v in values) + ")"))
-        ranked, docs = [], {}
-        for count, where in groups:
-            params = query.params(fallback=fallback, size=k, facets=False, fields=STORED_FIELDS)
+        groups = [(v, langs[v], _term("lang", v)) for v in values]
+        if rest > 0:  # articles without a language: a group of their own
+            groups.append((None, rest,
+                           "*:* -lang:(" + " OR ".join(quoted(v) for v in values) + ")"))
+        docs = {doc["id"]: doc for doc in ranked}
+        prefix = {v: [doc for doc in ranked if (doc.get("lang") or None) == v]
+                  for v, _, _ in groups}
+
+        def merged() -> list[tuple[str, float]]:
+            return merge([(count, [(d["id"], float(d.get("score", 0.0))) for d in prefix[v]])
+                          for v, count, _ in groups], total, k)
+        top = merged()
+        for v, count, where in groups:
+            have = len(prefix[v])
+            used = sum(1 for doc_id, _ in top if (docs[doc_id].get("lang") or None) == v)
+            if have >= count or used < have or have >= k:
+                continue  # all of it, or one to spare: the merge is exact for this language
+            params = query.params(fallback=fallback, page=1, size=k - have, facets=False,
+                                  fields=STORED_FIELDS)
+            params["start"] = have
             params["fq"] = [f for f in (params.get("fq"), window, where) if f]
-            found = self._select(params)["response"]["docs"]
-            docs.update((doc["id"], doc) for doc in found)
-            ranked.append((count, [(doc["id"], float(doc.get("score", 0.0))) for doc in found]))
-        return [docs[doc_id] for doc_id, _ in merge(ranked, total, k)]
+            more = self._select(params)["response"]["docs"]
+            docs.update((doc["id"], doc) for doc in more)
+            prefix[v] = prefix[v] + more
+        if any(len(prefix[v]) > 0 for v, _, _ in groups):
+            top = merged()
+        return [docs[doc_id] for doc_id, _ in top]
 
     def date_span(self) -> tuple[date, date] | None:
         answer = self._select({"q": "*:*", "rows": 0, "json.facet": json.dumps(
@@ -186,55 +259,52 @@ class SolrReader:
 
     def day_counts(self, plan, date_from: date | None = None,
                    date_to: date | None = None) -> DayCounts:
-        """Two requests: the languages' totals and the first and last matched day (JSON
-        facets), then the dated matches per language and day (a range facet of a day's gap
-        over that span)."""
+        """One request (two when the some-words fallback runs): the collection's languages,
+        and per language of the matches their total and their dated articles per date
+        value (JSON terms facets; counted into days here). A range facet of a day's gap
+        took seconds over the corpora's decades of days (a query per day and shard); the
+        distinct dates are at most the matches."""
         window = _window(date_from, date_to)
-        langs = sorted(v for v in self.count_values("lang") if v)
         if plan.query is None:
-            q, fq = EVERYTHING, to_solr(plan.filter) if plan.filter is not None else None
+            queries, fq = [EVERYTHING], to_solr(plan.filter) if plan.filter is not None \
+                else None
         else:
             query = translate_plan(plan)
-            q, fq = query.query, query.filter
-            if query.fallback and self._count_in(q, fq, window) == 0:
-                q = query.fallback
-        base = {"q": q, "defType": "lucene", "q.op": "OR", "rows": 0,
-                "fq": [f for f in (fq, window) if f]}
-        spans = self._select({**base, "json.facet": json.dumps({"langs": {
-            "type": "terms", "field": "lang", "limit": FACET_LIMIT, "mincount": 1,
-            "facet": {"first": "min(date)", "last": "max(date)"}}})})
-        buckets = [b for b in (spans.get("facets") or {}).get("langs", {}).get("buckets", [])
-                   if b["val"] in langs]
+            queries, fq = [query.query, query.fallback], query.filter
+        for q in filter(None, queries):  # the fallback only when the query matches nothing
+            answer = self._select({
+                "q": q, "defType": "lucene", "q.op": "OR", "rows": 0,
+                "fq": [f for f in (fq, window) if f], "json.facet": json.dumps({
+                    "langs": {"type": "terms", "field": "lang", "limit": FACET_LIMIT,
+                              "mincount": 1, "facet": {"dates": {
+                                  "type": "terms", "field": "date", "limit": FACET_LIMIT,
+                                  "mincount": 1, "sort": "index asc"}}},
+                    # the collection's languages (count_values), whatever the query
+                    "every": {"type": "terms", "field": "lang", "limit": FACET_LIMIT,
+                              "mincount": 1, "domain": {"query": EVERYTHING}}})})
+            if answer["response"]["numFound"]:
+                break
+        facets = answer.get("facets") or {}
+        langs = sorted(str(b["val"]) for b in facets.get("every", {}).get("buckets", [])
+                       if b.get("val"))
+        buckets = [b for b in facets.get("langs", {}).get("buckets", []) if b["val"] in langs]
         total = {name: 0 for name in langs}
         total.update((b["val"], int(b["count"])) for b in buckets)
-        firsts = [_day(b["first"]) for b in buckets if b.get("first") is not None]
-        lasts = [_day(b["last"]) for b in buckets if b.get("last") is not None]
-        days, codes, counts = [], [], []
-        if firsts:
-            first, last = min(firsts), max(lasts)
-            if (last - first).days > MAX_DAYS:
-                raise QueryError(f"The matched articles span {(last - first).days:,} days; "
+        per_day: dict[tuple[int, int], int] = {}
+        for bucket in buckets:
+            code = langs.index(bucket["val"])
+            for value in bucket.get("dates", {}).get("buckets", []):
+                key = (_day(value["val"]).toordinal(), code)
+                per_day[key] = per_day.get(key, 0) + int(value["count"])
+        if per_day:
+            first, last = min(d for d, _ in per_day), max(d for d, _ in per_day)
+            if last - first > MAX_DAYS:
+                raise QueryError(f"The matched articles span {last - first:,} days; "
                                  "narrow the query or the date window.")
-            answer = self._select({**base, "json.facet": json.dumps({"langs": {
-                "type": "terms", "field": "lang", "limit": FACET_LIMIT, "mincount": 1,
-                "facet": {"days": {
-                    "type": "range", "field": "date", "gap": "+1DAY",
-                    "start": solr_date(datetime.combine(first, dtime.min)),
-                    "end": solr_date(datetime.combine(last + timedelta(days=1), dtime.min))}}}})})
-            for bucket in (answer.get("facets") or {}).get("langs", {}).get("buckets", []):
-                if bucket["val"] not in langs:
-                    continue
-                for day in bucket["days"]["buckets"]:
-                    if day["count"]:
-                        days.append(_day(day["val"]).toordinal())
-                        codes.append(langs.index(bucket["val"]))
-                        counts.append(int(day["count"]))
+        keys = sorted(per_day)
         as_array = lambda values: np.array(values, dtype=np.int64)  # noqa: E731
-        return DayCounts(langs, as_array(days), as_array(codes), as_array(counts), total)
-
-    def _count_in(self, q: str, fq: str | None, window: str | None) -> int:
-        return int(self._select({"q": q, "defType": "lucene", "q.op": "OR", "rows": 0,
-                                 "fq": [f for f in (fq, window) if f]})["response"]["numFound"])
+        return DayCounts(langs, as_array([d for d, _ in keys]), as_array([c for _, c in keys]),
+                         as_array([per_day[k] for k in keys]), total)
 
     def rank(self, plan, limit: int) -> list[tuple[str, float]]:
         """Ids and scores only (no stored text, no facets): one request, two with the
@@ -313,23 +383,38 @@ class SolrReader:
                 if term in wanted]
 
     def doc_frequency(self, field: str, word: str) -> int:
-        return self._count(_term(field, word))
+        found = self._frequencies.get((field, word))
+        return self._count(_term(field, word)) if found is None else found
 
-    # "did you mean" reads the index's words: a Solr collection shows no segments, so the
-    # whole view is one part, named by what changes with every commit (the newest version
-    # stamp and the live count); its words come from the terms handler over every shard
+    # "did you mean" reads the index's words by parts: a base part, then a part per change
+    # since (search.engine.solr_backend.wordparts), so a commit adds its own words only
     def parts(self) -> list[str]:
         answer = self._select({"q": "*:*", "rows": 1, "fl": "_version_",
-                               "sort": "_version_ desc"})
+                               "sort": "_version_ desc", "shards.info": "true"})
         docs = answer["response"]["docs"]
         if not docs:
             return []
-        return [f"{self.collection}@{docs[0]['_version_']}/{answer['response']['numFound']}"]
+        # the generation behind the alias, from the cores that answered (a rebuild swapped
+        # in starts a new lineage)
+        generation = wordparts.generation_of(answer.get("shards.info"), self.collection)
+        return wordparts.parts(self._parts_key, generation, int(docs[0]["_version_"]),
+                               lambda after: self._count("*:*", wordparts.version_filter(
+                                   after, int(docs[0]["_version_"]))))
+
+    @property
+    def _parts_key(self) -> str:
+        return f"{','.join(sorted(self.conn.urls))} {self.collection}"
 
     def part_words(self, part: str, field: str) -> Iterator[tuple[str, int]]:
-        """Every word of ``field`` with its document frequency (the terms handler: deleted
-        documents count until their segments merge, as in Whoosh's term statistics)."""
+        """Every word of ``field`` in a part with its document frequency: the base part from
+        the terms handler over every shard (deleted documents count until their segments
+        merge, as in Whoosh's term statistics), a later part from its documents."""
         if field not in SPELLING_FIELDS:
+            return
+        since = wordparts.version_range(part)
+        if since is not None:
+            yield from wordparts.part_words(self._parts_key, part, field,
+                                            lambda: self._written(*since))
             return
         answer = self._request("GET", "terms", params={
             "terms.fl": field, "terms.limit": -1, "terms.mincount": 1, "terms.sort": "index",
@@ -337,8 +422,23 @@ class SolrReader:
         for word, docs in (answer.get("terms") or {}).get(field, []):
             yield word, int(docs)
 
+    def _written(self, after: int, up_to: int) -> Iterator[dict]:
+        """The documents written after one version up to another, in pages of ROWS."""
+        where = wordparts.version_filter(after, up_to)
+        start = 0
+        while True:
+            docs = self._select({"q": "*:*", "fq": where, "fl": "id,title,body,lang",
+                                 "rows": wordparts.ROWS, "start": start,
+                                 "sort": "id asc"})["response"]["docs"]
+            yield from (stored_article(doc) for doc in docs)
+            if len(docs) < wordparts.ROWS:
+                return
+            start += wordparts.ROWS
+
     def docs_with(self, field: str, word: str, limit: int) -> list[str]:
-        if limit <= 0:
+        if limit <= 0 or field not in FIELDS:
+            # no such field in the configset (copy groups: the Whoosh engine's only), so no
+            # document has it: nothing to ask (a results page asked once per row)
             return []
         answer = self._select({"q": _term(field, word), "rows": limit,
                                "fl": STORED_FIELDS.replace("score,", ""), "sort": "id asc"})
