@@ -7,7 +7,7 @@ import time
 from contextlib import contextmanager
 from typing import Callable, Iterable, Iterator
 
-from search import phases
+from search import partdata, phases
 from search.engine import get_engine, setup_cluster
 from search.errors import NothingIndexedError
 from search.ingest import read_articles
@@ -38,6 +38,7 @@ def writing(index_dir: str, what: str, report: IndexReport, *, lock_timeout: flo
                                **options)
         yield session
         session.commit()
+    partdata.store_index(index_dir)  # the new parts' counts, for every server to load
     report.seconds = time.perf_counter() - t0
 
 
@@ -66,6 +67,7 @@ def build_index(sources: Iterable[str], index_dir: str, progress: Progress | Non
             # a typo in a path must not replace a good index with an empty one
             raise NothingIndexedError(list(sources), index_dir, len(report.skipped))
         session.commit()
+    partdata.store_index(index_dir)
     report.seconds = time.perf_counter() - t0
     return report
 
@@ -119,7 +121,9 @@ def remove_documents(ids: Iterable[str], index_dir: str, lock_timeout: float = L
 
 def optimize_index(index_dir: str, lock_timeout: float = LOCK_TIMEOUT) -> dict:
     """Merge all segments into one and drop deleted documents: faster searches, less disk."""
-    return get_engine().optimize(index_dir, lock_timeout)
+    done = get_engine().optimize(index_dir, lock_timeout)
+    partdata.store_index(index_dir)  # the merged part's counts
+    return done
 
 
 def index_status(index_dir: str) -> dict:

@@ -19,9 +19,11 @@ from bisect import bisect_left
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Iterable
 
 import numpy as np
 
+from search import partdata
 from search.analysis import analyze_word, fold_arabic_letters, fold_latin, iter_words
 from search.analysis.script import ARABIC, word_script
 from search.engine import Reader
@@ -97,12 +99,12 @@ def lead(body: str) -> str:
     return cut[:space] if space > 0 else ""
 
 
-def _count_part(reader: Reader, part: str) -> Counter:
-    """Written-form counts of one part's titles and leads (a large part's phrases seen once
-    are dropped: they would fill the table with chance pairs)."""
+def count_leads(documents: Iterable[dict]) -> Counter:
+    """Written-form counts of the titles and leads of one part's documents (a large part's
+    phrases seen once are dropped: they would fill the table with chance pairs)."""
     counts: Counter = Counter()
     docs = 0
-    for stored in reader.part_documents(part):
+    for stored in documents:
         docs += 1
         title = stored.get("title") or ""
         if not title.isupper():  # a headline in capitals (Reuters): its lead has the words
@@ -111,6 +113,15 @@ def _count_part(reader: Reader, part: str) -> Counter:
     if docs > SMALL_PART:
         counts = Counter({k: n for k, n in counts.items() if n > 1 or " " not in k})
     return counts
+
+
+LEADS = "leads"  # the kind of counts kept with each part (search.partdata)
+partdata.register(LEADS, count_leads)
+
+
+def _count_part(reader: Reader, part: str) -> Counter:
+    """Written-form counts of one part's titles and leads, kept with its generation."""
+    return partdata.part_counts(reader, LEADS, part)
 
 
 @dataclass
@@ -259,5 +270,6 @@ def warm(index_dir: str) -> None:
         pass
 
 
-__all__ = ["MAX_SUGGESTIONS", "complete", "warm", "Table", "build_table", "count_text", "fold_text", "fold_word",
+__all__ = ["MAX_SUGGESTIONS", "complete", "warm", "Table", "build_table", "count_leads",
+           "count_text", "fold_text", "fold_word",
            "suggest", "table"]
