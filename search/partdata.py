@@ -15,18 +15,20 @@ part itself, as before, and keeps the result in memory only.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 from collections import Counter
 from itertools import chain
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from search.engine import Reader
 
 VERSION = 1  # of the files: a change of what is counted changes it
 Count = Callable[[Iterable[dict]], Counter]
 KINDS: dict[str, Count] = {}  # name → count function, registered by spelling and suggest
+VIEWS: dict[str, Callable[[Reader], Any]] = {}  # name → what is made of a whole view's parts
 
 
 def register(kind: str, count: Count) -> None:
@@ -34,23 +36,38 @@ def register(kind: str, count: Count) -> None:
     KINDS[kind] = count
 
 
+def register_view(kind: str, make: Callable[[Reader], Any]) -> None:
+    """Make a kind of table made from all the parts of a view, kept with the generation."""
+    VIEWS[kind] = make
+
+
 def _path(folder: Path, kind: str, origin: str) -> Path:
     return folder / f"{kind}-{origin}.v{VERSION}.pickle"
+
+
+def _view_path(folder: Path, kind: str, parts: Iterable[str]) -> Path:
+    name = hashlib.sha1("\n".join(sorted(parts)).encode("utf-8")).hexdigest()[:20]
+    return folder / f"{kind}-view-{name}.v{VERSION}.pickle"
+
+
+def _read(path: Path) -> Any:
+    try:
+        with open(path, "rb") as f:
+            return pickle.load(f)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError,
+            ImportError, IndexError, TypeError):
+        return None  # none yet, or a file cut short or of older code (made again)
 
 
 def _load(folder: Path | None, kind: str, origin: str) -> Counter | None:
     if folder is None:
         return None
-    try:
-        with open(_path(folder, kind, origin), "rb") as f:
-            found = pickle.load(f)
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError):
-        return None  # none yet, or a file cut short (counted again)
+    found = _read(_path(folder, kind, origin))
     return found if isinstance(found, Counter) else None
 
 
-def _save(folder: Path, kind: str, origin: str, counts: Counter) -> None:
-    path = _path(folder, kind, origin)
+def _save(folder: Path, kind: str, origin: str, counts: Any, path: Path | None = None) -> None:
+    path = path or _path(folder, kind, origin)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         folder.mkdir(exist_ok=True)
@@ -84,6 +101,19 @@ def part_counts(reader: Reader, kind: str, part: str, keep: bool = False) -> Cou
     return counts - count(reader.part_removed(part))  # drops what no live document has
 
 
+def view(reader: Reader, kind: str, keep: bool = False) -> Any:
+    """The table of a kind made from all the reader's parts: the stored one, else made now
+    (and stored when ``keep``: the writer)."""
+    folder = _folder(reader)
+    path = None if folder is None else _view_path(folder, kind, reader.parts())
+    found = None if path is None else _read(path)
+    if found is None:
+        found = VIEWS[kind](reader)
+        if keep and path is not None:
+            _save(folder, kind, "", found, path)
+    return found
+
+
 def store(reader: Reader) -> list[str]:
     """Count every part of the reader's generation that has no stored counts yet, and drop
     the counts of parts it no longer has (merged away); the files written."""
@@ -99,8 +129,14 @@ def store(reader: Reader) -> list[str]:
             if not _path(folder, kind, origin).exists():
                 part_counts(reader, kind, part, keep=True)
                 written.append(_path(folder, kind, origin).name)
+    for kind in sorted(VIEWS):
+        path = _view_path(folder, kind, reader.parts())
+        if not path.exists():
+            view(reader, kind, keep=True)
+            written.append(path.name)
     if folder.is_dir():
         keep = {_path(folder, k, o).name for k in KINDS for o in origins}
+        keep |= {_view_path(folder, k, reader.parts()).name for k in VIEWS}
         for path in folder.iterdir():
             # a server still on the previous generation counts a merged part itself
             if path.name not in keep and not path.name.startswith("."):
@@ -121,4 +157,5 @@ def store_index(index_dir: str) -> None:
         store(reader)
 
 
-__all__ = ["KINDS", "part_counts", "register", "store", "store_index"]
+__all__ = ["KINDS", "VIEWS", "part_counts", "register", "register_view", "store",
+           "store_index", "view"]

@@ -28,9 +28,11 @@ def index_dir(seed_index, tmp_path) -> str:
     return path
 
 
-def _files(index_dir: str) -> set[str]:
+def _files(index_dir: str, views: bool = False) -> set[str]:
+    """The names of the stored counts of parts (or of the tables of whole views)."""
     folder = Path(searcher.open_reader(index_dir).part_store())
-    return {p.name for p in folder.iterdir()} if folder.is_dir() else set()
+    names = {p.name for p in folder.iterdir()} if folder.is_dir() else set()
+    return {n for n in names if ("-view-" in n) == views}
 
 
 def _live_counts(reader, kind: str) -> Counter:
@@ -77,6 +79,7 @@ def test_adds_removals_and_optimize_keep_the_counts_true(index_dir):
     reader = searcher.open_reader(index_dir)
     after = _files(index_dir)
     assert len(after) == 2 and not after & (before | added)  # one part now; the old dropped
+    assert len(_files(index_dir, views=True)) == 1  # the table of this view only
     for kind in (spelling.FORMS, suggest.LEADS):
         assert _stored_counts(reader, kind) == _live_counts(reader, kind)
     assert spelling.written_form("كنغر", reader) == "الكنغر"
@@ -104,3 +107,17 @@ def test_an_index_without_stored_counts_still_suggests(tmp_path):
     page = search.run_search("Tehram", index_dir=index_dir, correct=False)
     assert page.suggestion == "Tehran"
     assert not Path(searcher.open_reader(index_dir).part_store()).exists()  # readers write none
+
+
+def test_the_completions_table_is_kept_with_the_generation(index_dir):
+    """A server loads the table the writer made: the same table as one made afresh."""
+    search.add_records(ARTICLES[:1], index_dir)
+    reader = searcher.open_reader(index_dir)
+    [name] = _files(index_dir, views=True)
+    assert name.startswith(suggest.TABLE + "-view-")
+    stored = partdata.view(reader, suggest.TABLE)
+    fresh = suggest.make_table(reader)
+    assert stored.keys == fresh.keys and stored.forms == fresh.forms
+    assert list(stored.counts) == list(fresh.counts) and stored.best == fresh.best
+    suggest._tables.clear()
+    assert suggest.complete("quokk", index_dir=index_dir)[0] == "Quokkas"
