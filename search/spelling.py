@@ -101,7 +101,7 @@ class _Lineage:
 _segment_counts: OrderedDict = OrderedDict()
 _lineages: list[_Lineage] = []
 _generations: OrderedDict = OrderedDict()
-_lock = threading.Lock()
+_lock = threading.RLock()  # dictionary() makes the parts' written forms under it
 
 
 def _is_word(term: str) -> bool:
@@ -143,6 +143,8 @@ def build_dictionary(reader: Reader) -> Dictionary:
         _lineages.append(lineage)
         del _lineages[:-KEEP_LINEAGES]
     lineage.extend(counts, segments)
+    for part in parts:  # the written forms too, so that a suggestion only looks up
+        _forms_of(reader, part)
     return Dictionary(lineage.symspell, counts)
 
 
@@ -238,7 +240,7 @@ def _written_pattern(term: str) -> tuple[re.Pattern, bool]:
 
 def count_forms(documents: Iterable[dict]) -> Counter:
     """How often each word of the titles and bodies is written so, marks left out (words
-    of letters only): what the written form of a suggestion is chosen from."""
+    as the dictionary has them: letters, maybe digits): what a suggestion is shown as."""
     counts: Counter = Counter()
     for stored in documents:
         counts.update(find_words(stored.get("title") or ""))
@@ -246,7 +248,7 @@ def count_forms(documents: Iterable[dict]) -> Counter:
     forms: Counter = Counter()
     for form, n in counts.items():
         plain = _MARKS_RE.sub("", form) if _MARKS_RE.search(form) else form
-        if len(plain) >= 2 and plain.isalpha():
+        if _is_word(plain):
             forms[plain] += n
     return forms
 
