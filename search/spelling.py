@@ -30,6 +30,7 @@ from symspellpy.editdistance import DistanceAlgorithm, EditDistance
 
 from search import partdata
 from search.analysis import analyze_word, fold_arabic_letters, normalize_arabic, word_script
+from search.analysis.chain import arabic_exact
 from search.analysis.normalize import fold_cyrillic, fold_latin
 from search.analysis.script import ARABIC, CYRILLIC, LATIN
 from search.analysis.stopform import stop_form
@@ -171,21 +172,32 @@ def correct_term(term: str, words: Dictionary, whole: str | None = None) -> str 
 
 
 def rank_terms(term: str, words: Dictionary, whole: str | None = None) -> list[tuple]:
-    """(edits, first letter changed, -articles, word) of the candidates, best first."""
-    ranked = []
+    """(edits, first letter changed, -articles, word) of the best TIES candidates of each
+    key (the term, the whole word), best first."""
+    ranked: list[tuple] = []
     for key in dict.fromkeys(k for k in (term, whole) if k):
         edits = 1 if len(key) <= SHORT_WORD else MAX_EDIT
+        if ranked:  # what is farther than the best so far ranks below it: not looked for
+            edits = min(edits, ranked[0][0])  # (the whole word's deletes are the costly ones)
         # CLOSEST stops at the fewest edits found (several times faster than ALL); when those
-        # are all words of another generation, ALL looks further
+        # are all words of another generation or stop words, ALL looks further
         for verbosity in (Verbosity.CLOSEST, Verbosity.ALL):
-            found = [(o.distance, o.term[:1] != key[:1], -words.counts[o.term], o.term)
-                     for o in words.symspell.lookup(key, verbosity, max_edit_distance=edits)
-                     if words.counts.get(o.term) and o.term not in (term, whole)
-                     and stop_form(o.term) is None]  # the exact fields count stop words
-            if found:
-                ranked.extend(found)
+            looked = words.symspell.lookup(key, verbosity, max_edit_distance=edits)
+            found = sorted((o.distance, o.term[:1] != key[:1], -words.counts[o.term], o.term)
+                           for o in looked
+                           if words.counts.get(o.term) and o.term not in (term, whole))
+            # the exact fields count stop words: the best few that are not, in order (a
+            # stop word check analyses the word: not for all of hundreds of candidates)
+            kept = []
+            for candidate in found:
+                if stop_form(candidate[3]) is None:
+                    kept.append(candidate)
+                    if len(kept) == TIES:
+                        break
+            if kept or not looked:  # nothing within reach: ALL finds nothing either
+                ranked = sorted(set(ranked + kept))
                 break
-    return sorted(set(ranked))
+    return ranked
 
 
 def _written_distance(typed: str, candidate: str, reader: Reader) -> tuple[int, str]:
@@ -312,7 +324,8 @@ def written_form(term: str, reader: Reader) -> str | None:
     ranked = sorted(forms, key=lambda w: (w.isupper() and len(w) > 1, -forms[w], w))
     for form in ranked[:WRITTEN_CHECKS]:
         # a key with a front may be another word (بلد is not ب + لد): the analysis decides
-        if not arabic or (analyze_word(form) or (None,))[0] == term:
+        if not arabic or arabic_exact(
+                fold_arabic_letters(form).replace("\u0649", "\u064A")) == term:
             return form
     return None
 
