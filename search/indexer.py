@@ -22,7 +22,8 @@ from search.writer import (COMMIT_EVERY, IndexReport, IndexSession, Progress, ar
 @contextmanager
 def writing(index_dir: str, what: str, report: IndexReport, *, lock_timeout: float = LOCK_TIMEOUT,
             create: bool = True, on_commit: Callable[[IndexReport], None] | None = None,
-            sources: list[str] | None = None, **options) -> Iterator[IndexSession]:
+            sources: list[str] | None = None, views: bool = True,
+            **options) -> Iterator[IndexSession]:
     """A session on the live index under the write lock; commits at the end, or cancels.
 
     ``what`` names the writer in the lock, for the message another writer gets; ``sources``
@@ -38,7 +39,8 @@ def writing(index_dir: str, what: str, report: IndexReport, *, lock_timeout: flo
                                **options)
         yield session
         session.commit()
-    partdata.store_index(index_dir)  # the new parts' counts, for every server to load
+    # the new parts' counts and (``views``) the generation's tables, for every server to load
+    partdata.store_index(index_dir, views)
     report.seconds = time.perf_counter() - t0
 
 
@@ -101,8 +103,11 @@ def add_records(records: object, index_dir: str, lock_timeout: float = LOCK_TIME
     """Validate JSON articles (InvalidArticleError, nothing written) and add them, one commit."""
     articles = read_records(records)
     report = IndexReport()
+    # views=False: a request does not wait for the generation's completions table (tens of
+    # seconds on the full corpora); servers make it from the parts' kept counts
     with writing(index_dir, "an HTTP intake (POST /api/articles)", report,
-                 lock_timeout=lock_timeout, commit_every=None, commit_seconds=None) as session:
+                 lock_timeout=lock_timeout, commit_every=None, commit_seconds=None,
+                 views=False) as session:
         for article in articles:
             session.add(article)
     return report

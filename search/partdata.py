@@ -114,9 +114,10 @@ def view(reader: Reader, kind: str, keep: bool = False) -> Any:
     return found
 
 
-def store(reader: Reader) -> list[str]:
-    """Count every part of the reader's generation that has no stored counts yet, and drop
-    the counts of parts it no longer has (merged away); the files written."""
+def store(reader: Reader, views: bool = True) -> list[str]:
+    """Count every part of the reader's generation that has no stored counts yet, make the
+    tables of the whole view (unless not ``views``), and drop the counts of parts it no
+    longer has (merged away) and the tables of other views; the files written."""
     folder = _folder(reader)
     if folder is None:
         return []
@@ -129,14 +130,14 @@ def store(reader: Reader) -> list[str]:
             if not _path(folder, kind, origin).exists():
                 part_counts(reader, kind, part, keep=True)
                 written.append(_path(folder, kind, origin).name)
-    for kind in sorted(VIEWS):
+    for kind in sorted(VIEWS) if views else ():
         path = _view_path(folder, kind, reader.parts())
         if not path.exists():
             view(reader, kind, keep=True)
             written.append(path.name)
     if folder.is_dir():
         keep = {_path(folder, k, o).name for k in KINDS for o in origins}
-        keep |= {_view_path(folder, k, reader.parts()).name for k in VIEWS}
+        keep |= {_view_path(folder, k, reader.parts()).name for k in VIEWS if views}
         for path in folder.iterdir():
             # a server still on the previous generation counts a merged part itself
             if path.name not in keep and not path.name.startswith("."):
@@ -144,17 +145,18 @@ def store(reader: Reader) -> list[str]:
     return written
 
 
-def store_index(index_dir: str) -> None:
-    """``store`` for the live generation of an index (after a write); an index that cannot
-    be read is left to the next search to report."""
+def store_index(index_dir: str, views: bool = True) -> None:
+    """``store`` for the live generation of an index (after a write, which has succeeded
+    whatever happens here); an index that cannot be read is left to the next search to
+    report, and the counts to be made where they are needed."""
     from search.engine import get_engine
     from search.errors import SearchError
     try:
         reader = get_engine().reader(index_dir)
-    except SearchError:
+        with reader.damage_guard():
+            store(reader, views)
+    except (SearchError, OSError):
         return
-    with reader.damage_guard():
-        store(reader)
 
 
 __all__ = ["KINDS", "VIEWS", "part_counts", "register", "register_view", "store",
