@@ -11,6 +11,7 @@ corpora, e.g.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import statistics
 import sys
@@ -20,8 +21,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import search  # noqa: E402
-from search import searcher as searching, spelling  # noqa: E402
-from search.analysis import iter_words  # noqa: E402
+from symspellpy import Verbosity  # noqa: E402
+
+from search import partdata, searcher as searching, spelling, suggest  # noqa: E402
+from search.analysis import analyze_word, iter_words  # noqa: E402
 
 NEWS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "news"
 CASES = ["بوتبن", "لافرف", "ظريق", "Tehram", "Zarif date:2021", "السعودبة", "gorbachof",
@@ -67,24 +70,56 @@ def main() -> None:
     for case in CASES:
         page = search.run_search(case, index_dir=args.index, correct=False)
         print(f"  {case!r:24} → {page.suggestion!r}")
-    suggest_ms, search_ms, found = [], [], 0
+    suggest_ms, cpu_ms, search_ms, found = [], [], [], 0
     for word in typos(args.limit):
         try:
             plan = search.build_query(word)
         except search.QueryError:
             continue
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.thread_time()
         suggestion = searching.suggest(plan, s)
         suggest_ms.append((time.perf_counter() - t) * 1000)
+        cpu_ms.append((time.thread_time() - cpu) * 1000)  # the CPU it took: less load-bound
         found += suggestion is not None
         t = time.perf_counter()
         search.run_search(word, index_dir=args.index)
         search_ms.append((time.perf_counter() - t) * 1000)
-    for name, values in (("suggest", suggest_ms), ("run_search", search_ms)):
-        print(f"{name:>10}: {len(values)} typos, p50 {statistics.median(values):.1f} ms, "
+    # the peer: symspellpy's own lookup of each typo's exact form in the same table, in the
+    # same run (what "did you mean" adds to it: ranking, the written form, the query text)
+    plain_ms = []
+    for word in typos(args.limit):
+        terms = analyze_word(word)
+        if terms is None:
+            continue
+        t = time.perf_counter()
+        words.symspell.lookup(terms[0], Verbosity.CLOSEST, max_edit_distance=spelling.MAX_EDIT)
+        plain_ms.append((time.perf_counter() - t) * 1000)
+    plain_cpu = []
+    for word in typos(args.limit):
+        terms = analyze_word(word)
+        if terms is None:
+            continue
+        cpu = time.thread_time()
+        words.symspell.lookup(terms[0], Verbosity.CLOSEST, max_edit_distance=spelling.MAX_EDIT)
+        plain_cpu.append((time.thread_time() - cpu) * 1000)
+    for name, values in (("suggest", suggest_ms), ("run_search", search_ms),
+                         ("symspellpy", plain_ms), ("suggest CPU", cpu_ms),
+                         ("symspellpy CPU", plain_cpu)):
+        print(f"{name:>14}: {len(values)} typos, p50 {statistics.median(values):.1f} ms, "
               f"p95 {percentile(values, 95):.1f} ms, p99 {percentile(values, 99):.1f} ms, "
               f"max {max(values):.1f} ms")
+    print(f"suggest / symspellpy: p50 x{statistics.median(suggest_ms) / statistics.median(plain_ms):.1f}, "
+          f"p95 x{percentile(suggest_ms, 95) / percentile(plain_ms, 95):.1f}")
     print(f"suggestions made for {found} of {len(suggest_ms)} typos")
+    t = time.perf_counter()
+    stored = partdata.view(s, suggest.TABLE)  # what a new server process does first
+    loaded = time.perf_counter() - t
+    t = time.perf_counter()
+    suggest.make_table(s)
+    made = time.perf_counter() - t
+    print(f"completions table: {len(stored.keys):,} entries, loaded in {loaded:.2f} s "
+          f"(made from the parts' stored counts in {made:.2f} s)")
+    print("load average (1, 5, 15 min):", " ".join(f"{x:.2f}" for x in os.getloadavg()))
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import time
 from contextlib import contextmanager
 from typing import Callable, Iterable, Iterator
 
-from search import phases
+from search import partdata, phases
 from search.engine import get_engine, setup_cluster
 from search.errors import NothingIndexedError
 from search.ingest import read_articles
@@ -22,7 +22,8 @@ from search.writer import (COMMIT_EVERY, IndexReport, IndexSession, Progress, ar
 @contextmanager
 def writing(index_dir: str, what: str, report: IndexReport, *, lock_timeout: float = LOCK_TIMEOUT,
             create: bool = True, on_commit: Callable[[IndexReport], None] | None = None,
-            sources: list[str] | None = None, **options) -> Iterator[IndexSession]:
+            sources: list[str] | None = None, views: bool = True,
+            **options) -> Iterator[IndexSession]:
     """A session on the live index under the write lock; commits at the end, or cancels.
 
     ``what`` names the writer in the lock, for the message another writer gets; ``sources``
@@ -38,6 +39,8 @@ def writing(index_dir: str, what: str, report: IndexReport, *, lock_timeout: flo
                                **options)
         yield session
         session.commit()
+    # the new parts' counts and (``views``) the generation's tables, for every server to load
+    partdata.store_index(index_dir, views)
     report.seconds = time.perf_counter() - t0
 
 
@@ -66,6 +69,7 @@ def build_index(sources: Iterable[str], index_dir: str, progress: Progress | Non
             # a typo in a path must not replace a good index with an empty one
             raise NothingIndexedError(list(sources), index_dir, len(report.skipped))
         session.commit()
+    partdata.store_index(index_dir)
     report.seconds = time.perf_counter() - t0
     return report
 
@@ -99,8 +103,11 @@ def add_records(records: object, index_dir: str, lock_timeout: float = LOCK_TIME
     """Validate JSON articles (InvalidArticleError, nothing written) and add them, one commit."""
     articles = read_records(records)
     report = IndexReport()
+    # views=False: a request does not wait for the generation's completions table (tens of
+    # seconds on the full corpora); servers make it from the parts' kept counts
     with writing(index_dir, "an HTTP intake (POST /api/articles)", report,
-                 lock_timeout=lock_timeout, commit_every=None, commit_seconds=None) as session:
+                 lock_timeout=lock_timeout, commit_every=None, commit_seconds=None,
+                 views=False) as session:
         for article in articles:
             session.add(article)
     return report
@@ -119,7 +126,9 @@ def remove_documents(ids: Iterable[str], index_dir: str, lock_timeout: float = L
 
 def optimize_index(index_dir: str, lock_timeout: float = LOCK_TIMEOUT) -> dict:
     """Merge all segments into one and drop deleted documents: faster searches, less disk."""
-    return get_engine().optimize(index_dir, lock_timeout)
+    done = get_engine().optimize(index_dir, lock_timeout)
+    partdata.store_index(index_dir)  # the merged part's counts
+    return done
 
 
 def index_status(index_dir: str) -> dict:

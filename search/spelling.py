@@ -10,7 +10,11 @@ suggestion every time.
 
 A suggestion is shown in the form the articles use: the exact term ``سعوديه`` (article and
 ta marbuta folded) is shown as ``السعودية``, ``gorbachev`` as ``Gorbachev``, the commonest
-spelling among a few articles that have the term.
+spelling of the term in the articles. The written forms of each part of the index are
+counted once, when it is written, and kept with the generation (search.partdata); a
+suggestion looks its form up among them, by the form folded without taking letters off its
+front (``السعوديه``, ``gorbachev``). Only where no part has one (an index written before
+these counts, an engine that keeps no parts) are a few articles that have the term read.
 """
 from __future__ import annotations
 
@@ -19,13 +23,18 @@ import threading
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Iterable
 
 from symspellpy import SymSpell, Verbosity
 from symspellpy.editdistance import DistanceAlgorithm, EditDistance
 
+from search import partdata
 from search.analysis import analyze_word, fold_arabic_letters, normalize_arabic, word_script
-from search.analysis.script import ARABIC
+from search.analysis.chain import arabic_exact
+from search.analysis.normalize import fold_cyrillic, fold_latin
+from search.analysis.script import ARABIC, CYRILLIC, LATIN
 from search.analysis.stopform import stop_form
+from search.analysis.tokenize import find_words
 from search.engine import Reader
 
 _DISTANCE = EditDistance(DistanceAlgorithm.DAMERAU_OSA_FAST)
@@ -41,6 +50,8 @@ SURFACE_CHARS = 20_000  # of each
 TIES = 3  # equally close candidates whose written forms are compared with the typed word
 KEEP_SEGMENTS = 64  # segments whose word counts are kept per process
 KEEP_LINEAGES = 2  # SymSpell tables kept per process (one per index, most often)
+FORMS = "forms"  # the kind of counts kept with each part: written forms (search.partdata)
+WRITTEN_CHECKS = 8  # written forms of a term, commonest first, whose analysis is checked
 
 
 @dataclass
@@ -91,7 +102,7 @@ class _Lineage:
 _segment_counts: OrderedDict = OrderedDict()
 _lineages: list[_Lineage] = []
 _generations: OrderedDict = OrderedDict()
-_lock = threading.Lock()
+_lock = threading.RLock()  # dictionary() makes the parts' written forms under it
 
 
 def _is_word(term: str) -> bool:
@@ -133,6 +144,8 @@ def build_dictionary(reader: Reader) -> Dictionary:
         _lineages.append(lineage)
         del _lineages[:-KEEP_LINEAGES]
     lineage.extend(counts, segments)
+    for part in parts:  # the written forms too, so that a suggestion only looks up
+        _forms_of(reader, part)
     return Dictionary(lineage.symspell, counts)
 
 
@@ -159,21 +172,32 @@ def correct_term(term: str, words: Dictionary, whole: str | None = None) -> str 
 
 
 def rank_terms(term: str, words: Dictionary, whole: str | None = None) -> list[tuple]:
-    """(edits, first letter changed, -articles, word) of the candidates, best first."""
-    ranked = []
+    """(edits, first letter changed, -articles, word) of the best TIES candidates of each
+    key (the term, the whole word), best first."""
+    ranked: list[tuple] = []
     for key in dict.fromkeys(k for k in (term, whole) if k):
         edits = 1 if len(key) <= SHORT_WORD else MAX_EDIT
+        if ranked:  # what is farther than the best so far ranks below it: not looked for
+            edits = min(edits, ranked[0][0])  # (the whole word's deletes are the costly ones)
         # CLOSEST stops at the fewest edits found (several times faster than ALL); when those
-        # are all words of another generation, ALL looks further
+        # are all words of another generation or stop words, ALL looks further
         for verbosity in (Verbosity.CLOSEST, Verbosity.ALL):
-            found = [(o.distance, o.term[:1] != key[:1], -words.counts[o.term], o.term)
-                     for o in words.symspell.lookup(key, verbosity, max_edit_distance=edits)
-                     if words.counts.get(o.term) and o.term not in (term, whole)
-                     and stop_form(o.term) is None]  # the exact fields count stop words
-            if found:
-                ranked.extend(found)
+            looked = words.symspell.lookup(key, verbosity, max_edit_distance=edits)
+            found = sorted((o.distance, o.term[:1] != key[:1], -words.counts[o.term], o.term)
+                           for o in looked
+                           if words.counts.get(o.term) and o.term not in (term, whole))
+            # the exact fields count stop words: the best few that are not, in order (a
+            # stop word check analyses the word: not for all of hundreds of candidates)
+            kept = []
+            for candidate in found:
+                if stop_form(candidate[3]) is None:
+                    kept.append(candidate)
+                    if len(kept) == TIES:
+                        break
+            if kept or not looked:  # nothing within reach: ALL finds nothing either
+                ranked = sorted(set(ranked + kept))
                 break
-    return sorted(set(ranked))
+    return ranked
 
 
 def _written_distance(typed: str, candidate: str, reader: Reader) -> tuple[int, str]:
@@ -226,9 +250,93 @@ def _written_pattern(term: str) -> tuple[re.Pattern, bool]:
     return re.compile(rf"(?<!\w){re.escape(term)}(?!\w)", re.IGNORECASE), False
 
 
+def count_forms(documents: Iterable[dict]) -> Counter:
+    """How often each word of the titles and bodies is written so, marks left out (words
+    as the dictionary has them: letters, maybe digits): what a suggestion is shown as."""
+    counts: Counter = Counter()
+    for stored in documents:
+        counts.update(find_words(stored.get("title") or ""))
+        counts.update(find_words(stored.get("body") or ""))
+    forms: Counter = Counter()
+    for form, n in counts.items():
+        plain = _MARKS_RE.sub("", form) if _MARKS_RE.search(form) else form
+        if _is_word(plain):
+            forms[plain] += n
+    return forms
+
+
+partdata.register(FORMS, count_forms)
+
+
+def _folded_form(form: str) -> str | None:
+    """A written form as its lookup key: the exact form's folding, without taking letters
+    off its front (Arabic: السعوديه of السعودية, والسعوديه of والسعودية; Latin: case)."""
+    script = word_script(form)
+    if script == ARABIC:
+        return _whole_form(form)
+    if script == LATIN:
+        return fold_latin(form) or None
+    if script == CYRILLIC:
+        return fold_cyrillic(form) or None
+    return form.casefold()
+
+
+_part_forms: OrderedDict = OrderedDict()
+
+
+def _forms_of(reader: Reader, part: str) -> dict[str, list[tuple[str, int]]]:
+    """One part's written forms by folded key (parts never change: kept by id)."""
+    with _lock:
+        found = _part_forms.get(part)
+        if found is not None:
+            _part_forms.move_to_end(part)
+            return found
+    found = {}
+    for form, n in partdata.part_counts(reader, FORMS, part).items():
+        key = _folded_form(form)
+        if key:
+            found.setdefault(key, []).append((form, n))
+    with _lock:
+        _part_forms[part] = found
+        while len(_part_forms) > KEEP_SEGMENTS:
+            _part_forms.popitem(last=False)
+    return found
+
+
+# the article and the letters joined before a word, as folded keys start with them
+_FRONTS = [c + a for c in ("", "\u0648", "\u0641")
+           for a in ("", "\u0627\u0644", "\u0628\u0627\u0644", "\u0643\u0627\u0644",
+                     "\u0644\u0627\u0644", "\u0644\u0644", "\u0628", "\u0643", "\u0644")]
+
+
+def written_form(term: str, reader: Reader) -> str | None:
+    """The commonest way the articles write an exact-form term, looked up in the counts of
+    the index's parts; None when no part has any."""
+    arabic = word_script(term) == ARABIC
+    keys = [front + term for front in _FRONTS] if arabic else [term]
+    forms: Counter = Counter()
+    for part in reader.parts():
+        found = _forms_of(reader, part)
+        for key in keys:
+            for form, n in found.get(key, ()):
+                forms[form] += n
+    # all capitals is a headline's style (Reuters), not the word's spelling
+    ranked = sorted(forms, key=lambda w: (w.isupper() and len(w) > 1, -forms[w], w))
+    for form in ranked[:WRITTEN_CHECKS]:
+        # a key with a front may be another word (بلد is not ب + لد): the analysis decides
+        if not arabic or arabic_exact(
+                fold_arabic_letters(form).replace("\u0649", "\u064A")) == term:
+            return form
+    return None
+
+
 def surface_form(term: str, reader: Reader) -> str:
-    """The commonest way the articles write an exact-form term (السعودية, Gorbachev), read
-    from the first few articles that have it; the term itself when none shows it."""
+    """The commonest way the articles write an exact-form term (السعودية, Gorbachev): from
+    the parts' counts, else read from the first few articles that have it; the term itself
+    when none shows it."""
+    written = written_form(term, reader)
+    if written is not None:
+        return written
     pattern, one_mark = _written_pattern(term)
     forms: Counter = Counter()
     for field in ("body_exact", "title_exact"):
@@ -278,5 +386,5 @@ def suggest_text(text: str, words: list[str], reader: Reader) -> str | None:
     return text if changed else None
 
 
-__all__ = ["Dictionary", "build_dictionary", "correct_term", "dictionary", "rank_terms",
-           "suggest_text", "surface_form"]
+__all__ = ["Dictionary", "build_dictionary", "correct_term", "count_forms", "dictionary",
+           "rank_terms", "suggest_text", "surface_form", "written_form"]

@@ -11,6 +11,8 @@ bodies (the lead, where the names and phrases of a story are). Parts never chang
 counts are kept by id; a commit adds a small part and only that part is read, so suggestions
 follow the articles as they arrive. A generation's table is the sum of its parts, sorted by
 key: a prefix is a range of keys, and its best completions the most frequent entries in it.
+The writer keeps each part's counts and the generation's table with the generation
+(search.partdata), so a server loads the table and completes from its first request.
 """
 from __future__ import annotations
 
@@ -19,9 +21,11 @@ from bisect import bisect_left
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Iterable
 
 import numpy as np
 
+from search import partdata
 from search.analysis import analyze_word, fold_arabic_letters, fold_latin, iter_words
 from search.analysis.script import ARABIC, word_script
 from search.engine import Reader
@@ -97,12 +101,12 @@ def lead(body: str) -> str:
     return cut[:space] if space > 0 else ""
 
 
-def _count_part(reader: Reader, part: str) -> Counter:
-    """Written-form counts of one part's titles and leads (a large part's phrases seen once
-    are dropped: they would fill the table with chance pairs)."""
+def count_leads(documents: Iterable[dict]) -> Counter:
+    """Written-form counts of the titles and leads of one part's documents (a large part's
+    phrases seen once are dropped: they would fill the table with chance pairs)."""
     counts: Counter = Counter()
     docs = 0
-    for stored in reader.part_documents(part):
+    for stored in documents:
         docs += 1
         title = stored.get("title") or ""
         if not title.isupper():  # a headline in capitals (Reuters): its lead has the words
@@ -111,6 +115,15 @@ def _count_part(reader: Reader, part: str) -> Counter:
     if docs > SMALL_PART:
         counts = Counter({k: n for k, n in counts.items() if n > 1 or " " not in k})
     return counts
+
+
+LEADS = "leads"  # the kind of counts kept with each part (search.partdata)
+partdata.register(LEADS, count_leads)
+
+
+def _count_part(reader: Reader, part: str) -> Counter:
+    """Written-form counts of one part's titles and leads, kept with its generation."""
+    return partdata.part_counts(reader, LEADS, part)
 
 
 @dataclass
@@ -186,19 +199,14 @@ def build_table(parts: dict[str, Counter]) -> Table:
 
 _parts: OrderedDict = OrderedDict()
 _tables: OrderedDict = OrderedDict()
-_lock = threading.Lock()
+_lock = threading.RLock()  # make_table runs under table's lock, or alone (the writer)
 
 
-def table(reader: Reader) -> Table:
-    """The table of the reader's generation: made once per process from its parts' counts
-    (each part read once, kept by id)."""
+def make_table(reader: Reader) -> Table:
+    """The table of the reader's generation, made from its parts' counts (each part's kept
+    with the generation, or counted once per process, kept by id)."""
     names = reader.parts()
-    key = frozenset(names)
     with _lock:
-        found = _tables.get(key)
-        if found is not None:
-            _tables.move_to_end(key)
-            return found
         counts = {}
         for part in names:
             if part not in _parts:
@@ -207,7 +215,23 @@ def table(reader: Reader) -> Table:
             counts[part] = _parts[part]
         while len(_parts) > max(KEEP_PARTS, len(names)):
             _parts.popitem(last=False)
-        found = _tables[key] = build_table(counts)
+        return build_table(counts)
+
+
+TABLE = "completions"  # the kind of table kept with each generation (search.partdata)
+partdata.register_view(TABLE, make_table)
+
+
+def table(reader: Reader) -> Table:
+    """The table of the reader's generation: the one the writer kept with it (made when
+    missing), loaded once per process."""
+    key = frozenset(reader.parts())
+    with _lock:
+        found = _tables.get(key)
+        if found is not None:
+            _tables.move_to_end(key)
+            return found
+        found = _tables[key] = partdata.view(reader, TABLE)
         while len(_tables) > KEEP_TABLES:
             _tables.popitem(last=False)
         return found
@@ -259,5 +283,6 @@ def warm(index_dir: str) -> None:
         pass
 
 
-__all__ = ["MAX_SUGGESTIONS", "complete", "warm", "Table", "build_table", "count_text", "fold_text", "fold_word",
+__all__ = ["MAX_SUGGESTIONS", "complete", "warm", "Table", "build_table", "count_leads",
+           "count_text", "fold_text", "fold_word", "make_table",
            "suggest", "table"]

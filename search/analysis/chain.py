@@ -32,9 +32,14 @@ def _arabic_terms(word: str) -> Terms | None:
     if folded in stopword.ARABIC or not folded:
         return None
     folded = folded.replace("\u0649", "\u064A")
+    return arabic_exact(folded), stem_arabic(folded)
+
+
+def arabic_exact(folded: str) -> str:
+    """The exact form of a folded Arabic word (ى as ي) that is no stop word."""
     # The exact form keeps suffixes but not proclitics: والمدير is the word مدير, as much as
     # المدير is; with them, an exact match would mostly reward the same conjunction.
-    return normalize_arabic(strip_proclitics(folded)), stem_arabic(folded)
+    return normalize_arabic(strip_proclitics(folded))
 
 
 def _latin_terms(word: str, lang: str) -> Terms | None:

@@ -21,3 +21,8 @@ def iter_words(text: str) -> Iterator[tuple[str, int, int]]:
         start, end = m.span()
         if end - start <= MAX_WORD_CHARS:
             yield m.group(), start, end
+
+
+def find_words(text: str) -> list[str]:
+    """The words of ``text`` without their offsets (counting words over many texts)."""
+    return [w for w in _WORD.findall(text) if len(w) <= MAX_WORD_CHARS]

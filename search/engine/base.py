@@ -228,6 +228,17 @@ class Reader(Protocol):
         """The stored fields of each live document of one part (empty when the engine has no
         parts: what is derived from parts, as suggestions, is then empty too)."""
 
+    def part_removed(self, part: str) -> Iterator[dict]:
+        """The stored fields of each document removed from one part since it was written."""
+
+    def part_origin(self, part: str) -> str:
+        """The id the part had when it was written, before any removal: what is counted from
+        a part can be kept by it, less what its removed documents count."""
+
+    def part_store(self) -> "os.PathLike | None":
+        """A folder kept with this view's generation for what is derived from its parts
+        (None: the engine keeps none, and it is derived when needed)."""
+
 
 @runtime_checkable
 class WriteSession(Protocol):

@@ -451,6 +451,15 @@ class SolrReader:
     def part_documents(self, part: str) -> Iterator[dict]:
         return iter(())  # no parts (see parts): suggestions as you type are empty on Solr
 
+    def part_removed(self, part: str) -> Iterator[dict]:
+        return iter(())
+
+    def part_origin(self, part: str) -> str:
+        return part
+
+    def part_store(self) -> None:
+        return None  # nothing is derived from parts on Solr (see parts)
+
     def count_values(self, field: str) -> dict[str, int]:
         answer = self._select({"q": "*:*", "rows": 0, "json.facet": json.dumps(
             {field: {"type": "terms", "field": field, "limit": FACET_LIMIT, "mincount": 1}})})

@@ -7,6 +7,7 @@ import math
 import struct
 import threading
 from collections import Counter
+from pathlib import Path
 from typing import Iterable, Iterator
 
 import numpy as np
@@ -222,6 +223,20 @@ class WhooshReader:
         for docnum in leaf.all_doc_ids():  # live documents only
             yield leaf.stored_fields(docnum)
 
+    def part_removed(self, part: str) -> Iterator[dict]:
+        leaf = self._leaves().get(part)
+        if leaf is None or not leaf.has_deletions():
+            return
+        for docnum in range(leaf.doc_count_all()):
+            if leaf.is_deleted(docnum):  # a segment keeps its removed documents until a merge
+                yield leaf.stored_fields(docnum)
+
+    def part_origin(self, part: str) -> str:
+        return part.split("~", 1)[0]  # see _part_id
+
+    def part_store(self) -> Path | None:
+        return None if self.gen is None else Path(self.gen) / PART_STORE
+
     def docs_with(self, field: str, word: str, limit: int) -> list[int]:
         reader = self.searcher.reader()
         if limit <= 0 or field not in reader.schema or (field, word) not in reader:
@@ -234,6 +249,7 @@ class WhooshReader:
         return found
 
 
+PART_STORE = "derived"  # in a generation: what the product counts from each segment (partdata)
 _DOC_FREQUENCY = struct.Struct("!I")  # in W3TermInfo's row: flags (1), weight (4), doc frequency
 
 
