@@ -9,7 +9,14 @@ on the index with vectors, the setting off and on, interleaved; the overhead is 
 difference (p50, p95), beside each side's latency. The load average is printed with the
 figures.
 
-    python bench/semantic.py [--articles N] [--queries N] [--json FILE]
+Embedding alone is timed twice in the same run, with one OpenMP thread and with the batch's
+(semantic.BATCH_THREADS): the threads' gain, each side its own peer.
+
+The search by meaning over a large index (--full vectors, random unit ones: the time does not
+depend on what they say) is timed as the product runs it and as BLAS's matrix product would,
+interleaved.
+
+    python bench/semantic.py [--articles N] [--queries N] [--full N] [--json FILE]
 """
 from __future__ import annotations
 
@@ -48,10 +55,56 @@ def embed_cpu(articles: list) -> tuple[float, float]:
     return time.perf_counter() - t0, time.process_time() - c0
 
 
+def embed_threads(articles: list, threads: int) -> float:
+    """Articles per wall second embedding the title and lead with ``threads`` OpenMP threads."""
+    from search.engine.whoosh_backend import semantic
+    texts = [semantic.passage_text(a.title, a.body) for a in articles]
+    saved, semantic.BATCH_THREADS = semantic.BATCH_THREADS, threads
+    try:
+        semantic.embed_passages(texts[:2])
+        t0 = time.perf_counter()
+        semantic.embed_passages(texts)
+        return len(texts) / (time.perf_counter() - t0)
+    finally:
+        semantic.BATCH_THREADS = saved
+
+
+def search_rows(full: int, queries: list[str]) -> list[dict]:
+    """Time of the search by meaning over ``full`` vectors: the product's (numpy's own loop,
+    semantic.DocVectors) against BLAS's ``matrix @ vector``, interleaved, same vectors."""
+    import numpy as np
+    from search.engine.whoosh_backend import semantic
+    rng = np.random.default_rng(1)
+    matrix = rng.normal(size=(full, semantic.dim())).astype(np.float32)
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    vectors = semantic.DocVectors(matrix, np.ones(full, dtype=bool))
+    allowed = np.ones(full, dtype=bool)
+    times: dict[str, list[float]] = {"product": [], "BLAS matmul": []}
+    for text in queries:
+        q = semantic.embed_query(text)
+        t0 = time.perf_counter()
+        vectors.nearest(q, allowed, semantic.CANDIDATES)
+        t1 = time.perf_counter()
+        sims = matrix @ q
+        np.argpartition(-sims, semantic.CANDIDATES - 1)[:semantic.CANDIDATES]
+        t2 = time.perf_counter()
+        times["product"].append((t1 - t0) * 1000)
+        times["BLAS matmul"].append((t2 - t1) * 1000)
+    rows = []
+    for name, values in times.items():
+        for q in (50, 95):
+            rows.append({"measure": f"nearest {semantic.CANDIDATES} of {full} vectors, "
+                                    f"{name} p{q}",
+                         "value": round(percentile(values, q), 2), "unit": "ms"})
+    return rows
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--articles", type=int, default=200, help="articles of each language")
     p.add_argument("--queries", type=int, default=200, help="queries run (distinct)")
+    p.add_argument("--full", type=int, default=50_000,
+                   help="vectors searched by meaning, as in an index of the full corpora (0: skip)")
     p.add_argument("--json", dest="json_path", default=None, metavar="FILE")
     args = p.parse_args()
     import search
@@ -74,6 +127,10 @@ def main() -> None:
                  "unit": "articles/s"},
                 {"measure": "embedding alone, per CPU second", "value": round(n / cpu, 1),
                  "unit": "articles/s"}]
+        for threads in sorted({1, semantic.BATCH_THREADS}):
+            rows.append({"measure": f"embedding alone, {threads} thread(s), wall",
+                         "value": round(embed_threads(articles, threads), 1),
+                         "unit": "articles/s"})
         by_lang: dict[str, list[str]] = {}
         for q in load_queries():
             if q["query"] not in by_lang.setdefault(q["lang"], []):
@@ -97,6 +154,8 @@ def main() -> None:
                          "unit": "ms"})
             rows.append({"measure": f"{name} p95", "value": round(percentile(values, 95), 1),
                          "unit": "ms"})
+        if args.full:
+            rows += search_rows(args.full, texts)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     load_after = os.getloadavg()

@@ -23,6 +23,7 @@ from search.analysis import analyze_word, fold_arabic_letters, fold_latin, iter_
 from search.analysis.namekey import index_name_keys, query_name_keys
 from search.analysis.script import ARABIC, LATIN, word_script
 from search.analysis.wordstore import WordTable, files_key
+from search.namecheck import is_vocabulary
 
 CROSS_WEIGHT = 0.3  # a match across the language line weighs this much of a typed word's
 MAX_TRANSLATIONS = 3  # dictionary senses per word: the first are the usual ones
@@ -67,7 +68,8 @@ def name_keys(text: str) -> list[tuple[str, str]]:
         if keys is None:
             if len(table) >= _KEYS_LIMIT:
                 table.clear()
-            keys = table[word] = tuple(index_name_keys([word], initial))
+            keys = tuple(index_name_keys([word], initial))
+            table[word] = keys = () if keys and is_vocabulary(word) else keys
         for key in keys:
             out.append((word, key))
     return out
@@ -208,7 +210,9 @@ def cross_terms(word: str, boost: float = 1.0) -> list[Q.Query]:
     if own is None:  # a stop word ("the", "في") crosses no more than it is searched
         return []
     weight = boost * CROSS_WEIGHT
-    out: list[Q.Query] = [Q.Term(NAMES_FIELD, key, boost=weight) for key in query_name_keys(word)]
+    keys = query_name_keys(word)
+    keys = [] if keys and is_vocabulary(word) else keys
+    out: list[Q.Query] = [Q.Term(NAMES_FIELD, key, boost=weight) for key in keys]
     seen = {own[1]}
     for sense in translate_word(word):
         terms = analyze_word(sense, "ar" if word_script(sense) == ARABIC else "en")

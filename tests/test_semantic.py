@@ -178,3 +178,43 @@ def test_a_phrase_or_an_exclusion_is_not_widened(football):
     phrase = ranked('"football championship"', football)
     assert phrase[0] == "en-final" and not {"ar-rain", "ar-oil"} & set(phrase)
     assert not {"ar-rain", "ar-oil"} & set(ranked("zanzibarquux football -cup", football))
+
+
+def exact_nearest(matrix: np.ndarray, vector: np.ndarray, allowed: np.ndarray,
+                  k: int) -> list[int]:
+    sims = matrix @ vector
+    order = [int(i) for i in np.lexsort((np.arange(len(sims)), -sims)) if allowed[i]]
+    return order[:k]
+
+
+def clustered_vectors(n: int, seed: int = 3) -> np.ndarray:
+    """Unit vectors in topics around a shared direction, as a news corpus's embeddings are."""
+    rng = np.random.default_rng(seed)
+    common = rng.normal(size=384) * 3
+    topics = rng.normal(size=(40, 384))
+    rows = common + topics[rng.integers(0, 40, n)] + rng.normal(size=(n, 384)) * 0.8
+    return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_the_nearest_by_meaning_are_the_exact_nearest_in_order():
+    matrix = clustered_vectors(3000)
+    present = np.ones(len(matrix), dtype=bool)
+    present[::7] = False  # documents without a vector are never returned
+    vectors = semantic.DocVectors(matrix, present)
+    allowed = np.ones(len(matrix), dtype=bool)
+    allowed[1::5] = False
+    for doc in (2, 39, 300):
+        got = vectors.nearest(matrix[doc], allowed, 20).tolist()
+        assert got == exact_nearest(matrix, matrix[doc], allowed & present, 20)
+        assert got[0] == doc
+
+
+def test_a_batch_uses_more_threads_and_gives_them_back():
+    texts = [a["title"] for a in FOOTBALL]
+    rows = semantic.embed_passages(texts)
+    lib = semantic._model()._lib
+    assert lib.omp_get_max_threads() == semantic.THREADS  # a query after it: one thread
+    assert semantic.BATCH_THREADS >= 1
+    # the same vectors as one text at a time, whatever the threads
+    alone = np.stack([semantic.embed_passages([t])[0] for t in texts])
+    assert np.allclose(rows.astype(np.float32), alone.astype(np.float32), atol=2e-3)
