@@ -221,7 +221,35 @@ class Highlighter:
         """(start, end) of the query's words in one document's field."""
         if self.from_index:
             return self.reader.char_spans(docnum, field, self.matches.stems)
+        if self.matches.stems and self.matches.exact and field in TEXT_FIELDS:
+            found = self._stem_spans_suffice(docnum, field, text, lang)
+            if found is not None:
+                return found
         return self.matches.spans(text, lang) if self.matches else []
+
+    def _stem_spans_suffice(self, docnum: int, field: str, text: str,
+                            lang: str) -> list[tuple[int, int]] | None:
+        """What MatchSet.spans finds, from the index's offsets: the words of the query's stems
+        and of the exact forms' own stems, kept when MatchSet.spans would mark them, provided
+        they hold every word of the field with one of the exact forms (the index counts each
+        exact form's words: the counts match); else None. An exact form's stem may differ from
+        the stem of the word it came from (بمنظمة: منظمه, whose stem is منظم), so
+        offsets_suffice cannot tell; re-analysing whole articles was most of a page's time."""
+        counts = getattr(self.reader, "term_frequencies", None)
+        if counts is None:  # an engine without per-document counts: analyse the text
+            return None
+        stems, exact = self.matches.stems, self.matches.exact
+        wanted = counts(docnum, TEXT_FIELDS[field], sorted(exact))
+        own = {terms[1] for e in exact if (terms := analyze_word(e, lang or "en"))}
+        seen = dict.fromkeys(wanted, 0)
+        kept = []
+        for start, end in self.reader.char_spans(docnum, field, stems | own):
+            terms = analyze_word(text[start:end], lang or "en")
+            if terms is not None and (terms[1] in stems or terms[0] in exact):
+                kept.append((start, end))
+                if terms[0] in seen:
+                    seen[terms[0]] += 1
+        return kept if seen == wanted else None
 
     def title_html(self, docnum: int, title: str, lang: str) -> str:
         """The title, escaped, with the query's words marked."""
@@ -229,8 +257,7 @@ class Highlighter:
 
     def snippet(self, docnum: int, body: str, lang: str) -> str:
         """The best sentences of the body for the query, marked."""
-        spans = self.spans(docnum, "body", body, lang) if self.from_index else None
-        return make_snippet(body, self.matches, lang, spans=spans)
+        return make_snippet(body, self.matches, lang, spans=self.spans(docnum, "body", body, lang))
 
     def paragraphs(self, docnum: int, body: str, lang: str, lines: bool = False) -> str:
         """The whole body as paragraphs, every word of the query marked."""
