@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from search import plancache
+from search.analysis import chain
 from search.query import build_query
 
 
@@ -54,3 +55,16 @@ def test_errors_are_raised_every_time():
         with pytest.raises(Exception, match="Type something"):
             plancache.plan_query("   ")
 
+
+def test_the_word_memo_stays_within_two_generations(monkeypatch):
+    monkeypatch.setattr(chain, "WORDS_KEPT", 50)
+    monkeypatch.setattr(chain, "_cache", {})
+    monkeypatch.setattr(chain, "_older", {})
+    words = [f"word{i}x" for i in range(400)] + ["والمدير", "running", "the"]
+    answers = [chain.analyze_word(w, "en") for w in words]
+    for _ in range(2):  # again, after the tables turned over several times
+        assert [chain.analyze_word(w, "en") for w in words] == answers
+        held = len(chain._cache.get("en", {})) + len(chain._older.get("en", {}))
+        assert held <= 2 * 50
+    assert answers[-3:] == [chain._analyze(w, "en") for w in words[-3:]]
+    assert answers[-1] is None  # a stop word's None is remembered like any answer
