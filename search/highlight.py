@@ -10,6 +10,7 @@ are all stems there, else by analysing the stored text again.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from html import escape, unescape
 from typing import Callable, Iterable
@@ -20,6 +21,9 @@ from search.engine import Query, Reader
 SNIPPET_CHARS = 320  # about two sentences
 MIN_FRAGMENT_CHARS = 80  # a second fragment shorter than this is noise, not context
 _SENTENCE_END = re.compile(r"(?<=[.!?؟۔…])[\"'”’»)\]]*\s+|\n+")
+# the same breaks found faster: the stop itself is matched (group 1 is the break after it)
+# instead of a look-behind tried at every character
+_SENTENCE_STOP = re.compile(r"[.!?؟۔…]([\"'”’»)\]]*\s+)|\n+")
 _GAP = re.compile(r"^[\s\u200c\u200d\u200e\u200f]*$")  # only spaces/joiners between two marks
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
 _TAG = re.compile(r"<[^>]+>")
@@ -78,11 +82,14 @@ def _sentences(text: str, upto: int | None = None) -> list[tuple[int, int]]:
     """(start, end) of each sentence or line; with ``upto``, only as far as the sentence that
     holds that offset (at least one): a snippet needs no sentence after its last match."""
     bounds, pos = [], 0
-    for m in _SENTENCE_END.finditer(text):
+    for m in _SENTENCE_STOP.finditer(text):
         if upto is not None and bounds and pos > upto:
             return bounds
-        if m.start() > pos:
-            bounds.append((pos, m.start()))
+        start = m.start(1)
+        if start < 0:  # a run of line breaks
+            start = m.start()
+        if start > pos:
+            bounds.append((pos, start))
         pos = m.end()
     if pos < len(text):
         bounds.append((pos, len(text)))
@@ -120,8 +127,13 @@ def make_snippet(text: str, matches: MatchSet, lang: str, budget: int = SNIPPET_
         return mark_text(text, [], lo, hi) + (" …" if hi < len(text) else "")
     # score sentences by how many different words they match, earlier first on ties
     scored = []
+    starts = [a for a, _ in spans]
+    ordered = all(a <= b for a, b in zip(starts, starts[1:]))
     for i, (s, e) in enumerate(sentences):
-        inside = [sp for sp in spans if s <= sp[0] < e]
+        if ordered:  # the spans of a sentence by bisection, not a pass over all of them
+            inside = spans[bisect_left(starts, s):bisect_left(starts, e)]
+        else:
+            inside = [sp for sp in spans if s <= sp[0] < e]
         if inside:
             distinct = len({text[a:b] for a, b in inside})
             scored.append((-distinct, i, s, e, inside[0][0]))

@@ -100,3 +100,21 @@ def test_index_spans_are_refused_when_a_word_is_only_found_by_analysis(seed_inde
     assert marks._stem_spans_suffice(docnum, "body", stored["body"], stored["lang"]) is None
     assert marks.spans(docnum, "body", stored["body"], stored["lang"]) == \
         marks.matches.spans(stored["body"], stored["lang"])
+
+
+@pytest.mark.parametrize("text", [
+    "One. Two! Three? Four", "He said “no.” Then left.\n\nNext line\nand more",
+    "a.. b ... c?!  d", "قال: نعم. ثم غادر؟ وبعد ذلك… انتهى۔ آخر", "x.\"y z. (w.) v.] u",
+    "\n\nstarts with breaks.\n", "no stop at all", "3.5 and U.S. rates. End."])
+def test_sentence_breaks_are_those_of_the_look_behind_pattern(text):
+    """_sentences finds the stops by matching them: the same breaks as the pattern that
+    defines them (a stop, closing quotes, spaces; or line breaks)."""
+    from search.highlight import _SENTENCE_END, _sentences
+    bounds, pos = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        if m.start() > pos:
+            bounds.append((pos, m.start()))
+        pos = m.end()
+    if pos < len(text):
+        bounds.append((pos, len(text)))
+    assert _sentences(text) == bounds
