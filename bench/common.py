@@ -35,7 +35,8 @@ BASELINE_VERSION = 1  # bump when build_whoosh changes what it writes
 SLICE_VERSION = "2"  # bump when corpus_files changes what it writes
 # Modules of search/ that only read an index: editing them keeps cached indexes valid.
 READ_SIDE = frozenset({"query.py", "searcher.py", "expansion.py", "highlight.py", "evaluate.py",
-                       "reader.py", "cli", "cli.py", "__main__.py"})
+                       "reader.py", "cli", "cli.py", "__main__.py", "plancache.py", "crossmark.py",
+                       "matching.py"})
 
 class BenchError(Exception):
     """A benchmark step failed (a worker died, the server did not start, ...)."""

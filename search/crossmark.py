@@ -4,6 +4,8 @@ again (search.crossling.name_keys) and those with a key the query looked for are
 the one highlighting path (search.highlight.Highlighter)."""
 from __future__ import annotations
 
+from whoosh import query as Q
+
 from search.analysis import analyze_word
 from search.crossling import NAMES_FIELD, name_keys
 from search.highlight import Highlighter
@@ -20,13 +22,18 @@ def name_stems(keys: set[str], docs: list[dict]) -> set[str]:
     return stems
 
 
-def mark_names(marks: Highlighter, docs: list[dict]) -> None:
+def mark_names(marks: Highlighter, docs: list[dict], docnums: list[int] | None = None) -> None:
     """Have ``marks`` also mark the words of ``docs`` whose name key its query looks for
-    (excluded words left out, as for every mark)."""
+    (excluded words left out, as for every mark); with their ``docnums``, only the articles
+    whose names field has one of the keys are keyed again (the others have no such word)."""
     if marks.query is None:
         return
     keys = {word for field, word in marks.reader.query_terms(marks.query)
             if field == NAMES_FIELD}
+    if keys and docnums is not None:
+        having = marks.reader.evaluate(Q.Or([Q.Term(NAMES_FIELD, key) for key in sorted(keys)]),
+                                       scored=False).mask
+        docs = [stored for stored, docnum in zip(docs, docnums) if having[docnum]]
     if keys and (stems := name_stems(keys, docs)):
         marks.also_mark(stems)
 

@@ -10,6 +10,7 @@ are all stems there, else by analysing the stored text again.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from html import escape, unescape
 from typing import Callable, Iterable
@@ -20,6 +21,9 @@ from search.engine import Query, Reader
 SNIPPET_CHARS = 320  # about two sentences
 MIN_FRAGMENT_CHARS = 80  # a second fragment shorter than this is noise, not context
 _SENTENCE_END = re.compile(r"(?<=[.!?؟۔…])[\"'”’»)\]]*\s+|\n+")
+# the same breaks found faster: the stop itself is matched (group 1 is the break after it)
+# instead of a look-behind tried at every character
+_SENTENCE_STOP = re.compile(r"[.!?؟۔…]([\"'”’»)\]]*\s+)|\n+")
 _GAP = re.compile(r"^[\s\u200c\u200d\u200e\u200f]*$")  # only spaces/joiners between two marks
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
 _TAG = re.compile(r"<[^>]+>")
@@ -78,11 +82,14 @@ def _sentences(text: str, upto: int | None = None) -> list[tuple[int, int]]:
     """(start, end) of each sentence or line; with ``upto``, only as far as the sentence that
     holds that offset (at least one): a snippet needs no sentence after its last match."""
     bounds, pos = [], 0
-    for m in _SENTENCE_END.finditer(text):
+    for m in _SENTENCE_STOP.finditer(text):
         if upto is not None and bounds and pos > upto:
             return bounds
-        if m.start() > pos:
-            bounds.append((pos, m.start()))
+        start = m.start(1)
+        if start < 0:  # a run of line breaks
+            start = m.start()
+        if start > pos:
+            bounds.append((pos, start))
         pos = m.end()
     if pos < len(text):
         bounds.append((pos, len(text)))
@@ -120,8 +127,13 @@ def make_snippet(text: str, matches: MatchSet, lang: str, budget: int = SNIPPET_
         return mark_text(text, [], lo, hi) + (" …" if hi < len(text) else "")
     # score sentences by how many different words they match, earlier first on ties
     scored = []
+    starts = [a for a, _ in spans]
+    ordered = all(a <= b for a, b in zip(starts, starts[1:]))
     for i, (s, e) in enumerate(sentences):
-        inside = [sp for sp in spans if s <= sp[0] < e]
+        if ordered:  # the spans of a sentence by bisection, not a pass over all of them
+            inside = spans[bisect_left(starts, s):bisect_left(starts, e)]
+        else:
+            inside = [sp for sp in spans if s <= sp[0] < e]
         if inside:
             distinct = len({text[a:b] for a, b in inside})
             scored.append((-distinct, i, s, e, inside[0][0]))
@@ -221,7 +233,35 @@ class Highlighter:
         """(start, end) of the query's words in one document's field."""
         if self.from_index:
             return self.reader.char_spans(docnum, field, self.matches.stems)
+        if self.matches.stems and self.matches.exact and field in TEXT_FIELDS:
+            found = self._stem_spans_suffice(docnum, field, text, lang)
+            if found is not None:
+                return found
         return self.matches.spans(text, lang) if self.matches else []
+
+    def _stem_spans_suffice(self, docnum: int, field: str, text: str,
+                            lang: str) -> list[tuple[int, int]] | None:
+        """What MatchSet.spans finds, from the index's offsets: the words of the query's stems
+        and of the exact forms' own stems, kept when MatchSet.spans would mark them, provided
+        they hold every word of the field with one of the exact forms (the index counts each
+        exact form's words: the counts match); else None. An exact form's stem may differ from
+        the stem of the word it came from (بمنظمة: منظمه, whose stem is منظم), so
+        offsets_suffice cannot tell; re-analysing whole articles was most of a page's time."""
+        counts = getattr(self.reader, "term_frequencies", None)
+        if counts is None:  # an engine without per-document counts: analyse the text
+            return None
+        stems, exact = self.matches.stems, self.matches.exact
+        wanted = counts(docnum, TEXT_FIELDS[field], sorted(exact))
+        own = {terms[1] for e in exact if (terms := analyze_word(e, lang or "en"))}
+        seen = dict.fromkeys(wanted, 0)
+        kept = []
+        for start, end in self.reader.char_spans(docnum, field, stems | own):
+            terms = analyze_word(text[start:end], lang or "en")
+            if terms is not None and (terms[1] in stems or terms[0] in exact):
+                kept.append((start, end))
+                if terms[0] in seen:
+                    seen[terms[0]] += 1
+        return kept if seen == wanted else None
 
     def title_html(self, docnum: int, title: str, lang: str) -> str:
         """The title, escaped, with the query's words marked."""
@@ -229,8 +269,7 @@ class Highlighter:
 
     def snippet(self, docnum: int, body: str, lang: str) -> str:
         """The best sentences of the body for the query, marked."""
-        spans = self.spans(docnum, "body", body, lang) if self.from_index else None
-        return make_snippet(body, self.matches, lang, spans=spans)
+        return make_snippet(body, self.matches, lang, spans=self.spans(docnum, "body", body, lang))
 
     def paragraphs(self, docnum: int, body: str, lang: str, lines: bool = False) -> str:
         """The whole body as paragraphs, every word of the query marked."""

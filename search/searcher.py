@@ -13,6 +13,7 @@ from search.engine import Matches, Reader, get_engine
 from search.errors import DocumentNotFoundError, QueryError
 from search.highlight import Highlighter, MatchSet, offsets_suffice
 from search.model import Document, Hit, SearchPage
+from search.plancache import plan_query
 from search.query import (FACETS, MAX_RESULT_WINDOW, SORTS, Plan, build_query,
                           clean_text)
 
@@ -45,7 +46,7 @@ def make_hits(reader: Reader, shown: list[tuple[int, float]], marks: Highlighter
     """The results for (docnum, score) pairs; when the plan crosses the language line, names
     found by their key are marked too and each hit says whether it lies across the line."""
     if marks is not None and plan.cross:  # words found by name key (Lavrov: ولافروف)
-        mark_names(marks, [reader.stored(docnum) for docnum, _ in shown])
+        mark_names(marks, [reader.stored(docnum) for docnum, _ in shown], [d for d, _ in shown])
     hits = [make_hit(reader, docnum, score, marks) for docnum, score in shown]
     sides = crossling.query_sides(plan.words) if plan.cross else set()
     for hit in hits:
@@ -88,7 +89,7 @@ def run_search(query: str, *, index_dir: str, page: int = 1, size: int = 10,
         raise QueryError(f"Results beyond the first {MAX_RESULT_WINDOW} cannot be paged to; "
                          "narrow the query instead.")
     lang, source, year = (clean_text(str(v)) if v else None for v in (lang, source, year))
-    plan = build_query(query, lang=lang, year=year, mode=mode, cross=cross)
+    plan = plan_query(query, lang=lang, year=year, mode=mode, cross=cross)
     plan.filter = filters.refine(plan.filter, source=source)  # several sources, exclusions
     reader = open_reader(index_dir)
     with reader.damage_guard():

@@ -67,3 +67,54 @@ def test_highlighter_uses_index_offsets_when_they_suffice(seed_index):
         stored = reader.stored(docnum)
         assert marks.spans(docnum, "body", stored["body"], stored["lang"]) == \
             marks.matches.spans(stored["body"], stored["lang"])
+
+
+@pytest.mark.parametrize("text", ["الربيعة بمنظمة", "الاتفاق النووي", "إيران", "nuclear talks",
+                                  "Iran OR إيران", "deals"])
+def test_spans_from_the_index_are_those_of_the_analysis(seed_index, text):
+    """When offsets_suffice cannot tell (an exact form whose own stem differs from its word's:
+    بمنظمة), the spans come from the index when its counts show they hold every word:
+    the same spans as analysing the text, and the index used for some."""
+    reader = open_reader(seed_index)
+    q = build_query(text, cross=True).query
+    marks = Highlighter(reader, q)
+    found = reader.evaluate(q)
+    for docnum, _ in reader.top(found, 10):
+        stored = reader.stored(docnum)
+        for field in ("title", "body"):
+            assert marks.spans(docnum, field, stored[field], stored["lang"]) == \
+                marks.matches.spans(stored[field], stored["lang"])
+
+
+def test_index_spans_are_refused_when_a_word_is_only_found_by_analysis(seed_index):
+    """A count that does not match (the exact field counts words the stems' spans do not
+    hold: here a stop word's form) sends the highlighter back to analysing the text."""
+    reader = open_reader(seed_index)
+    q = build_query("the deal", cross=True).query
+    docnum = reader.top(reader.evaluate(q), 1)[0][0]
+    stored = reader.stored(docnum)
+    assert reader.term_frequencies(docnum, "body_exact", ["the"])["the"] > 0
+    marks = Highlighter(reader, None)
+    marks.matches = MatchSet(frozenset({"deal"}), frozenset({"deal", "the"}))
+    assert not marks.from_index
+    assert marks._stem_spans_suffice(docnum, "body", stored["body"], stored["lang"]) is None
+    assert marks.spans(docnum, "body", stored["body"], stored["lang"]) == \
+        marks.matches.spans(stored["body"], stored["lang"])
+
+
+@pytest.mark.parametrize("text", [
+    "One. Two! Three? Four", "He said “no.” Then left.\n\nNext line\nand more",
+    "a.. b ... c?!  d", "قال: نعم. ثم غادر؟ وبعد ذلك… انتهى۔ آخر", "x.\"y z. (w.) v.] u",
+    "\n\nstarts with breaks.\n", "no stop at all", "3.5 and U.S. rates. End."])
+def test_sentence_breaks_are_those_of_the_look_behind_pattern(text):
+    """_sentences finds the stops by matching them: the same breaks as the pattern that
+    defines them (a stop, closing quotes, spaces; or line breaks)."""
+    from search.highlight import _SENTENCE_END, _sentences
+    bounds, pos = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        if m.start() > pos:
+            bounds.append((pos, m.start()))
+        pos = m.end()
+    if pos < len(text):
+        bounds.append((pos, len(text)))
+    assert _sentences(text) == bounds

@@ -16,7 +16,15 @@ Terms = tuple[str, str]  # (exact form, stem)
 # analyze_word's answers by language, then word: the one memo of analysis (a build looks up
 # every word of every text, and one dict lookup costs less than a call with a tuple key)
 _cache: dict[str, dict[str, Terms | None]] = {}
-_CACHE_LIMIT = 1_000_000  # words per language; the table starts afresh beyond
+# Bounded by count, in two generations: when a language's table holds WORDS_KEPT words it
+# becomes the older one and the table starts afresh; a word missing from the table is taken
+# from the older one before it is analysed. The commonest words stay memoised across the
+# turn, and the memo holds at most 2 * WORDS_KEPT words per language (about 40 MB) however
+# large the corpus: a build's memory stays within its budget (1,000,000 words a table, as
+# before, grew to several hundred MB in each of the build's two processes).
+WORDS_KEPT = 65_536
+_older: dict[str, dict[str, Terms | None]] = {}
+_MISSING = object()
 
 
 def word_table(lang: str) -> dict[str, Terms | None]:
@@ -76,6 +84,19 @@ def analyze_word(word: str, lang: str = "en") -> Terms | None:
         return table[word]
     except KeyError:
         pass
+    older = _older.get(lang)
+    terms = older.get(word, _MISSING) if older is not None else _MISSING
+    if terms is _MISSING:
+        terms = _analyze(word, lang)
+    if len(table) >= WORDS_KEPT:
+        _older[lang] = table.copy()  # the same dict object stays the table: hot loops hold it
+        table.clear()
+    table[word] = terms
+    return terms
+
+
+def _analyze(word: str, lang: str) -> Terms | None:
+    """analyze_word without the memo."""
     script = word_script(word)
     if script == LATIN:
         lang = lang if lang in LATIN_LANGUAGES else "en"  # an Arabic document's Latin words
@@ -88,7 +109,4 @@ def analyze_word(word: str, lang: str = "en") -> Terms | None:
     else:  # numbers and scripts without a stemmer: case- and digit-folded
         exact = fold_digits(word.casefold())
         terms = (exact, exact) if exact else None
-    if len(table) >= _CACHE_LIMIT:
-        table.clear()
-    table[word] = terms
     return terms

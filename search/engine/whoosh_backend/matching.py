@@ -181,6 +181,24 @@ def char_spans(searcher, docnum: int, fieldname: str, terms) -> list[tuple[int, 
     return sorted(spans)
 
 
+def term_frequencies(searcher, docnum: int, fieldname: str, terms) -> dict[str, int]:
+    """How many times each of ``terms`` occurs in one document's field (0 when it does not),
+    from the cached posting arrays."""
+    for sub, offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        if offset <= docnum < offset + reader.doc_count_all():
+            break
+    else:
+        return {term: 0 for term in terms}
+    field = searcher.schema[fieldname]
+    out = {}
+    for term in terms:
+        ids, weights = postings(reader, fieldname, field.to_bytes(term))
+        i = int(np.searchsorted(ids, docnum - offset))
+        out[term] = int(weights[i]) if i < len(ids) and ids[i] == docnum - offset else 0
+    return out
+
+
 def _read_positions(reader, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
     """(positions, starts) of one term in one segment: posting i's word positions are
     positions[starts[i]:starts[i + 1]]."""
@@ -284,6 +302,10 @@ class Evaluator:
         if schema_field.scorable:
             return ids, self._bm25(field, q.text, ids, weights) * q.boost
         return ids, weights * q.boost
+
+    def term_docs(self, field: str, text: str) -> np.ndarray:
+        """The documents of one term in index order, deleted ones included."""
+        return self._term_postings(Q.Term(field, text), scored=False)[0]
 
     def _bm25(self, field: str, text: str, ids: np.ndarray, tf: np.ndarray) -> np.ndarray:
         """Whoosh's BM25F, term by term, in the same order of operations."""
@@ -615,4 +637,5 @@ def evaluator(searcher) -> Evaluator:
     return ev
 
 
-__all__ = ["Evaluator", "Matches", "char_spans", "evaluator", "positions", "posting_value", "postings"]
+__all__ = ["Evaluator", "Matches", "char_spans", "evaluator", "positions", "posting_value", "postings",
+           "term_frequencies"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import struct
 import threading
-from collections import Counter
+from collections import Counter, OrderedDict
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -27,9 +27,19 @@ class _BM25(BM25F):
     """
 
     def idf(self, searcher, fieldname: str, text: str) -> float:
-        parent = searcher.get_parent()
-        n, total = parent.doc_frequency(fieldname, text), parent.doc_count_all()
-        return math.log(1 + (total - n + 0.5) / (n + 0.5))
+        # one weighting per searcher (open_reader), whose statistics never change: each
+        # term's idf is read from the term index once, not for every query that has it
+        memo = self.__dict__.setdefault("_idf", {})
+        key = (fieldname, text)
+        value = memo.get(key)
+        if value is None:
+            parent = searcher.get_parent()
+            n, total = parent.doc_frequency(fieldname, text), parent.doc_count_all()
+            value = math.log(1 + (total - n + 0.5) / (n + 0.5))
+            if len(memo) >= TERMS_KEPT:
+                memo.clear()
+            memo[key] = value
+        return value
 
 
 def weighting() -> BM25F:
@@ -39,12 +49,22 @@ def weighting() -> BM25F:
     return _BM25(B=BM25_B, K1=BM25_K1)
 
 
+STORED_KEPT = 64  # documents whose stored fields a reader keeps: a grouped page reads up to 40
+# term statistics a reader (or its weighting) keeps, a count: each is a read of the term index
+TERMS_KEPT = 65_536
+
+
 class WhooshReader:
     """The seam's Reader over one Whoosh searcher (one thread's, on one generation)."""
 
     def __init__(self, searcher, index_dir: PathLike, gen=None) -> None:
         self.searcher, self.index_dir, self.gen = searcher, str(index_dir), gen
         self._evaluator = matching.Evaluator(searcher)
+        # a results page reads each hit's stored fields three or four times (grouping, the
+        # hit, its copies, name marks): the last few documents' fields, kept by count
+        self._stored: OrderedDict[int, dict] = OrderedDict()
+        self._frequency: dict[tuple[str, str], int] = {}
+        self._has: dict[tuple[str, bytes], bool] = {}
 
     def damage_guard(self):
         """Whoosh's low-level read errors as IndexDamagedError."""
@@ -160,7 +180,17 @@ class WhooshReader:
         return self._evaluator.facet_counts(mask, field)
 
     def stored(self, docnum: int) -> dict:
-        return self.searcher.stored_fields(docnum)
+        """A document's stored fields (the same dict for the last STORED_KEPT documents read:
+        callers only read it)."""
+        kept = self._stored
+        fields = kept.get(docnum)
+        if fields is None:
+            fields = kept[docnum] = self.searcher.stored_fields(docnum)
+            if len(kept) > STORED_KEPT:
+                kept.popitem(last=False)
+        else:
+            kept.move_to_end(docnum)
+        return fields
 
     def docnum_of(self, doc_id: str) -> int | None:
         return self.searcher.document_number(id=doc_id)
@@ -173,6 +203,8 @@ class WhooshReader:
                 return
             if isinstance(node, Q.AndNot):
                 yield from walk(node.a)
+            elif type(node) in (Q.Term, Q.Phrase):  # what existing_terms does, remembered
+                yield from self._existing(node.terms(phrases=True))
             elif node.is_leaf():
                 yield from node.existing_terms(reader, phrases=True, expand=True)
             else:
@@ -181,11 +213,45 @@ class WhooshReader:
         for field, term in walk(query):
             yield field, term.decode("utf-8") if isinstance(term, bytes) else term
 
+    def _existing(self, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, bytes]]:
+        """The (field, term bytes) of these (field, text) pairs the index has."""
+        schema, found, known = self.searcher.schema, set(), self._has
+        for field, text in pairs:
+            if field not in schema:
+                continue
+            try:
+                btext = schema[field].to_bytes(text)
+            except ValueError:
+                continue
+            key = (field, btext)
+            has = known.get(key)
+            if has is None:
+                has = key in self.searcher.reader()
+                if len(known) >= TERMS_KEPT:
+                    known.clear()
+                known[key] = has
+            if has:
+                found.add(key)
+        return found
+
     def char_spans(self, docnum: int, field: str, words: Iterable[str]) -> list[tuple[int, int]]:
         return matching.char_spans(self.searcher, docnum, field, words)
 
+    def term_frequencies(self, docnum: int, field: str, words: Iterable[str]) -> dict[str, int]:
+        """How many times each word (an index term of ``field``) occurs in one document."""
+        if field not in self.searcher.schema:
+            return {word: 0 for word in words}
+        return matching.term_frequencies(self.searcher, docnum, field, words)
+
     def doc_frequency(self, field: str, word: str) -> int:
-        return self.searcher.doc_frequency(field, word)
+        key = (field, word)
+        n = self._frequency.get(key)
+        if n is None:
+            n = self.searcher.doc_frequency(field, word)
+            if len(self._frequency) >= TERMS_KEPT:
+                self._frequency.clear()
+            self._frequency[key] = n
+        return n
 
     def count_values(self, field: str) -> dict[str, int]:
         return count_values(self.searcher.reader(), field)
@@ -238,15 +304,12 @@ class WhooshReader:
         return None if self.gen is None else Path(self.gen) / PART_STORE
 
     def docs_with(self, field: str, word: str, limit: int) -> list[int]:
-        reader = self.searcher.reader()
-        if limit <= 0 or field not in reader.schema or (field, word) not in reader:
+        if limit <= 0 or field not in self.searcher.schema:
             return []
-        docs, found = reader.postings(field, word), []
-        while docs.is_active() and len(found) < limit:
-            if not reader.is_deleted(docs.id()):
-                found.append(docs.id())
-            docs.next()
-        return found
+        # from the cached posting arrays (a copy group's, for every result of a page): a
+        # Whoosh matcher read the term index and the postings from the files each time
+        ids = self._evaluator.term_docs(field, word)
+        return [int(d) for d in ids[self.live()[ids]][:limit]]
 
 
 PART_STORE = "derived"  # in a generation: what the product counts from each segment (partdata)
