@@ -195,7 +195,7 @@ def test_damaged_index_is_a_clear_error(tmp_path):
     index_dir = str(tmp_path / "ix")
     search.build_index(["seeds"], index_dir)
     for f in store.live_dir(index_dir).iterdir():
-        if f.suffix != ".json":
+        if f.suffix != ".json" and f.is_file():  # (derived/ is a folder of counts)
             f.write_bytes(b"\x6b" * 64)  # overwritten with garbage
     with pytest.raises(IndexDamagedError, match="rebuild it"):
         search.run_search("Iran", index_dir=index_dir)

@@ -408,7 +408,10 @@ def _garbage_meta(gen: Path) -> None:
 
 def _empty_generation(gen: Path) -> None:
     for f in gen.iterdir():
-        f.unlink()
+        if f.is_dir():  # derived/: what the writer counted from the parts
+            shutil.rmtree(f)
+        else:
+            f.unlink()
 
 
 def _dangling_link(gen: Path) -> None:
