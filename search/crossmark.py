@@ -8,6 +8,7 @@ from whoosh import query as Q
 
 from search.analysis import analyze_word
 from search.crossling import NAMES_FIELD, name_keys
+from search.errors import NotSupportedError
 from search.highlight import Highlighter
 
 
@@ -31,9 +32,13 @@ def mark_names(marks: Highlighter, docs: list[dict], docnums: list[int] | None =
     keys = {word for field, word in marks.reader.query_terms(marks.query)
             if field == NAMES_FIELD}
     if keys and docnums is not None:
-        having = marks.reader.evaluate(Q.Or([Q.Term(NAMES_FIELD, key) for key in sorted(keys)]),
-                                       scored=False).mask
-        docs = [stored for stored, docnum in zip(docs, docnums) if having[docnum]]
+        try:
+            having = marks.reader.evaluate(
+                Q.Or([Q.Term(NAMES_FIELD, key) for key in sorted(keys)]), scored=False).mask
+        except NotSupportedError:  # an engine without per-document arrays (Solr): key them all
+            pass
+        else:
+            docs = [stored for stored, docnum in zip(docs, docnums) if having[docnum]]
     if keys and (stems := name_stems(keys, docs)):
         marks.also_mark(stems)
 

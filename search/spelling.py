@@ -323,11 +323,15 @@ def written_form(term: str, reader: Reader) -> str | None:
     # all capitals is a headline's style (Reuters), not the word's spelling
     ranked = sorted(forms, key=lambda w: (w.isupper() and len(w) > 1, -forms[w], w))
     for form in ranked[:WRITTEN_CHECKS]:
-        # a key with a front may be another word (بلد is not ب + لد): the analysis decides
-        if not arabic or arabic_exact(
-                fold_arabic_letters(form).replace("\u0649", "\u064A")) == term:
+        if not arabic or _writes(form, term):
             return form
     return None
+
+
+def _writes(form: str, term: str) -> bool:
+    """Whether an Arabic written form is one of the exact-form term: a form with a front may
+    be another word (بلد is not ب + لد, الذي is not ال + ذي): the analysis decides."""
+    return arabic_exact(fold_arabic_letters(form).replace("\u0649", "\u064A")) == term
 
 
 def surface_form(term: str, reader: Reader) -> str:
@@ -348,6 +352,8 @@ def surface_form(term: str, reader: Reader) -> str:
             scanned = _NOT_TATWEEL.sub(_ONE_MARK, text) if one_mark else text
             forms.update(_MARKS_RE.sub("", text[m.start():m.end()])
                          for m in pattern.finditer(scanned))
+    if word_script(term) == ARABIC:  # as the counted forms are checked (written_form)
+        forms = Counter({form: n for form, n in forms.items() if _writes(form, term)})
     if not forms:
         return term
     # all capitals is a headline's style (Reuters), not the word's spelling

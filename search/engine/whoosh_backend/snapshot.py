@@ -70,12 +70,12 @@ def _copy_commit(gen: Path, meta: dict, into: Path) -> dict | None:
         try:
             shutil.copyfile(gen / name, into / name)
         except FileNotFoundError:
-            if store.read_meta(gen).get("toc") != meta["toc"]:
+            if _superseded(gen, meta):
                 return None
             raise SnapshotError(f"The index is damaged: {gen.name}/{name} is missing — run "
                                 "`search index check --repair` before taking a snapshot.")
         if integrity.crc_of(into / name) != crc:
-            if store.read_meta(gen).get("toc") != meta["toc"]:
+            if _superseded(gen, meta):
                 return None
             raise SnapshotError(f"The index is damaged: {gen.name}/{name} differs from its "
                                 "checksum — run `search index check --repair` before taking "
@@ -87,6 +87,24 @@ def _copy_commit(gen: Path, meta: dict, into: Path) -> dict | None:
     _fsync(into / store.META)
     _fsync(into)
     return snap_meta
+
+
+def _superseded(gen: Path, meta: dict) -> bool:
+    """Whether a writer has committed since ``meta`` was read: the record names another table
+    of contents, or a newer one is on disk already (Whoosh removes the old commit's files
+    before the record of the new one is written)."""
+    toc = meta["toc"]
+    if store.read_meta(gen).get("toc") != toc:
+        return True
+    number = _toc_number(toc)
+    return number is not None and any((_toc_number(p.name) or -1) > number
+                                      for p in gen.glob("_MAIN_*.toc"))
+
+
+def _toc_number(name: str) -> int | None:
+    """The generation number of a table of contents named ``_MAIN_<n>.toc``."""
+    stem = name.removesuffix(".toc").rpartition("_")[2]
+    return int(stem) if stem.isdigit() else None
 
 
 def _documents(gen: Path) -> int:
