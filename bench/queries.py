@@ -19,7 +19,7 @@ import random
 import sys
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from common import (base_parser, cached_index, latency_figures, limit_label, load_queries,
                     machine, parse_args, print_table, run_worker, write_json)
@@ -58,30 +58,39 @@ def whoosh_runner(index_dir: Path) -> Callable[[str], int]:
 RUNNERS = {"product": product_runner, "whoosh-single": whoosh_runner}
 
 
-def measure_warm(indexes: dict[str, Path], queries: list[dict], rounds: int,
-                 seed: int = 6) -> dict[str, list[tuple[dict, float | None, int]]]:
-    """(query, ms or None on error, hits) per system, over ``rounds`` timed passes."""
-    runners = {name: RUNNERS[name](path) for name, path in indexes.items()}
+def interleaved(names: list[str], queries: list[dict], rounds: int, seed: int = 6
+                ) -> Iterator[tuple[bool, dict, str]]:
+    """(timed, query, system) in the order to run them: one untimed pass, then ``rounds``
+    timed ones, queries shuffled each pass and the systems shuffled for each query (so that
+    neither system always runs first, with the other's data in the caches)."""
     rng = random.Random(seed)
-    samples: dict[str, list] = {name: [] for name in runners}
     for timed in [False] + [True] * rounds:
         order = list(queries)
         rng.shuffle(order)
         for q in order:
-            names = list(runners)
-            rng.shuffle(names)
-            for name in names:
-                t0 = time.perf_counter()
-                try:
-                    hits = runners[name](q["query"])
-                    ms = (time.perf_counter() - t0) * 1000
-                except Exception as e:  # a query one system cannot parse: counted, not timed
-                    hits, ms = 0, None
-                    if not timed:
-                        print(f"{name}: {q['qid']} {q['query']!r}: {type(e).__name__}: {e}",
-                              file=sys.stderr)
-                if timed:
-                    samples[name].append((q, ms, hits))
+            systems = list(names)
+            rng.shuffle(systems)
+            for name in systems:
+                yield timed, q, name
+
+
+def measure_warm(indexes: dict[str, Path], queries: list[dict], rounds: int,
+                 seed: int = 6) -> dict[str, list[tuple[dict, float | None, int]]]:
+    """(query, ms or None on error, hits) per system, over ``rounds`` timed passes."""
+    runners = {name: RUNNERS[name](path) for name, path in indexes.items()}
+    samples: dict[str, list] = {name: [] for name in runners}
+    for timed, q, name in interleaved(list(runners), queries, rounds, seed):
+        t0 = time.perf_counter()
+        try:
+            hits = runners[name](q["query"])
+            ms = (time.perf_counter() - t0) * 1000
+        except Exception as e:  # a query one system cannot parse: counted, not timed
+            hits, ms = 0, None
+            if not timed:
+                print(f"{name}: {q['qid']} {q['query']!r}: {type(e).__name__}: {e}",
+                      file=sys.stderr)
+        if timed:
+            samples[name].append((q, ms, hits))
     return samples
 
 

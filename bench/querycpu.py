@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import time
 from pathlib import Path
 
 from common import latency_figures, load_queries
-from queries import RUNNERS
+from queries import RUNNERS, interleaved
 
 KINDS = ("keyword", "phrase")
 
@@ -26,21 +25,14 @@ KINDS = ("keyword", "phrase")
 def measure(indexes: dict[str, Path], rounds: int, seed: int = 6) -> dict:
     """{(system, kind, 'cpu'|'wall'): [ms, ...]} over one warm-up pass and ``rounds`` timed."""
     runners = {name: RUNNERS[name](path) for name, path in indexes.items()}
-    queries, rng = load_queries(), random.Random(seed)
     out: dict = {(n, k, c): [] for n in runners for k in KINDS for c in ("cpu", "wall")}
-    for timed in [False] + [True] * rounds:
-        order = list(queries)
-        rng.shuffle(order)
-        for q in order:
-            names = list(runners)
-            rng.shuffle(names)
-            for name in names:
-                c0, w0 = time.thread_time(), time.perf_counter()
-                runners[name](q["query"])
-                c1, w1 = time.thread_time(), time.perf_counter()
-                if timed:
-                    out[name, q["kind"], "cpu"].append((c1 - c0) * 1000)
-                    out[name, q["kind"], "wall"].append((w1 - w0) * 1000)
+    for timed, q, name in interleaved(list(runners), load_queries(), rounds, seed):
+        c0, w0 = time.thread_time(), time.perf_counter()
+        runners[name](q["query"])
+        c1, w1 = time.thread_time(), time.perf_counter()
+        if timed:
+            out[name, q["kind"], "cpu"].append((c1 - c0) * 1000)
+            out[name, q["kind"], "wall"].append((w1 - w0) * 1000)
     return out
 
 
