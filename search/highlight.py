@@ -17,6 +17,7 @@ from typing import Callable, Iterable
 
 from search.analysis import analyze_word, iter_words
 from search.engine import Query, Reader
+from search.errors import NotSupportedError
 
 SNIPPET_CHARS = 320  # about two sentences
 MIN_FRAGMENT_CHARS = 80  # a second fragment shorter than this is noise, not context
@@ -247,11 +248,11 @@ class Highlighter:
         exact form's words: the counts match); else None. An exact form's stem may differ from
         the stem of the word it came from (بمنظمة: منظمه, whose stem is منظم), so
         offsets_suffice cannot tell; re-analysing whole articles was most of a page's time."""
-        counts = getattr(self.reader, "term_frequencies", None)
-        if counts is None:  # an engine without per-document counts: analyse the text
-            return None
         stems, exact = self.matches.stems, self.matches.exact
-        wanted = counts(docnum, TEXT_FIELDS[field], sorted(exact))
+        try:
+            wanted = self.reader.term_frequencies(docnum, TEXT_FIELDS[field], sorted(exact))
+        except NotSupportedError:  # an engine without per-document counts: analyse the text
+            return None
         own = {terms[1] for e in exact if (terms := analyze_word(e, lang or "en"))}
         seen = dict.fromkeys(wanted, 0)
         kept = []

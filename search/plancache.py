@@ -25,7 +25,7 @@ _lock = threading.Lock()
 
 def _keepable(q: Q.Query | None) -> bool:
     """Whether a query tree holds only terms and phrases (no state spent while it runs)."""
-    if q is None or q is Q.NullQuery or isinstance(q, type(Q.NullQuery)):
+    if q is None or isinstance(q, type(Q.NullQuery)):
         return True
     if q.is_leaf():
         return type(q) in _KEEPABLE

@@ -19,9 +19,9 @@ _cache: dict[str, dict[str, Terms | None]] = {}
 # Bounded by count, in two generations: when a language's table holds WORDS_KEPT words it
 # becomes the older one and the table starts afresh; a word missing from the table is taken
 # from the older one before it is analysed. The commonest words stay memoised across the
-# turn, and the memo holds at most 2 * WORDS_KEPT words per language (about 40 MB) however
-# large the corpus: a build's memory stays within its budget (1,000,000 words a table, as
-# before, grew to several hundred MB in each of the build's two processes).
+# turn, and the memo holds at most 2 * WORDS_KEPT words per language however large the
+# corpus (a table of up to 1,000,000 words, as before, grew with the corpus in each of the
+# build's two processes).
 WORDS_KEPT = 65_536
 _older: dict[str, dict[str, Terms | None]] = {}
 _MISSING = object()

@@ -207,6 +207,10 @@ class Reader(Protocol):
     def char_spans(self, docnum: int, field: str, words: Iterable[str]) -> list[tuple[int, int]]:
         """(start, end) in the stored text of every occurrence of ``words`` in the field."""
 
+    def term_frequencies(self, docnum: int, field: str, words: Iterable[str]) -> dict[str, int]:
+        """How many times each word (an index term of ``field``) occurs in one document
+        (NotSupportedError from an engine without per-document counts)."""
+
     def doc_frequency(self, field: str, word: str) -> int:
         """Documents having ``word`` in ``field``."""
 

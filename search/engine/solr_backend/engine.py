@@ -89,7 +89,7 @@ def _spelling_terms(plan) -> list[str]:
     """The exact forms of the typed words whose article counts "did you mean" asks for
     (search.spelling.suggest_text: one count per word and field), at most MAX_SPELLED."""
     terms = []
-    for word in dict.fromkeys(getattr(plan, "words", None) or ()):
+    for word in dict.fromkeys(plan.words):
         found = analyze_word(word)
         if found and found[0] not in terms:
             terms.append(found[0])
@@ -372,6 +372,9 @@ class SolrReader:
         if patterns:
             for form in _expanded(patterns, self._stored.values()):
                 yield "body_exact", form
+
+    def term_frequencies(self, docnum: str, field: str, words: Iterable[str]) -> dict[str, int]:
+        raise NotOnSolrError("Per-document term counts")
 
     def char_spans(self, docnum: str, field: str, words: Iterable[str]) -> list[tuple[int, int]]:
         """Spans of the stems from the stored text analysed again (the same analysis that

@@ -8,7 +8,7 @@ import struct
 import threading
 from collections import Counter, OrderedDict
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 from whoosh import query as Q
@@ -29,17 +29,11 @@ class _BM25(BM25F):
     def idf(self, searcher, fieldname: str, text: str) -> float:
         # one weighting per searcher (open_reader), whose statistics never change: each
         # term's idf is read from the term index once, not for every query that has it
-        memo = self.__dict__.setdefault("_idf", {})
-        key = (fieldname, text)
-        value = memo.get(key)
-        if value is None:
+        def compute() -> float:
             parent = searcher.get_parent()
             n, total = parent.doc_frequency(fieldname, text), parent.doc_count_all()
-            value = math.log(1 + (total - n + 0.5) / (n + 0.5))
-            if len(memo) >= TERMS_KEPT:
-                memo.clear()
-            memo[key] = value
-        return value
+            return math.log(1 + (total - n + 0.5) / (n + 0.5))
+        return remembered(self.__dict__.setdefault("_idf", {}), (fieldname, text), compute)
 
 
 def weighting() -> BM25F:
@@ -52,6 +46,17 @@ def weighting() -> BM25F:
 STORED_KEPT = 64  # documents whose stored fields a reader keeps: a grouped page reads up to 40
 # term statistics a reader (or its weighting) keeps, a count: each is a read of the term index
 TERMS_KEPT = 65_536
+
+
+def remembered(memo: dict, key, compute: Callable[[], object]):
+    """``memo[key]``, computed and kept when missing; the memo starts afresh at TERMS_KEPT."""
+    value = memo.get(key)
+    if value is None:
+        value = compute()
+        if len(memo) >= TERMS_KEPT:
+            memo.clear()
+        memo[key] = value
+    return value
 
 
 class WhooshReader:
@@ -224,13 +229,7 @@ class WhooshReader:
             except ValueError:
                 continue
             key = (field, btext)
-            has = known.get(key)
-            if has is None:
-                has = key in self.searcher.reader()
-                if len(known) >= TERMS_KEPT:
-                    known.clear()
-                known[key] = has
-            if has:
+            if remembered(known, key, lambda: key in self.searcher.reader()):
                 found.add(key)
         return found
 
@@ -244,14 +243,8 @@ class WhooshReader:
         return matching.term_frequencies(self.searcher, docnum, field, words)
 
     def doc_frequency(self, field: str, word: str) -> int:
-        key = (field, word)
-        n = self._frequency.get(key)
-        if n is None:
-            n = self.searcher.doc_frequency(field, word)
-            if len(self._frequency) >= TERMS_KEPT:
-                self._frequency.clear()
-            self._frequency[key] = n
-        return n
+        return remembered(self._frequency, (field, word),
+                          lambda: self.searcher.doc_frequency(field, word))
 
     def count_values(self, field: str) -> dict[str, int]:
         return count_values(self.searcher.reader(), field)

@@ -208,8 +208,9 @@ class Pending:
 
 def _dot(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
     """``matrix @ vector`` in numpy's own loop, on the calling thread: BLAS splits a product
-    this size over its threads, and on a busy machine waits for them (bench/semantic.py; on 2
-    CPUs at load 13, 50,000 rows: 25 ms against 9 ms, 2,000 rows: 16 ms against 0.6 ms)."""
+    this size over its threads, and on a busy machine waits for them (bench/semantic.py, 2
+    CPUs, 50,000 rows: at load 15 p50 21 ms and p95 43 ms against BLAS's 28 and 66 ms; near
+    idle, load 2-4, about equal: 4.1 and 8.0 ms against 3.8 and 8.0 ms)."""
     return np.einsum("ij,j->i", matrix, vector)
 
 
