@@ -17,7 +17,8 @@ import numpy as np
 from search import chronology, filters
 from search.engine import DayCounts
 from search.errors import QueryError
-from search.query import build_query, clean_text
+from search.plancache import plan_query
+from search.query import clean_text
 from search.searcher import open_reader
 
 from search.choices import INTERVALS  # noqa: E402
@@ -117,6 +118,17 @@ def _period_date(number: int, interval: str) -> date:
     return date(1970 + year, month + 1, 1)
 
 
+def _period_dates(lo: int, periods: int, interval: str) -> list[date]:
+    """The first day of periods ``lo`` to ``lo + periods - 1``, vectorised (a timeline of
+    days over years has thousands)."""
+    numbers = np.arange(lo, lo + periods, dtype=np.int64)
+    if interval == "month":
+        return numbers.astype("datetime64[M]").astype("datetime64[D]").tolist()
+    ordinals = numbers if interval == "day" else numbers * 7 + 1
+    epoch = date(1970, 1, 1).toordinal()
+    return (ordinals - epoch).astype("datetime64[D]").tolist()
+
+
 def choose_interval(first: date, last: date) -> str:
     """The finest interval that keeps the span readable: days, then weeks, then months."""
     span = (last - first).days
@@ -143,7 +155,7 @@ def compute_timeline(queries: list[str] | str, *, index_dir: str, interval: str 
     if interval not in INTERVALS:
         raise QueryError(f"interval must be one of {', '.join(INTERVALS)}.")
     lang, source, year = (clean_text(str(v)) if v else None for v in (lang, source, year))
-    plans = [build_query(t, lang=lang, year=year, mode=mode, cross=cross) for t in texts]
+    plans = [plan_query(t, lang=lang, year=year, mode=mode, cross=cross) for t in texts]
     for plan in plans:
         plan.filter = filters.refine(plan.filter, source=source)
     chronology.check_window(date_from, date_to)
@@ -169,18 +181,20 @@ def compute_timeline(queries: list[str] | str, *, index_dir: str, interval: str 
         raise QueryError(f"That is {periods:,} periods of a {chosen}; the limit is "
                          f"{MAX_BUCKETS:,}: choose a longer interval or a shorter date window.")
 
+    index = {name: i for i, name in enumerate(langs)}
+
     def count(t: DayCounts) -> np.ndarray:
         number = _period_numbers(t.day, chosen) - lo
         keep = (number >= 0) & (number < periods)
-        index = {name: i for i, name in enumerate(langs)}
-        column = np.array([index.get(t.langs[j], -1) for j in t.lang], dtype=np.int64)
+        to_column = np.array([index.get(name, -1) for name in t.langs] or [-1], dtype=np.int64)
+        column = to_column[t.lang] if len(t.lang) else np.zeros(0, dtype=np.int64)
         keep &= column >= 0
         return np.bincount(number[keep] * nlang + column[keep], weights=t.count[keep],
                            minlength=periods * nlang).astype(np.int64).reshape(periods, nlang)
 
     series = [Series(query=plan.text, total=_totals(t, langs), count=count(t))
               for plan, t in zip(plans, tallies)]
-    starts = [_period_date(lo + i, chosen) for i in range(periods)]
+    starts = _period_dates(lo, periods, chosen)
     return Timeline(interval=chosen, starts=starts, langs=list(langs), series=series,
                     all_count=count(allowed), took_ms=(time.perf_counter() - t0) * 1000,
                     filters={k: v for k, v in (("lang", lang), ("source", source),

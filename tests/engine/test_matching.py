@@ -246,3 +246,37 @@ def test_some_words_fallback_matches_whoosh_on_a_large_segment(tmp_path):
         plan = build_query(text)
         assert plan.fallback is not None
         _same(searcher, plan.fallback)
+
+
+def test_a_page_and_its_timeline_evaluate_the_query_once(seed_index):
+    """The results page and its chart ask the same plan: the reader's memo answers the second,
+    and each caller gets arrays of its own (changing one changes no later answer)."""
+    reader = open_reader(seed_index)
+    plan = build_query("Iran OR إيران", cross=True)
+    runs = []
+    evaluate = reader.evaluate
+
+    def counted(query, scored=True):
+        runs.append(query)
+        return evaluate(query, scored=scored)
+    reader.evaluate = counted
+    try:
+        first = reader.page(plan, page=1, size=10, sort="relevance")
+        before = len(runs)
+        tally = reader.day_counts(plan)
+        assert len(runs) == before, "the timeline evaluated the page's query again"
+        assert int(tally.count.sum()) <= first.total
+        assert sum(tally.total.values()) == first.total
+        _, found, _ = reader._match(plan, None, None)
+        found.mask[:] = False
+        again = reader.page(plan, page=1, size=10, sort="relevance")
+        assert again.total == first.total and again.shown == first.shown
+        # a new plan is evaluated, and the memo keeps only the last few, by count
+        for text in ("Zarif", "Lavrov", "Moscow", "nuclear", "sanctions"):
+            reader.day_counts(build_query(text))
+        from search.engine.whoosh_backend.reader import MATCHES_KEPT
+        assert len(reader._matched) <= MATCHES_KEPT
+        reader.day_counts(plan)
+        assert len(runs) > before
+    finally:
+        del reader.evaluate

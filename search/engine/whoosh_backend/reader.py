@@ -46,6 +46,9 @@ def weighting() -> BM25F:
 STORED_KEPT = 64  # documents whose stored fields a reader keeps: a grouped page reads up to 40
 # term statistics a reader (or its weighting) keeps, a count: each is a read of the term index
 TERMS_KEPT = 65_536
+# a results page evaluates its query once for the rows and facets and again for its timeline
+# chart (and the timeline asks for every article's days too): the last few evaluations, by count
+MATCHES_KEPT = 4
 
 
 def remembered(memo: dict, key, compute: Callable[[], object]):
@@ -56,6 +59,31 @@ def remembered(memo: dict, key, compute: Callable[[], object]):
         if len(memo) >= TERMS_KEPT:
             memo.clear()
         memo[key] = value
+    return value
+
+
+def _key(*parts) -> tuple | None:
+    """A memo key of queries and dates, or None when one of them cannot be hashed."""
+    try:
+        hash(parts)
+    except TypeError:
+        return None
+    return parts
+
+
+def _last(memo: OrderedDict, key, compute: Callable[[], object]):
+    """``memo[key]`` among the last MATCHES_KEPT, computed when missing (always when the key is
+    None)."""
+    if key is None:
+        return compute()
+    value = memo.get(key)
+    if value is None:
+        value = compute()
+        memo[key] = value
+        while len(memo) > MATCHES_KEPT:
+            memo.popitem(last=False)
+    else:
+        memo.move_to_end(key)
     return value
 
 
@@ -70,6 +98,8 @@ class WhooshReader:
         self._stored: OrderedDict[int, dict] = OrderedDict()
         self._frequency: dict[tuple[str, str], int] = {}
         self._has: dict[tuple[str, bytes], bool] = {}
+        self._matched: OrderedDict[tuple, tuple] = OrderedDict()
+        self._days: OrderedDict[tuple, DayCounts] = OrderedDict()
 
     def damage_guard(self):
         """Whoosh's low-level read errors as IndexDamagedError."""
@@ -86,7 +116,7 @@ class WhooshReader:
         """A page from the match arrays: total, facets and the page from one evaluation."""
         from search import chronology  # the date window and fallback rules, over any Reader
         from search.query import FACETS
-        ran, found, fallback = chronology.match(plan, self, date_from, date_to)
+        ran, found, fallback = self._match(plan, date_from, date_to)
         found = self._evaluator.lead_boost(ran, found)  # the same scores in every sort
         if sort == "relevance":  # ranked by meaning too (the semantic extra)
             found = self.by_meaning(plan, found,
@@ -117,15 +147,27 @@ class WhooshReader:
     def day_counts(self, plan, date_from=None, date_to=None) -> DayCounts:
         """From the match mask and the per-document days and languages."""
         from search import chronology
-        if plan.query is None:
+        if plan.query is not None:
+            return tally_days(self._match(plan, date_from, date_to)[1].mask, self.doc_times())
+
+        def every_article() -> DayCounts:  # the timeline's shares: the same on every page
             mask = self.evaluate(plan.filter, scored=False).mask \
                 if plan.filter is not None else self.live().copy()
             window = chronology.window_mask(self, date_from, date_to)
             if window is not None:
                 mask &= window
-        else:
-            mask = chronology.match(plan, self, date_from, date_to)[1].mask
-        return tally_days(mask, self.doc_times())
+            return tally_days(mask, self.doc_times())
+        return _last(self._days, _key(plan.filter, date_from, date_to), every_article)
+
+    def _match(self, plan, date_from, date_to) -> tuple[Query, Matches, bool]:
+        """chronology.match, kept for the last MATCHES_KEPT plans and windows; each caller gets
+        its own copy of the arrays, which it may change."""
+        from search import chronology  # the date window and fallback rules, over any Reader
+        ran, found, fallback = _last(
+            self._matched, _key(plan.query, plan.filter, plan.fallback, date_from, date_to),
+            lambda: chronology.match(plan, self, date_from, date_to))
+        return ran, Matches(found.mask.copy(), None if found.scores is None
+                            else found.scores.copy()), fallback
 
     def rank(self, plan, limit: int) -> list[tuple[str, float]]:
         from search import chronology
