@@ -6,7 +6,7 @@ untimed pass over the query set through all the clients, as queries.py's warm pa
 --clients threads (keep-alive http.client connections) for --seconds: every client loops over
 the query sets, four /api/search requests then one HTML results page. Reports requests/s,
 latency percentiles, errors (5xx, timeouts, broken connections; 4xx answers are counted
-apart), and each server process's RSS. --runs N repeats the timed load N times on the same
+apart), and each server process's RSS and PSS. --runs N repeats the timed load N times on the same
 server (one row per run: the target holds only if every run is under it). Stops the server by
 itself.
 
@@ -25,7 +25,7 @@ from urllib.parse import quote
 
 from common import (HOST, base_parser, cached_index, get, latency_figures, limit_label,
                     load_queries, machine, memory_mb, parse_args, print_table, process_tree,
-                    running_server, write_json)
+                    pss_mb, running_server, write_json)
 
 COLUMNS = ["run", "endpoint", "requests", "rps", "p50_ms", "p95_ms", "p99_ms", "max_ms",
            "errors", "status_4xx"]
@@ -119,7 +119,8 @@ def main() -> None:
         rows, rss = [], []
         for run in range(1, args.runs + 1):
             rows += timed_run(port, paths, args, workers, run)
-            rss.append({pid: (memory_mb(pid), memory_mb(pid, "VmHWM")) for pid in workers})
+            rss.append({pid: (memory_mb(pid), memory_mb(pid, "VmHWM"), pss_mb(pid))
+                        for pid in workers})
     load_after = os.getloadavg()
 
     print_table(f"Web: {args.clients} clients for {args.seconds:g} s a run on "
@@ -133,8 +134,11 @@ def main() -> None:
           f"errors: {sum(r['errors'] for r in every)} "
           "(target: zero errors, p99 < 250 ms in every run, RSS < 400 MB a worker)")
     for run, sizes in enumerate(rss, 1):
-        print(f"run {run}: RSS per server process (MB, now / peak VmHWM): " + ", ".join(
-            f"{pid}: {now:.0f}/{hwm:.0f}" for pid, (now, hwm) in sizes.items()))
+        # RSS counts the pages the workers share (forked after the dictionaries were made) in
+        # each of them; PSS splits them between their users, so the PSS figures add up
+        print(f"run {run}: memory per server process (MB, RSS now / peak VmHWM / PSS): "
+              + ", ".join(f"{pid}: {now:.0f}/{hwm:.0f}/{pss:.0f}"
+                          for pid, (now, hwm, pss) in sizes.items()))
     if warm_errors:
         print(f"errors during the warm pass: {warm_errors}")
     for r in every:

@@ -18,6 +18,7 @@ these counts, an engine that keeps no parts) are a few articles that have the te
 """
 from __future__ import annotations
 
+import gc
 import re
 import threading
 from collections import Counter, OrderedDict
@@ -158,9 +159,27 @@ def dictionary(reader: Reader) -> Dictionary:
             found = _generations[key] = build_dictionary(reader)
             while len(_generations) > KEEP_LINEAGES:
                 _generations.popitem(last=False)
+            # the table is some 600,000 objects Python's cycle collector would walk at every
+            # full collection (0.3-0.8 s, the whole process stopped: a server's slowest
+            # answers); it lives until the next generation and is freed by reference counts
+            gc.freeze()
         else:
             _generations.move_to_end(key)
         return found
+
+
+def warm(index_dir: str) -> None:
+    """Build the live generation's dictionary now (a server, before it forks its workers, so
+    they share it); an index missing, unreadable or on an engine without parts is left to
+    the requests."""
+    from search.errors import SearchError
+    from search.searcher import open_reader
+    try:
+        reader = open_reader(index_dir)
+        with reader.damage_guard():
+            dictionary(reader)
+    except SearchError:
+        pass
 
 
 def correct_term(term: str, words: Dictionary, whole: str | None = None) -> str | None:

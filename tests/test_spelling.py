@@ -139,3 +139,25 @@ def test_common_words_are_never_suggested(spell_index):
     """The exact fields count stop words; a typo of a word is not corrected to one."""
     page = search.run_search("thw Zarif", index_dir=spell_index, correct=False)
     assert page.suggestion is None or "the" not in page.suggestion.split()
+
+
+def test_the_dictionary_is_left_out_of_the_cycle_collector(tmp_path):
+    """A built table is frozen out of Python's cycle collector (a full collection walking it
+    stopped a server worker for a large part of a second), and warm() builds it ahead."""
+    import gc
+    index_dir = str(tmp_path / "ix")
+    search.build_index([str(SEEDS)], index_dir)
+    _forget()
+    gc.unfreeze()
+    try:
+        spelling.warm(index_dir)
+        lists = sum(1 for v in spelling._lineages[-1].symspell._deletes.values()
+                    if isinstance(v, list))
+        assert lists > 100
+        assert gc.get_freeze_count() >= lists
+        tracked = {id(o) for o in gc.get_objects()}
+        assert not any(id(v) in tracked
+                       for v in spelling._lineages[-1].symspell._deletes.values())
+    finally:
+        gc.unfreeze()
+    spelling.warm(str(tmp_path / "nothing here"))  # no index: left to the requests

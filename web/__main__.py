@@ -6,6 +6,7 @@ hands each connection to one of them), each with its own ``--threads``.
 """
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import signal
@@ -83,6 +84,7 @@ def main(host: str, port: int, index_dir: str, build_from: tuple[str, ...], thre
         click.echo(f"error: cannot listen on {host}:{port}: {e.strerror or e}", err=True)
         sys.exit(1)
     shown_host = f"[{host}]" if ":" in host else host
+    _prepare(app)
     sys.stdout.flush()  # else the children would print the buffered lines again
     sys.stderr.flush()
     children = [pid for pid in (_fork_worker(listener, app, threads)
@@ -112,12 +114,23 @@ def _listen(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _prepare(app) -> None:
+    """Before the first visitor, and before the workers fork so that they share them: the
+    cross-lingual word lists, the suggestions' table and the "did you mean" dictionary of the
+    live index; then everything built so far is left out of Python's cycle collector (it
+    lives as long as the server; a full collection walking it stopped a worker for 0.3-0.8 s,
+    and writing the collector's marks into shared pages would copy them into every worker)."""
+    from search import spelling, suggest
+    from search.crossling import warm_up
+    warm_up()
+    suggest.warm(app.config["SEARCH_INDEX"])
+    spelling.warm(app.config["SEARCH_INDEX"])
+    gc.collect()
+    gc.freeze()
+
+
 def _serve(listener: socket.socket, app, threads: int) -> None:
     """Run waitress on the shared socket in this process until interrupted."""
-    from search.crossling import warm_up
-    warm_up()  # the cross-lingual word lists and dictionaries, before the first visitor
-    from search.suggest import warm  # suggestions' table: made while the server answers
-    threading.Thread(target=warm, args=(app.config["SEARCH_INDEX"],), daemon=True).start()
     # waitress buffers up to 1 GB of body by default before the app can refuse it (413)
     server = make_server(app, listener, threads=threads, queue=app.config["WEB_QUEUE"],
                          connection_limit=app.config["WEB_CONNECTION_LIMIT"],
