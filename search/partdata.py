@@ -11,7 +11,10 @@ counts of the documents removed since (a removal recounts a few articles, not th
 
 Counts are plain ``Counter``s, made by a count function of the kind (``KINDS``); a process
 without stored counts (an index written before this, an engine that keeps none) counts the
-part itself, as before, and keeps the result in memory only.
+part itself, as before, and keeps the result in memory only. A table too costly to make at
+every write (the "did you mean" dictionary, seconds) is made on demand by the first process
+that needs it and kept in the generation's folder for the next ones (``ON_DEMAND``); that is
+the only file a reader writes, and only into a folder the writer made.
 """
 from __future__ import annotations
 
@@ -29,6 +32,7 @@ VERSION = 1  # of the files: a change of what is counted changes it
 Count = Callable[[Iterable[dict]], Counter]
 KINDS: dict[str, Count] = {}  # name → count function, registered by spelling and suggest
 VIEWS: dict[str, Callable[[Reader], Any]] = {}  # name → what is made of a whole view's parts
+ON_DEMAND: set[str] = set()  # views made by the first process that needs one, not the writer
 
 
 def register(kind: str, count: Count) -> None:
@@ -36,9 +40,13 @@ def register(kind: str, count: Count) -> None:
     KINDS[kind] = count
 
 
-def register_view(kind: str, make: Callable[[Reader], Any]) -> None:
-    """Make a kind of table made from all the parts of a view, kept with the generation."""
+def register_view(kind: str, make: Callable[[Reader], Any], on_demand: bool = False) -> None:
+    """Make a kind of table made from all the parts of a view, kept with the generation:
+    made by the writer after every write, or (``on_demand``: a table too costly to make at
+    every write) by the first process that needs it, for the next ones."""
     VIEWS[kind] = make
+    if on_demand:
+        ON_DEMAND.add(kind)
 
 
 def _path(folder: Path, kind: str, origin: str) -> Path:
@@ -66,11 +74,13 @@ def _load(folder: Path | None, kind: str, origin: str) -> Counter | None:
     return found if isinstance(found, Counter) else None
 
 
-def _save(folder: Path, kind: str, origin: str, counts: Any, path: Path | None = None) -> None:
+def _save(folder: Path, kind: str, origin: str, counts: Any, path: Path | None = None,
+          create: bool = True) -> None:
     path = path or _path(folder, kind, origin)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        folder.mkdir(exist_ok=True)
+        if create:
+            folder.mkdir(exist_ok=True)
         with open(tmp, "wb") as f:
             pickle.dump(counts, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)  # a reader sees the counts whole or not at all
@@ -101,16 +111,17 @@ def part_counts(reader: Reader, kind: str, part: str, keep: bool = False) -> Cou
     return counts - count(reader.part_removed(part))  # drops what no live document has
 
 
-def view(reader: Reader, kind: str, keep: bool = False) -> Any:
+def view(reader: Reader, kind: str, keep: bool = False, create: bool = True) -> Any:
     """The table of a kind made from all the reader's parts: the stored one, else made now
-    (and stored when ``keep``: the writer)."""
+    (and stored when ``keep``: the writer, or the first reader of an on-demand table, which
+    stores it only in a folder the writer made, not ``create``)."""
     folder = _folder(reader)
     path = None if folder is None else _view_path(folder, kind, reader.parts())
     found = None if path is None else _read(path)
     if found is None:
         found = VIEWS[kind](reader)
         if keep and path is not None:
-            _save(folder, kind, "", found, path)
+            _save(folder, kind, "", found, path, create=create)
     return found
 
 
@@ -130,14 +141,15 @@ def store(reader: Reader, views: bool = True) -> list[str]:
             if not _path(folder, kind, origin).exists():
                 part_counts(reader, kind, part, keep=True)
                 written.append(_path(folder, kind, origin).name)
-    for kind in sorted(VIEWS) if views else ():
+    for kind in sorted(VIEWS.keys() - ON_DEMAND) if views else ():
         path = _view_path(folder, kind, reader.parts())
         if not path.exists():
             view(reader, kind, keep=True)
             written.append(path.name)
     if folder.is_dir():
         keep = {_path(folder, k, o).name for k in KINDS for o in origins}
-        keep |= {_view_path(folder, k, reader.parts()).name for k in VIEWS if views}
+        keep |= {_view_path(folder, k, reader.parts()).name for k in VIEWS
+                 if views or k in ON_DEMAND}
         for path in folder.iterdir():
             # a server still on the previous generation counts a merged part itself
             if path.name not in keep and not path.name.startswith("."):
@@ -159,5 +171,5 @@ def store_index(index_dir: str, views: bool = True) -> None:
         return
 
 
-__all__ = ["KINDS", "VIEWS", "part_counts", "register", "register_view", "store",
+__all__ = ["KINDS", "ON_DEMAND", "VIEWS", "part_counts", "register", "register_view", "store",
            "store_index", "view"]

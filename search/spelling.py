@@ -4,7 +4,9 @@ articles have each, and the surface form people write for each of them.
 The dictionary holds the exact-form terms of the titles and bodies (Arabic folded as the index
 folds it, Latin case-folded), so an Arabic typo is compared on folded letters. It is built from
 the index's term lists the first time a generation (a set of segments) is asked for a
-suggestion and kept per process; a commit makes new segments and so a new dictionary. Every
+suggestion, kept in the process and with the generation (search.partdata: the next process
+loads it); a commit makes new segments and so a new dictionary, which a process that had the
+earlier one extends. Every
 choice is made by counts and a fixed order, never by time: the same query gets the same
 suggestion every time.
 
@@ -21,10 +23,10 @@ from __future__ import annotations
 import gc
 import re
 import threading
-from collections import Counter, OrderedDict
+from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable
+from typing import Any, Iterable
 
 from symspellpy import SymSpell, Verbosity
 from symspellpy.editdistance import DistanceAlgorithm, EditDistance
@@ -129,22 +131,66 @@ def _count_part(reader: Reader, part: str) -> Counter:
     return found
 
 
+def _generation_counts(reader: Reader) -> dict[str, int]:
+    """The MAX_WORDS commonest exact-form words of the reader's parts, with article counts."""
+    total: Counter = Counter()
+    for part in reader.parts():
+        total.update(_count_part(reader, part))
+    return dict(sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_WORDS])
+
+
+def _make_table(reader: Reader) -> dict:
+    """A generation's whole table, as kept with it: SymSpell's words and deletes, and the
+    counts (a new process loads it in about a second instead of making it, 8-23 s at the
+    full corpora)."""
+    counts = _generation_counts(reader)
+    lineage = _Lineage()
+    lineage.extend(counts, frozenset(reader.parts()))
+    symspell = lineage.symspell
+    return {"words": symspell._words, "deletes": symspell._deletes,
+            "max_length": symspell._max_length, "lineage": lineage.words, "counts": counts,
+            "forms": {part: _forms_of(reader, part) for part in reader.parts()}}
+
+
+# the table depends on these: another value makes (and keeps) another table
+TABLE = f"spelling-p{PREFIX}-e{MAX_EDIT}-w{MAX_WORDS}"
+partdata.register_view(TABLE, _make_table, on_demand=True)
+
+
+def _restored(table: Any, segments: frozenset) -> tuple[_Lineage, dict[str, int]] | None:
+    """A lineage and counts from a kept table (None when it is not one: older code)."""
+    if not isinstance(table, dict) or not isinstance(table.get("deletes"), defaultdict):
+        return None
+    lineage = _Lineage()
+    symspell = lineage.symspell
+    symspell._words, symspell._deletes = table["words"], table["deletes"]
+    symspell._max_length = table["max_length"]
+    lineage.words, lineage.segments = table["lineage"], segments
+    with _lock:  # the written forms by folded key, folded once (3-4 s at the full corpora)
+        for part, forms in table.get("forms", {}).items():
+            _part_forms.setdefault(part, forms)
+    return lineage, table["counts"]
+
+
 def build_dictionary(reader: Reader) -> Dictionary:
-    """The index's exact-form words with their article counts (the MAX_WORDS commonest),
-    reusing the SymSpell table of an earlier generation that shares segments with it."""
+    """The index's exact-form words with their article counts (the MAX_WORDS commonest):
+    the table kept with the generation (made and kept now when there is none), or the
+    SymSpell table of an earlier generation that shares segments with it, extended."""
     parts = reader.parts()
     segments = frozenset(parts)
-    total: Counter = Counter()
-    for part in parts:
-        total.update(_count_part(reader, part))
-    counts = dict(sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_WORDS])
     lineage = max((x for x in _lineages if x.segments & segments),
                   key=lambda x: len(x.segments & segments), default=None)
-    if lineage is None:
-        lineage = _Lineage()
+    restored = None if lineage is not None else \
+        _restored(partdata.view(reader, TABLE, keep=True, create=False), segments)
+    if restored is not None:
+        lineage, counts = restored
+    else:
+        counts = _generation_counts(reader)
+        lineage = lineage or _Lineage()
+        lineage.extend(counts, segments)
+    if lineage not in _lineages:
         _lineages.append(lineage)
         del _lineages[:-KEEP_LINEAGES]
-    lineage.extend(counts, segments)
     for part in parts:  # the written forms too, so that a suggestion only looks up
         _forms_of(reader, part)
     return Dictionary(lineage.symspell, counts)

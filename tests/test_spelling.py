@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from pathlib import Path
 
 import pytest
 
@@ -161,3 +162,36 @@ def test_the_dictionary_is_left_out_of_the_cycle_collector(tmp_path):
     finally:
         gc.unfreeze()
     spelling.warm(str(tmp_path / "nothing here"))  # no index: left to the requests
+
+
+def test_the_table_is_kept_with_the_generation(tmp_path):
+    """The first process that needs the dictionary keeps it with the generation; the next
+    loads it instead of making it, and gets the same suggestions; a write drops it with
+    the generation it belonged to."""
+    from search import partdata, searcher
+    index_dir = str(tmp_path / "ix")
+    search.build_index([str(SEEDS)], index_dir)
+    reader = searcher.open_reader(index_dir)
+    folder = Path(reader.part_store())
+    kept = lambda: sorted(p.name for p in folder.glob(f"{spelling.TABLE}-view-*"))  # noqa: E731
+    assert kept() == []  # the writer does not make it (seconds at every write)
+    _forget()
+    made = [search.run_search(w, index_dir=index_dir, correct=False).suggestion
+            for w in ("Tehram", "Lavrof", "Zarrif")]
+    assert len(kept()) == 1 and any(made)
+    extended = []
+    extend = spelling._Lineage.extend
+    spelling._Lineage.extend = lambda self, *a: extended.append(a) or extend(self, *a)
+    try:
+        _forget()
+        loaded = [search.run_search(w, index_dir=index_dir, correct=False).suggestion
+                  for w in ("Tehram", "Lavrof", "Zarrif")]
+    finally:
+        spelling._Lineage.extend = extend
+    assert loaded == made and extended == []  # loaded, not made
+    partdata.store(reader)  # the writer's pass over the same generation keeps it
+    assert len(kept()) == 1
+    search.add_articles([search.Article(id="n1", title="Tehrim", body="Tehrim.",
+                                        lang="en")], index_dir)
+    reader = searcher.open_reader(index_dir)
+    assert not any(Path(reader.part_store()).glob(f"{spelling.TABLE}-view-*"))
