@@ -23,13 +23,13 @@ _plans: OrderedDict = OrderedDict()
 _lock = threading.Lock()
 
 
-def _keepable(q: Q.Query | None) -> bool:
+def keepable(q: Q.Query | None) -> bool:
     """Whether a query tree holds only terms and phrases (no state spent while it runs)."""
     if q is None or isinstance(q, type(Q.NullQuery)):
         return True
     if q.is_leaf():
         return type(q) in _KEEPABLE
-    return all(_keepable(child) for child in q.children())
+    return all(keepable(child) for child in q.children())
 
 
 def plan_query(text: str, *, lang: str | None = None, year: str | None = None,
@@ -43,7 +43,7 @@ def plan_query(text: str, *, lang: str | None = None, year: str | None = None,
             _plans.move_to_end(key)
     if plan is None:
         plan = build_query(text, lang=lang, year=year, mode=mode, cross=cross)
-        if _keepable(plan.query) and _keepable(plan.fallback) and _keepable(plan.filter):
+        if keepable(plan.query) and keepable(plan.fallback) and keepable(plan.filter):
             with _lock:
                 _plans[key] = plan
                 while len(_plans) > PLANS_KEPT:
@@ -57,4 +57,4 @@ def clear_plans() -> None:
         _plans.clear()
 
 
-__all__ = ["PLANS_KEPT", "clear_plans", "plan_query"]
+__all__ = ["PLANS_KEPT", "clear_plans", "keepable", "plan_query"]

@@ -163,9 +163,13 @@ class WhooshReader:
         """chronology.match, kept for the last MATCHES_KEPT plans and windows; each caller gets
         its own copy of the arrays, which it may change."""
         from search import chronology  # the date window and fallback rules, over any Reader
-        ran, found, fallback = _last(
-            self._matched, _key(plan.query, plan.filter, plan.fallback, date_from, date_to),
-            lambda: chronology.match(plan, self, date_from, date_to))
+        from search.plancache import keepable
+        # only plans of terms and phrases, as the plan cache: a wildcard, range or fuzzy node
+        # spends an expansion budget while it runs
+        key = _key(plan.query, plan.filter, plan.fallback, date_from, date_to) \
+            if keepable(plan.query) and keepable(plan.filter) else None
+        ran, found, fallback = _last(self._matched, key,
+                                     lambda: chronology.match(plan, self, date_from, date_to))
         return ran, Matches(found.mask.copy(), None if found.scores is None
                             else found.scores.copy()), fallback
 
