@@ -28,7 +28,7 @@ from common import (HOST, base_parser, cached_index, get, latency_figures, limit
                     pss_mb, running_server, write_json)
 
 COLUMNS = ["run", "endpoint", "requests", "rps", "p50_ms", "p95_ms", "p99_ms", "max_ms",
-           "errors", "status_4xx"]
+           "errors", "status_4xx", "cpu_ms_per_request"]
 def search_paths(queries: list[dict]) -> list[tuple[str, str]]:
     """(endpoint, path) pairs: four API requests, then one HTML page, over all queries."""
     out = []
@@ -149,6 +149,16 @@ def main() -> None:
                rss=[{str(pid): v for pid, v in sizes.items()} for sizes in rss])
 
 
+def cpu_seconds(pid: int) -> float:
+    """A process's user + system CPU time so far (0 when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def timed_run(port: int, paths: list[tuple[str, str]], args: argparse.Namespace,
               workers: list[int], run: int) -> list[dict]:
     """One timed load of --seconds: rows per endpoint (api, page, all), with the server
@@ -161,9 +171,11 @@ def timed_run(port: int, paths: list[tuple[str, str]], args: argparse.Namespace,
             peak[0] = max([peak[0]] + [memory_mb(p) for p in workers])
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
+    cpu0 = sum(cpu_seconds(p) for p in workers)
     t0 = time.perf_counter()
     results = load(port, paths, args.clients, args.seconds)
     elapsed = time.perf_counter() - t0
+    cpu = sum(cpu_seconds(p) for p in workers) - cpu0
     done.set()
     sampler.join()
     rows = []
@@ -176,7 +188,9 @@ def timed_run(port: int, paths: list[tuple[str, str]], args: argparse.Namespace,
                      "errors": len(errors), "status_4xx": sum(r[3].startswith("4") for r in sel),
                      "clients": args.clients, "seconds": elapsed,
                      "error_kinds": sorted({r[3] for r in errors})})
-    rows[-1].update(server_rss_mb=peak[0], server_processes=len(workers), warmed=args.warm)
+    # the server's CPU per request: what the load costs, whatever else shares the cores
+    rows[-1].update(server_rss_mb=peak[0], server_processes=len(workers), warmed=args.warm,
+                    cpu_ms_per_request=cpu * 1000 / max(1, len(results)))
     return rows
 
 
