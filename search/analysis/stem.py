@@ -195,6 +195,15 @@ def _known_ending(word: str) -> str | None:
     for rest in _ending_candidates(word):
         if is_noun and rest + _TA == word:
             continue  # ت ends verbs (لعبت); a form that takes the article is a noun (الكويت)
+        if (rest + _TA_MARBUTA == word and not rest.endswith("\u064A")
+                and max(whole, lexicon.MIN_FREQUENCY) * UNSEEN_INFLECTION
+                < lexicon.frequency(rest)):
+            # a word's feminine is attested at a hundredth of it or more (as its other
+            # inflections, see UNSEEN_INFLECTION); far rarer, the form in ة is a word of its
+            # own: السعودة (Saudization) beside the name سعود, الناصرة (Nazareth) beside ناصر.
+            # An unseen form counts at the lexicon's floor, as in the rule for unseen forms
+            # below (متاهلة, unseen, is still the feminine of the rare متاهل)
+            continue
         freq = lexicon.frequency(rest) if _is_word(rest) else 0.0
         # a word and its nisba (روسيا, روسي) meet at the more frequent of the two
         ratio = 1.0 if _is_nisba_pair(word, rest) else ENDING_RATIO
