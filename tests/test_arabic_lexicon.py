@@ -35,6 +35,7 @@ def test_names_stay_whole(name):
     ["الكوستاريكي", "كوستاريكا"],
     ["كبيرة", "كبير"], ["لاعبة", "لاعب"], ["وزيرة", "الوزير"],  # a feminine joins its word
     ["السعودة", "سعودة", "والسعودة", "بالسعودة"],
+    ["900", "و900", "ب900", "وب900", "لل900", "٩٠٠"], ["2015", "و2015", "بال2015"],  # numbers
 ])
 def test_forms_of_one_word_join(variants):
     stems = {v: stem(v) for v in variants}

@@ -77,6 +77,11 @@ _UNSEEN_NISBA = ("\u064A\u064A\u0646", "\u064A\u0648\u0646", "\u064A\u0627\u062A
                  "\u064A" + _TA_MARBUTA, "\u064A")
 
 
+# Proclitics written onto a number (و900, وب15, لل2015): a conjunction, then a preposition
+# and/or the article, before digits only
+_NUMBER_PROCLITICS = re.compile("[\u0648\u0641]?(?:[\u0628\u0643\u0644]?\u0627\u0644|"
+                                "\u0644\u0644|[\u0628\u0643\u0644])?(?=\\d+$)")
+
 _MAX_STEPS = 12  # و ب ال, a pronoun, two endings and a nisba take 7; the rest is margin
 
 
@@ -143,6 +148,12 @@ def split_proclitic(word: str) -> str | None:
     form (a clitic form is one use among many of its word), and the form does not take the
     article itself (الوزير, الكمال: then its first letter is part of the word, as in وزير, كمال).
     """
+    clitics = _NUMBER_PROCLITICS.match(word)
+    if clitics and clitics.end():
+        # a letter or the article written onto a number (و900, ب15, لل2015) is a proclitic: a
+        # number is no word that could begin with it (the shape rule below took و off و2015
+        # but not و900, too short for a name)
+        return word[clitics.end():]
     whole = lexicon.frequency(word)
     best, best_freq = None, 0.0
     for rest in _proclitic_candidates(word):
