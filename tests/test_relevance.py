@@ -245,12 +245,31 @@ def test_the_article_that_leads_with_the_words_ranks_first(tmp_path):
     ranked = rank_documents("Japan unemployment rises to record", index_dir=index_dir)
     assert [doc for doc, _ in ranked] == ["lead", "late"]
     from search.engine.base import LEAD_WEIGHT
-    assert ranked[0][1] == pytest.approx(ranked[1][1] * (1 + LEAD_WEIGHT))
+    from search.query import ALL_WORDS_BONUS  # both have every word: the tier's constant
+    assert ranked[0][1] - ALL_WORDS_BONUS == pytest.approx(
+        (ranked[1][1] - ALL_WORDS_BONUS) * (1 + LEAD_WEIGHT))
     # (the two are near-copies: one card per copy group unless group=False)
     page = search.run_search("Japan unemployment", index_dir=index_dir, group=False)
     assert [h.id for h in page.results] == ["lead", "late"]
     by_date = search.run_search("Japan unemployment", index_dir=index_dir, sort="date")
     assert by_date.total == 2
+
+
+def test_the_lead_scales_the_score_within_the_all_words_tier_not_the_tier(tmp_path):
+    # question mode ranks articles with every word first by a constant; the lead multiplies
+    # the BM25 only: a constant scaled by it outweighed every BM25 difference in the tier
+    index_dir = str(tmp_path / "ix")
+    filler = " ".join(f"word{i}" for i in range(30))
+    search.add_articles([
+        search.Article(id="lead", title="", lang="en",
+                       body=f"Japan {filler} unemployment {filler} {filler} {filler}"),
+        search.Article(id="often", title="", lang="en",
+                       body=f"{filler} " + "Japan unemployment " * 5 + f"{filler} {filler}"),
+        search.Article(id="partial", title="", lang="en",
+                       body="Japan " * 6 + f"{filler} {filler} {filler}"),
+    ], index_dir)
+    ranked = rank_documents("Japan unemployment", index_dir=index_dir)
+    assert [doc for doc, _ in ranked] == ["often", "lead", "partial"]
 
 
 def test_lead_words_are_the_typed_words_not_translations_or_exclusions():

@@ -180,6 +180,16 @@ def test_translation_names_analysed_terms(text, expected):
     assert expected in translate_plan(build_query(text)).query
 
 
+def test_the_lead_boost_leaves_the_all_words_tier_unscaled():
+    # as the Whoosh engine: tier constant + BM25 × the lead's factor
+    params = translate_plan(build_query("Japan unemployment", mode="any")).params()
+    assert params["q"].endswith(' _query_:"{!boost b=$leadboost v=$leadq}"')
+    assert params["q"].split(" _query_:")[0].endswith(")^=1000")
+    assert "^=1000" not in params["leadq"] and 'body:"japan"' in params["leadq"]
+    one_word = translate_plan(build_query("Japan", mode="any")).params()
+    assert one_word["q"] == "{!boost b=$leadboost v=$leadq}"
+
+
 def test_translation_escapes_quotes_and_specials():
     from whoosh import query as Q
     assert to_solr(Q.Term("source", 'a"b\\c')) == 'source:"a\\"b\\\\c"^=1'

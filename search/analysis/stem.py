@@ -77,6 +77,11 @@ _UNSEEN_NISBA = ("\u064A\u064A\u0646", "\u064A\u0648\u0646", "\u064A\u0627\u062A
                  "\u064A" + _TA_MARBUTA, "\u064A")
 
 
+# Proclitics written onto a number (و900, وب15, لل2015): a conjunction, then a preposition
+# and/or the article, before digits only
+_NUMBER_PROCLITICS = re.compile("[\u0648\u0641]?(?:[\u0628\u0643\u0644]?\u0627\u0644|"
+                                "\u0644\u0644|[\u0628\u0643\u0644])?(?=\\d+$)")
+
 _MAX_STEPS = 12  # و ب ال, a pronoun, two endings and a nisba take 7; the rest is margin
 
 
@@ -143,6 +148,12 @@ def split_proclitic(word: str) -> str | None:
     form (a clitic form is one use among many of its word), and the form does not take the
     article itself (الوزير, الكمال: then its first letter is part of the word, as in وزير, كمال).
     """
+    clitics = _NUMBER_PROCLITICS.match(word)
+    if clitics and clitics.end():
+        # a letter or the article written onto a number (و900, ب15, لل2015) is a proclitic: a
+        # number is no word that could begin with it (the shape rule below took و off و2015
+        # but not و900, too short for a name)
+        return word[clitics.end():]
     whole = lexicon.frequency(word)
     best, best_freq = None, 0.0
     for rest in _proclitic_candidates(word):
@@ -195,6 +206,15 @@ def _known_ending(word: str) -> str | None:
     for rest in _ending_candidates(word):
         if is_noun and rest + _TA == word:
             continue  # ت ends verbs (لعبت); a form that takes the article is a noun (الكويت)
+        if (rest + _TA_MARBUTA == word and not rest.endswith("\u064A")
+                and max(whole, lexicon.MIN_FREQUENCY) * UNSEEN_INFLECTION
+                < lexicon.frequency(rest)):
+            # a word's feminine is attested at a hundredth of it or more (as its other
+            # inflections, see UNSEEN_INFLECTION); far rarer, the form in ة is a word of its
+            # own: السعودة (Saudization) beside the name سعود, الناصرة (Nazareth) beside ناصر.
+            # An unseen form counts at the lexicon's floor, as in the rule for unseen forms
+            # below (متاهلة, unseen, is still the feminine of the rare متاهل)
+            continue
         freq = lexicon.frequency(rest) if _is_word(rest) else 0.0
         # a word and its nisba (روسيا, روسي) meet at the more frequent of the two
         ratio = 1.0 if _is_nisba_pair(word, rest) else ENDING_RATIO

@@ -67,6 +67,15 @@ def lead_words(query: Query) -> set[str]:
     walk(query)
     return words
 
+def rank_tiers(query: Query) -> list[Q.ConstantScoreQuery]:
+    """The constant-score clauses of a top-level Or (question mode's all-words tier): a tier
+    to rank above the rest, not a BM25, so the lead boost scales the BM25 within each tier
+    and never the tier itself (else the lead outweighed every BM25 difference in the tier)."""
+    if not isinstance(query, Q.Or):
+        return []
+    return [sub for sub in query.subqueries if isinstance(sub, Q.ConstantScoreQuery)]
+
+
 NO_DATE = -1  # the day number (and moment) of an undated document
 
 
@@ -331,6 +340,6 @@ class Engine(Protocol):
 
 
 
-__all__ = ["BM25_B", "BM25_K1", "LEAD_FIELD", "LEAD_WEIGHT", "LEAD_WORDS", "lead_words", "NO_DATE", "DayCounts", "DocTimes", "Engine", "Matches", "PageRows", "Query",
+__all__ = ["BM25_B", "BM25_K1", "LEAD_FIELD", "LEAD_WEIGHT", "LEAD_WORDS", "lead_words", "rank_tiers", "NO_DATE", "DayCounts", "DocTimes", "Engine", "Matches", "PageRows", "Query",
            "Reader", "TextCheck", "tally_days",
            "WriteSession"]

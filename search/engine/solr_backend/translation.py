@@ -17,7 +17,7 @@ from datetime import datetime
 from whoosh import query as Q
 from whoosh.util.times import long_to_datetime
 
-from search.engine.base import BM25_K1, LEAD_FIELD, LEAD_WEIGHT, lead_words
+from search.engine.base import BM25_K1, LEAD_FIELD, LEAD_WEIGHT, lead_words, rank_tiers
 from search.errors import QueryError
 from search.query import FACETS, SORTS, Plan
 from search.engine.solr_backend.document import solr_date
@@ -147,6 +147,9 @@ class SolrQuery:
     filter: str | None
     lead: tuple[str, ...] = ()  # the typed words' stems, for the lead boost
     lead_fallback: tuple[str, ...] = ()
+    # the query split for the lead boost: its rank tiers (unscaled) and the rest (scaled)
+    tiers: str | None = None
+    scaled: str | None = None
 
     def params(self, *, fallback: bool = False, page: int = 1, size: int = 10,
                sort: str = "relevance", facets: bool = True,
@@ -169,6 +172,10 @@ class SolrQuery:
                 hits = f"sum({hits})"
             params.update(q="{!boost b=$leadboost v=$leadq}", leadq=q,
                           leadboost=f"sum(1,product({LEAD_WEIGHT / len(lead)!r},{hits}))")
+            if self.tiers and not (fallback and self.fallback):
+                # a rank tier's constant is added unscaled, as the Whoosh engine does
+                params.update(q=f'{self.tiers} _query_:"{{!boost b=$leadboost v=$leadq}}"',
+                              leadq=self.scaled)
         if self.filter:
             params["fq"] = self.filter
         if facets:
@@ -195,9 +202,14 @@ def read_facets(answer: dict) -> dict[str, dict[str, int]]:
 
 def translate_plan(plan: Plan) -> SolrQuery:
     """A Plan's query, fallback and filter in Solr's syntax (QueryError if it cannot run)."""
+    tiers = rank_tiers(plan.query)
+    rest = [sub for sub in plan.query.subqueries if all(sub is not t for t in tiers)] \
+        if tiers else []
     return SolrQuery(to_solr(plan.query),
                      to_solr(plan.fallback) if plan.fallback is not None else None,
                      to_solr(plan.filter) if plan.filter is not None else None,
                      tuple(sorted(lead_words(plan.query))),
                      tuple(sorted(lead_words(plan.fallback))) if plan.fallback is not None
-                     else ())
+                     else (),
+                     " ".join(to_solr(t) for t in tiers) if tiers and rest else None,
+                     to_solr(Q.Or(rest)) if tiers and rest else None)

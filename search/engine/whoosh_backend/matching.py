@@ -26,7 +26,8 @@ from whoosh.system import _INT_SIZE
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.util.numeric import byte_to_length
 
-from search.engine.base import LEAD_FIELD, LEAD_WEIGHT, DocTimes, Matches, TextCheck, lead_words
+from search.engine.base import (LEAD_FIELD, LEAD_WEIGHT, DocTimes, Matches, TextCheck,
+                                lead_words, rank_tiers)
 
 # a byte-encoded field length (what Whoosh stores per document) -> the length it stands for
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) or 0 for b in range(256)], dtype=np.float64)
@@ -515,8 +516,9 @@ class Evaluator:
     # -- results -----------------------------------------------------------------------------
 
     def lead_boost(self, query: Q.Query, found: Matches) -> Matches:
-        """``found`` with each score times (1 + LEAD_WEIGHT × the share of the query's typed
-        words among the stems of the article's lead): the lead field's postings, no positions."""
+        """``found`` with each BM25 times (1 + LEAD_WEIGHT × the share of the query's typed
+        words among the stems of the article's lead): the lead field's postings, no positions.
+        A rank tier's constant (``rank_tiers``) is added after, unscaled."""
         words = sorted(lead_words(query))
         if found.scores is None or not words or LEAD_WEIGHT <= 0:
             return found
@@ -526,7 +528,10 @@ class Evaluator:
             hits[ids] += 1.0
         if not hits.any():
             return found
-        scores = found.scores * (1.0 + LEAD_WEIGHT * hits / len(words))
+        tier = np.zeros(self.size, dtype=np.float64)  # the all-words tier's constant, unscaled
+        for clause in rank_tiers(query):
+            tier += np.where(found.mask & self._eval(clause.child, False).mask, clause.score, 0.0)
+        scores = tier + (found.scores - tier) * (1.0 + LEAD_WEIGHT * hits / len(words))
         return Matches(found.mask, scores)
 
     def top(self, found: Matches, k: int) -> list[tuple[int, float]]:
