@@ -39,6 +39,8 @@ META = "\u2581"  # SentencePiece's metaspace
 GROUP_TOKENS = 2048  # rows of one batched pass: texts of similar length padded together
 _BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])
 _SPACES = re.compile(" {2,}")
+_WORDS = re.compile(f"{META}[^{META}]*|[^{META}]+")
+WORD_CACHE = 200_000  # words whose pieces are remembered (then forgotten all at once)
 
 
 class Encoder:
@@ -72,6 +74,8 @@ class Encoder:
         for piece in self.pieces:
             if len(piece) > self.heads.get(piece[:2], 1):
                 self.heads[piece[:2]] = len(piece)
+        self._words: dict[str, list[int]] = {}
+        self._by_word = not any(META in piece[1:] for piece in self.pieces)  # see tokens()
         n_norm, nm_bytes = struct.unpack_from("<iI", data, off)
         off += 8
         self.normalise: dict[int, str] = {}
@@ -124,6 +128,22 @@ class Encoder:
         """The content token ids of ``text`` (no <s> and </s>), as e5.c's tok_content."""
         s = _SPACES.sub(" ", text.translate(self.normalise))
         s = (s if s.startswith(" ") else " " + s).replace(" ", META)
+        # No piece holds a metaspace but at its start, so each word's best pieces are found
+        # alone (the words' paths join into the text's), and a news word recurs: remembered.
+        if not self._by_word:
+            return self._viterbi(s)
+        out, words = [], self._words
+        for word in _WORDS.findall(s):
+            ids = words.get(word)
+            if ids is None:
+                if len(words) >= WORD_CACHE:
+                    words.clear()
+                ids = words[word] = self._viterbi(word)
+            out.extend(ids)
+        return out
+
+    def _viterbi(self, s: str) -> list[int]:
+        """The best pieces of ``s`` by the unigram scores (<unk> for a character none covers)."""
         n, pieces, heads = len(s), self.pieces, self.heads
         best = [-1e30] * (n + 1)
         back = [(0, -1)] * (n + 1)
