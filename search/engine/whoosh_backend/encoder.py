@@ -27,7 +27,6 @@ import os
 import re
 import struct
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
 import numpy as np
@@ -173,9 +172,8 @@ class Encoder:
 
     # -- the encoder -----------------------------------------------------------------------
 
-    def embed(self, texts: list[str], prefix: str, threads: int = 1) -> np.ndarray:
-        """L2-normalised mean vectors (float32 rows) of ``texts`` with the model's prefix;
-        groups of texts shared by ``threads`` threads, each with one BLAS thread."""
+    def embed(self, texts: list[str], prefix: str) -> np.ndarray:
+        """L2-normalised mean vectors (float32 rows) of ``texts`` with the model's prefix."""
         H, wmax = self.H, self.MAXP - 2
         windows = []  # (text, content tokens of one window)
         for t, text in enumerate(texts):
@@ -192,18 +190,15 @@ class Encoder:
             groups.append([windows[w] for w in order[start:stop]])
             start = stop
 
-        def run(group: list) -> np.ndarray:
-            return self._forward([[self.bos, *ids, self.eos] for _, ids in group])
-
         from threadpoolctl import threadpool_limits
-        # BLAS's own threads wait for each other at every product, and on a shared machine
-        # one is always descheduled: threads over groups share the cores without waiting
+        # One BLAS thread, on the calling thread. BLAS's threads wait for each other at every
+        # product, and on a shared machine one is always descheduled (2 threads: 2.4 articles
+        # per CPU second against 9.3 with one, load 6); and OpenBLAS runs products called from
+        # several threads one at a time (two Python threads of the same products: twice the
+        # wall time of one), so threads over groups gain nothing either.
         with threadpool_limits(limits=1, user_api="blas"):
-            if threads > 1 and len(groups) > 1:
-                with ThreadPoolExecutor(min(threads, len(groups))) as pool:
-                    means = list(pool.map(run, groups))
-            else:
-                means = [run(g) for g in groups]
+            means = [self._forward([[self.bos, *ids, self.eos] for _, ids in group])
+                     for group in groups]
         sums = np.zeros((len(texts), H), dtype=np.float64)
         weights = np.zeros(len(texts))
         for group, rows in zip(groups, means):

