@@ -32,6 +32,7 @@ from symspellpy import SymSpell, Verbosity
 from symspellpy.editdistance import DistanceAlgorithm, EditDistance
 
 from search import partdata
+from search.memo import kept
 from search.analysis import analyze_word, fold_arabic_letters, normalize_arabic, word_script
 from search.analysis.chain import arabic_exact
 from search.analysis.normalize import fold_cyrillic, fold_latin
@@ -116,19 +117,14 @@ def _is_word(term: str) -> bool:
 
 def _count_part(reader: Reader, part: str) -> Counter:
     """Article counts of the words of one part (segments never change: kept by id)."""
-    found = _segment_counts.get(part)
-    if found is None:
-        found = Counter()
+    def count() -> Counter:
+        found: Counter = Counter()
         for field in FIELDS:
             for text, docs in reader.part_words(part, field):
                 if _is_word(text):
                     found[text] += docs
-        _segment_counts[part] = found
-        while len(_segment_counts) > KEEP_SEGMENTS:
-            _segment_counts.popitem(last=False)
-    else:
-        _segment_counts.move_to_end(part)
-    return found
+        return found
+    return kept(_segment_counts, part, count, KEEP_SEGMENTS)
 
 
 def _generation_counts(reader: Reader) -> dict[str, int]:
@@ -197,21 +193,16 @@ def build_dictionary(reader: Reader) -> Dictionary:
 
 
 def dictionary(reader: Reader) -> Dictionary:
-    """The dictionary of the reader's generation, built once per process."""
-    key = frozenset(reader.parts())
-    with _lock:
-        found = _generations.get(key)
-        if found is None:
-            found = _generations[key] = build_dictionary(reader)
-            while len(_generations) > KEEP_LINEAGES:
-                _generations.popitem(last=False)
-            # the table is some 600,000 objects Python's cycle collector would walk at every
-            # full collection (0.3-0.8 s, the whole process stopped: a server's slowest
-            # answers); it lives until the next generation and is freed by reference counts
-            gc.freeze()
-        else:
-            _generations.move_to_end(key)
+    """The dictionary of the reader's generation, made or loaded once per process."""
+    def build() -> Dictionary:
+        found = build_dictionary(reader)
+        # the table is some 600,000 objects Python's cycle collector would walk at every full
+        # collection (0.3-0.8 s, the whole process stopped: a server's slowest answers); it
+        # lives until the next generation and is freed by reference counts
+        gc.freeze()
         return found
+    with _lock:
+        return kept(_generations, frozenset(reader.parts()), build, KEEP_LINEAGES)
 
 
 def warm(index_dir: str) -> None:

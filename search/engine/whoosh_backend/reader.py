@@ -17,6 +17,7 @@ from whoosh.scoring import BM25F
 from search.engine.base import (BM25_B, BM25_K1, DayCounts, DocTimes, Matches, PageRows,
                                 PathLike, Query, tally_days)
 from search.engine.whoosh_backend import matching, semantic, store
+from search.memo import kept
 
 
 class _BM25(BM25F):
@@ -69,22 +70,6 @@ def _key(*parts) -> tuple | None:
     except TypeError:
         return None
     return parts
-
-
-def _last(memo: OrderedDict, key, compute: Callable[[], object]):
-    """``memo[key]`` among the last MATCHES_KEPT, computed when missing (always when the key is
-    None)."""
-    if key is None:
-        return compute()
-    value = memo.get(key)
-    if value is None:
-        value = compute()
-        memo[key] = value
-        while len(memo) > MATCHES_KEPT:
-            memo.popitem(last=False)
-    else:
-        memo.move_to_end(key)
-    return value
 
 
 class WhooshReader:
@@ -157,7 +142,8 @@ class WhooshReader:
             if window is not None:
                 mask &= window
             return tally_days(mask, self.doc_times())
-        return _last(self._days, _key(plan.filter, date_from, date_to), every_article)
+        return kept(self._days, _key(plan.filter, date_from, date_to), every_article,
+                    MATCHES_KEPT)
 
     def _match(self, plan, date_from, date_to) -> tuple[Query, Matches, bool]:
         """chronology.match, kept for the last MATCHES_KEPT plans and windows; each caller gets
@@ -168,8 +154,9 @@ class WhooshReader:
         # spends an expansion budget while it runs
         key = _key(plan.query, plan.filter, plan.fallback, date_from, date_to) \
             if keepable(plan.query) and keepable(plan.filter) else None
-        ran, found, fallback = _last(self._matched, key,
-                                     lambda: chronology.match(plan, self, date_from, date_to))
+        ran, found, fallback = kept(self._matched, key,
+                                    lambda: chronology.match(plan, self, date_from, date_to),
+                                    MATCHES_KEPT)
         return ran, Matches(found.mask.copy(), None if found.scores is None
                             else found.scores.copy()), fallback
 
