@@ -2,6 +2,7 @@
 timeline bar) are the links search_url makes for each, and to_args keeps its rules."""
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, replace
 
 import pytest
@@ -22,7 +23,7 @@ def test_every_timeline_bar_links_as_search_url_would(seed_index, args):
         params = parse_params(args)
         chart = timeline_chart(params)
         assert chart is not None and chart["rows"]
-        for row in chart["rows"]:
+        for row in (r for r in chart["rows"] if not r["empty"]):
             assert row["link"] == search_url(params, date_from=row["start"],
                                              date_to=row["end"])
             assert f"from={row['start']}" in row["link"]
@@ -43,3 +44,32 @@ def test_to_args_leaves_out_defaults_as_before(params, changes):
 def test_to_args_refuses_an_unknown_parameter():
     with pytest.raises(TypeError, match="bogus"):
         SearchParams(q="x").to_args(bogus=1)
+
+
+def test_the_charts_table_says_a_run_of_empty_periods_once(tmp_path):
+    """Wire copy of one year and papers of years later on one monthly chart: the table has a
+    row per month with matches and one row for the months between, as the chart's break."""
+    from search.indexer import build_index
+    from web.chart import GAP
+    corpus = tmp_path / "corpus.jsonl"
+    dated = ["1987-03-02", "1987-04-10", "1987-04-20", "2015-06-01", "2015-08-05"]
+    corpus.write_text("".join(
+        json.dumps({"id": f"a{i}", "title": f"Oil report {i}", "body": "Oil prices moved.",
+                    "date": day, "lang": "en", "source": "wire"}) + "\n"
+        for i, day in enumerate(dated)), encoding="utf-8")
+    index_dir = str(tmp_path / "index")
+    build_index([str(corpus)], index_dir)
+    app = create_app({"SEARCH_INDEX": index_dir})
+    args = {"q": "oil", "interval": "month"}
+    with app.test_request_context("/", query_string=args):
+        chart = timeline_chart(parse_params(args))
+    full = [r for r in chart["rows"] if not r["empty"]]
+    gaps = [r for r in chart["rows"] if r["empty"]]
+    assert [r["start"][:7] for r in full if sum(c for c, _ in r["cells"])] == [
+        "1987-03", "1987-04", "2015-06", "2015-08"]
+    assert [(g["start"], g["end"], g["empty"]) for g in gaps] == [("1987-05-01", "2015-05-31",
+                                                                   337)]
+    assert all(r["empty"] < GAP for r in full) and len(chart["rows"]) == 6
+    page = app.test_client().get("/", query_string=args).get_data(as_text=True)
+    assert "No matches in these 337 months" in page
+    assert page.count('<tr class="chart__gap">') == 1
