@@ -251,3 +251,21 @@ def test_a_large_batch_is_embedded_by_the_encoder_as_one_text_at_a_time():
     rows = semantic.embed_passages(texts).astype(np.float32)
     alone = np.stack([semantic.embed_passages([t])[0] for t in texts]).astype(np.float32)
     assert (rows * alone).sum(axis=1).min() > 0.999
+
+
+def test_a_builds_batch_is_shared_by_processes_in_order(monkeypatch):
+    """A batch of PROCESS_MIN texts or more goes to PROCESSES fresh processes, a group of
+    ENCODER_BATCH at a time: the same rows, in the texts' order, as the caller's encoder."""
+    from search.engine.whoosh_backend import encoder
+    texts = [f"{i} " + t for i, t in enumerate((seed_texts() + [a["title"] for a in FOOTBALL])
+                                                * 3)]
+    monkeypatch.setattr(semantic, "ENCODER_BATCH", 5)  # several groups, out of order if unsorted
+    monkeypatch.setattr(semantic, "PROCESS_MIN", 10)
+    monkeypatch.setattr(semantic, "PROCESSES", 2)
+    shared = semantic._in_processes(texts)
+    assert shared is not None and shared.dtype == np.float16 and shared.shape == (len(texts), 384)
+    here = encoder.load().embed(texts, "passage: ")
+    assert (shared.astype(np.float32) * here).sum(axis=1).min() > 0.999
+    assert np.array_equal(semantic.embed_passages(texts), shared)
+    monkeypatch.setattr(semantic, "PROCESSES", 1)  # one core: the caller embeds them itself
+    assert semantic._in_processes(texts) is None

