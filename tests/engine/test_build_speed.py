@@ -250,3 +250,35 @@ def test_killed_build_takes_its_helper_along(tmp_path: Path, corpus: Path) -> No
     report = search.build_index([str(corpus)], str(index_dir))
     assert report.added == 1500
     assert_clean(index_dir, store.live_dir(index_dir))
+
+
+def test_the_term_index_keeps_twelve_bytes_a_term_and_reads_back(tmp_path: Path) -> None:
+    """The term index holds every term of a segment until it closes: its buckets are arrays
+    (a hash and a position), not a tuple and two ints per term, and Whoosh reads it back."""
+    import tracemalloc
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.filedb.filetables import OrderedHashReader, OrderedHashWriter
+    from search.engine.whoosh_backend.fastwrite import _TermIndex, _TermKeys
+    storage = FileStorage(str(tmp_path))
+    tindex = OrderedHashWriter(storage.create_file("terms.trm"))
+    tindex.__class__ = _TermIndex
+    tindex.add(b"\x00\x00aardvark", b"first")  # Whoosh's own add() before ours
+    count = 50_000
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    keys = _TermKeys(tindex, b"\x00\x01")
+    for i in range(count):
+        keys.add(b"term%07d" % i, b"v%d" % i)
+        if i % 4096 == 4095:
+            keys.close()
+    keys.close()
+    grown = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    assert grown < 20 * count, grown  # tuples and ints took about 116 bytes a term
+    tindex.close()
+    reader = OrderedHashReader(storage.open_file("terms.trm"))
+    assert reader[b"\x00\x00aardvark"] == b"first"
+    for i in (0, 4095, 4096, count - 1):
+        assert reader[b"\x00\x01term%07d" % i] == b"v%d" % i
+    assert len(list(reader.keys())) == count + 1
+    reader.close()
