@@ -180,13 +180,20 @@ def load_queries() -> list[dict]:
 
 # ---- the systems under test -------------------------------------------------------------------
 
+def product_settings(**options: Any) -> None:
+    """Give the product its settings, from the environment (`SEARCH_SEMANTIC=0`, ...) and
+    ``options`` (None: as the environment says), as every edge of the product does: a library
+    call alone runs on the defaults, and with the semantic extra installed a build would embed
+    every article (about 17 a second) and a query rank by meaning."""
+    from search.settings import apply_settings, load_settings
+    apply_settings(load_settings(**options))
+
+
 def build_product(files: list[Path], index_dir: Path, memory_mb: float | None = None) -> int:
     """`search index build FILES --index INDEX_DIR [--memory MB]`, through the library call
     the CLI makes."""
     import search
-    if memory_mb is not None:
-        from search.settings import apply_settings, load_settings
-        apply_settings(load_settings(build_memory_mb=memory_mb))
+    product_settings(build_memory_mb=memory_mb)
     report = search.build_index([str(f) for f in files], str(index_dir))
     if report.skipped:
         print(f"product: {len(report.skipped)} skipped, e.g. {report.skipped[0]}", file=sys.stderr)

@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from common import (base_parser, cached_index, latency_figures, limit_label, load_queries,
-                    machine, parse_args, print_table, run_worker, write_json)
+                    machine, parse_args, print_table, product_settings, run_worker,
+                    write_json)
 
 SYSTEMS = ("product", "whoosh-single")
 COLUMNS = ["system", "kind", "lang", "n", "p50_ms", "p95_ms", "p99_ms", "mean_ms", "max_ms",
@@ -30,8 +31,10 @@ COLUMNS = ["system", "kind", "lang", "n", "p50_ms", "p95_ms", "p99_ms", "mean_ms
 
 
 def product_runner(index_dir: Path) -> Callable[[str], int]:
-    """One query through the product's API, the result page fully built."""
+    """One query through the product's API, the result page fully built (the product's
+    settings from the environment, as in a build)."""
     import search
+    product_settings()
 
     def run(q: str) -> int:
         return search.run_search(q, index_dir=str(index_dir), size=10).total

