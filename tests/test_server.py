@@ -84,3 +84,23 @@ def test_workers_exit_when_the_server_is_killed(seed_index, tmp_path):
     os.kill(proc.pid, signal.SIGKILL)  # no chance to stop them itself
     proc.wait(timeout=30)
     assert _gone(workers), "an orphaned worker kept serving"
+
+
+def test_stopping_kills_a_worker_that_does_not_end_on_sigterm(monkeypatch):
+    """A worker stuck where its SIGTERM handler cannot run must not keep the server from
+    stopping: after a count of polls it is killed and reaped."""
+    import web.__main__ as server
+    stuck = subprocess.Popen([sys.executable, "-c",
+                              "import signal, sys, time\n"
+                              "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+                              "print('ready', flush=True)\n"
+                              "time.sleep(600)\n"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert stuck.stdout.readline().strip() == "ready"
+        monkeypatch.setattr(server, "STOP_POLLS", 10)
+        server._stop([stuck.pid])
+        assert not os.path.exists(f"/proc/{stuck.pid}"), "the worker outlived the server"
+    finally:
+        if stuck.poll() is None:
+            stuck.kill()
+        stuck.wait()

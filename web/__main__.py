@@ -165,8 +165,13 @@ def _fork_worker(listener: socket.socket, app, threads: int) -> int:
         os._exit(0)
 
 
+STOP_POLLS = 200  # polls (50 ms apart) for a worker to end after SIGTERM, then SIGKILL
+
+
 def _stop(children: list[int]) -> None:
-    """Stop the worker processes and reap them."""
+    """Stop the worker processes and reap them: SIGTERM, and SIGKILL for one still there after
+    STOP_POLLS polls (a worker stuck where its handler cannot run must not keep the server
+    from stopping)."""
     for pid in children:
         try:
             os.kill(pid, signal.SIGTERM)
@@ -174,8 +179,14 @@ def _stop(children: list[int]) -> None:
             pass
     for pid in children:
         try:
-            os.waitpid(pid, 0)
-        except ChildProcessError:
+            for _ in range(STOP_POLLS):
+                if os.waitpid(pid, os.WNOHANG)[0]:
+                    break
+                time.sleep(0.05)
+            else:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+        except (ChildProcessError, ProcessLookupError):
             pass
 
 
