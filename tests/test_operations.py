@@ -155,7 +155,10 @@ def test_web_starts_on_flipped_toc_byte_and_answers_503(index, tmp_path):
     log = open(tmp_path / "server.log", "w+")
     proc = subprocess.Popen([sys.executable, "-m", "web", "--host", "127.0.0.1", "--port",
                              str(port), "--index", index], cwd=ROOT, stdout=log,
-                            stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                            stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                            # Ctrl+C stops it even when the tests run where SIGINT is ignored
+                            # (a background job of a shell: its children inherit the ignore)
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         base, answer = f"http://127.0.0.1:{port}", None
         for _ in range(600):  # a count of polls, each bounded by its connection timeout
