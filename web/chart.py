@@ -30,22 +30,23 @@ def _label(start: str, interval: str) -> str:
     return start[:7] if interval == "month" else start
 
 
-def _slots(series: list[ChartSeries], n: int) -> list[tuple[int, int]]:
+def slots(series: list[ChartSeries], n: int) -> list[tuple[int, int]]:
     """(period, 0) for each period drawn, (first period, length) for a run of at least GAP
-    empty ones drawn as one break (wire copy of 1987 and papers of 2015 on one chart)."""
+    empty ones drawn as one break (wire copy of 1987 and papers of 2015 on one chart); the
+    chart's table has the same rows."""
     empty = [not any(s.counts[i] for s in series) for i in range(n)]
-    slots, i = [], 0
+    out, i = [], 0
     while i < n:
         run = 0
         while i + run < n and empty[i + run]:
             run += 1
         if run >= GAP:
-            slots.append((i, run))
+            out.append((i, run))
             i += run
         else:
-            slots.append((i, 0))
+            out.append((i, 0))
             i += 1
-    return slots
+    return out
 
 
 def render_chart(starts: list[str], interval: str, series: list[ChartSeries],
@@ -54,10 +55,10 @@ def render_chart(starts: list[str], interval: str, series: list[ChartSeries],
     n = len(starts)
     if not n or not series:
         return Markup("")
-    slots = _slots(series, n)
+    drawn = slots(series, n)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     top = max(1, max(max(s.counts) for s in series))
-    slot = plot_w / len(slots)
+    slot = plot_w / len(drawn)
     bar = slot * 0.8 / len(series)
     parts = [f'<svg class="chart__svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="group" '
              f'aria-label="Articles per {interval}" dir="ltr" '
@@ -69,8 +70,8 @@ def render_chart(starts: list[str], interval: str, series: list[ChartSeries],
                  f'text-anchor="end">{top:,}</text>')
     parts.append(f'<text class="chart__tick" x="{LEFT - 6}" y="{TOP + plot_h}" '
                  f'text-anchor="end">0</text>')
-    step = max(1, -(-len(slots) // MAX_LABELS))
-    for k_slot, (i, gap) in enumerate(slots):
+    step = max(1, -(-len(drawn) // MAX_LABELS))
+    for k_slot, (i, gap) in enumerate(drawn):
         x0 = LEFT + k_slot * slot
         if gap:  # a long run of empty periods drawn as one break in the axis
             words = escape(f"{gap:,} {interval}s without a match, from {starts[i]}")
@@ -92,8 +93,8 @@ def render_chart(starts: list[str], interval: str, series: list[ChartSeries],
                          f'y="{TOP + plot_h - h:.2f}" width="{max(bar, 0.5):.2f}" '
                          f'height="{h:.2f}"/>')
         parts.append('</a>')
-        last = k_slot == len(slots) - 1
-        if k_slot % step == 0 or last and len(slots) > 1 and k_slot % step > step // 2:
+        last = k_slot == len(drawn) - 1
+        if k_slot % step == 0 or last and len(drawn) > 1 and k_slot % step > step // 2:
             anchor = "start" if k_slot == 0 else ("end" if last else "middle")
             parts.append(f'<text class="chart__tick" x="{x0 + slot / 2:.2f}" '
                          f'y="{HEIGHT - 8}" text-anchor="{anchor}">'
@@ -102,4 +103,4 @@ def render_chart(starts: list[str], interval: str, series: list[ChartSeries],
     return Markup("".join(parts))
 
 
-__all__ = ["ChartSeries", "render_chart"]
+__all__ = ["ChartSeries", "render_chart", "slots"]

@@ -6,15 +6,13 @@ import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
-import numpy as np
-
 from flask import Blueprint, Response, current_app, request, stream_with_context, url_for
 
 import search
 from search import counterpart, export, facets, overview, related, sources, timeline
 from search.errors import NotSupportedError
 from search.export import plain_text
-from web.chart import GAP, ChartSeries, render_chart
+from web.chart import ChartSeries, render_chart, slots
 from web.params import ParameterError, SearchParams, parse_params
 
 bp = Blueprint("research", __name__)
@@ -220,7 +218,7 @@ def timeline_chart(params: SearchParams) -> dict[str, Any] | None:
         numbers = ", ".join(f"{s.counts[i]:,} {s.name}" for s in series)
         return f"{span}: {numbers}. Show these articles."
 
-    rows = _table_rows(t, shown, starts, ends, link)
+    rows = _table_rows(t, series, shown, starts, ends, link)
     base = params.to_args(page=1)
     intervals = [(name, url_for("web.index", **base, **({} if name == "auto" else
                                                       {"interval": name})),
@@ -231,26 +229,21 @@ def timeline_chart(params: SearchParams) -> dict[str, Any] | None:
             "first": starts[0], "last": ends[-1]}
 
 
-def _table_rows(t: timeline.Timeline, shown: list[int], starts: list[str], ends: list[str],
+def _table_rows(t: timeline.Timeline, series: list[ChartSeries], shown: list[int],
+                starts: list[str], ends: list[str],
                 link: Callable[[int], str]) -> list[dict[str, Any]]:
-    """The chart's table: a row per period, but a run of at least chart.GAP periods without a
-    match is one row, as the chart draws it as one break (a month per row from the wire copy
-    of 1987 to the papers of 2015 was some 300 empty rows and most of a page's rendering)."""
+    """The chart's table: a row per period the chart draws, and a run of empty periods it
+    draws as one break is one row too (a month per row from the wire copy of 1987 to the
+    papers of 2015 was some 300 empty rows and most of a page's rendering)."""
     counts = t.series[0].count
-    empty = ~counts[:, shown].any(axis=1) if shown else np.ones(len(starts), dtype=bool)
-    rows, i = [], 0
-    while i < len(starts):
-        run = 0
-        while i + run < len(starts) and empty[i + run]:
-            run += 1
-        if run >= GAP:
+    rows = []
+    for i, run in slots(series, len(starts)):
+        if run:
             rows.append({"start": starts[i], "end": ends[i + run - 1], "empty": run})
-            i += run
             continue
         rows.append({"start": starts[i], "end": ends[i], "link": link(i), "empty": 0,
                      "cells": [(int(counts[i, j]), float(counts[i, j]) / float(t.all_count[i, j])
                                 if t.all_count[i, j] else 0.0) for j in shown]})
-        i += 1
     return rows
 
 

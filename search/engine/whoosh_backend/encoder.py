@@ -322,11 +322,11 @@ def serve(parent: int) -> int:
     model = load()
     if model is None:
         return 3
-    batch = 256  # texts per call, as semantic.ENCODER_BATCH
+    from search.engine.whoosh_backend.semantic import ENCODER_BATCH as batch
     rows = [model.embed(texts[i:i + batch], "passage: ").astype(np.float16)
             for i in range(0, len(texts), batch)]
     np.save(sys.stdout.buffer, np.concatenate(rows) if rows else
-            np.zeros((0, 384), np.float16), allow_pickle=False)
+            np.zeros((0, model.H), np.float16), allow_pickle=False)
     sys.stdout.buffer.flush()
     return 0
 

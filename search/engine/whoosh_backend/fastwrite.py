@@ -386,9 +386,10 @@ class _TermIndex(OrderedHashWriter):
 class _Bucket:
     """One of the term index's 256 hash buckets as two arrays (a 4-byte hash and an 8-byte
     position per term) where Whoosh keeps a list of (hash, position) tuples: 12 bytes a term
-    against about 116 (a tuple and two ints). The index holds every term of every field of
-    the segment until it closes, so this is what a build's and a merge's memory grows by with
-    the vocabulary (319,000 terms at 6,000 articles: 37 MB as tuples)."""
+    against 116-132 (a tuple and two ints; tests/engine/test_build_speed.py). The index holds
+    every term of every field of the segment until it closes, so this is what a build's and a
+    merge's memory grows by with the vocabulary (319,000 terms at 6,000 articles: 37 MB as
+    tuples)."""
 
     __slots__ = ("hashes", "positions")
 
