@@ -87,6 +87,40 @@ def test_the_cross_toggle_keeps_meaning_to_the_typed_language(football):
     assert ranked("zanzibarquux football championship", football, cross=False) == ["en-final"]
 
 
+ENGLISH = [
+    {"id": "en-rain", "lang": "en", "title": "Heavy rain and falling temperatures",
+     "body": "The city expects heavy rain and a marked drop in temperatures over the coming "
+             "days, the weather service said."},
+    {"id": "en-cup", "lang": "en", "title": "Supporters travel to the cup final",
+     "body": "Thousands of football supporters travelled by train to watch the final."},
+    {"id": "en-match", "lang": "en", "title": "Striker signs before the decisive match",
+     "body": "The club signed a striker days before the decisive match of the season."},
+]
+
+
+def test_within_the_typed_language_the_lexical_ranking_stands(tmp_path):
+    """Neighbours by meaning come only from across the language line: an English query adds
+    the Arabic report of the final, never an English article none of its words match, and
+    on an index of one language the results and their scores are the lexical ones."""
+    index_dir = str(tmp_path / "both")
+    search.add_records(FOOTBALL + ENGLISH, index_dir)
+    found = ranked("zanzibarquux football championship", index_dir)
+    assert "ar-final" in found and not {"en-rain", "en-match"} & set(found), found
+    english = str(tmp_path / "english")
+    search.add_records([FOOTBALL[0]] + ENGLISH, english)
+    assert semantic.has_vectors(store.live_dir(english))
+
+    def hits(query: str) -> list[tuple[str, float]]:
+        return [(h.id, h.score) for h in search.run_search(
+            query, index_dir=english, size=10, mode="any").results]
+    for query in ("football final", "zanzibarquux championship", "club supporters"):
+        fused = hits(query)
+        apply_settings(load_settings(semantic=False))
+        lexical = hits(query)
+        apply_settings(load_settings(semantic=True))
+        assert fused == lexical and fused, query
+
+
 def test_a_query_nothing_matches_stays_unmatched(football):
     page = search.run_search("qqxxzzvv", index_dir=football, correct=False)
     assert page.total == 0 and not page.results
