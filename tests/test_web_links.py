@@ -41,6 +41,30 @@ def test_to_args_leaves_out_defaults_as_before(params, changes):
     assert params.to_args(**changes) == expected
 
 
+@pytest.mark.parametrize("params", [
+    SearchParams(q="لافروف & co/x?#"), SearchParams(q="a b", page=2, lang="ar", sort="date",
+                                                   source="aawsat,okaz"),
+    SearchParams(q="x", cross=False, exact=True, group=False, size=50),
+    SearchParams(q="", date_from="2011-01-01", date_to="2011-12-31")])
+@pytest.mark.parametrize("changes", [
+    {}, {"page": 3}, {"lang": "en"}, {"year": 2012}, {"source": "-reuters"},
+    {"q": "new query é+%"}, {"date_from": "1987-03-01", "date_to": "1987-03-31"}])
+def test_search_url_is_url_for_with_the_page_reset(tmp_path, params, changes):
+    """search_url builds its links without url_for's rule matching (once a request): the same
+    links, under a script root too."""
+    from flask import url_for
+    app = create_app({"SEARCH_INDEX": str(tmp_path)})
+    expected = dict(changes)
+    if any(k in changes for k in ("lang", "source", "year", "sort", "q", "date_from",
+                                  "date_to", "cross")):
+        expected.setdefault("page", 1)
+    for root in ("", "/news"):
+        with app.test_request_context("/", base_url="http://localhost" + root):
+            link = search_url(params, **changes)
+            assert link == url_for("web.index", **params.to_args(**expected))
+            assert link.startswith(root + "/")
+
+
 def test_to_args_refuses_an_unknown_parameter():
     with pytest.raises(TypeError, match="bogus"):
         SearchParams(q="x").to_args(bogus=1)
