@@ -22,7 +22,7 @@ from search.cli.common import setting_option
 from search.errors import SearchError
 from search.settings import apply_settings, load_settings
 from web import SECURITY_HEADERS, create_app
-from web.shed import make_server
+from web.shed import Balance, make_server
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -87,15 +87,16 @@ def main(host: str, port: int, index_dir: str, build_from: tuple[str, ...], thre
     _prepare(app)
     sys.stdout.flush()  # else the children would print the buffered lines again
     sys.stderr.flush()
-    children = [pid for pid in (_fork_worker(listener, app, threads)
-                                for _ in range(workers - 1)) if pid]
+    balance = Balance(workers) if workers > 1 else None
+    children = [pid for pid in (_fork_worker(listener, app, threads, balance, index)
+                                for index in range(1, workers)) if pid]
     click.echo(f"Serving on http://{shown_host}:{listener.getsockname()[1]}/  "
                f"({workers} process{'es' if workers > 1 else ''} × {threads} threads; "
                "Ctrl+C to stop)")
     sys.stdout.flush()
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the workers too, as Ctrl+C does
     try:
-        _serve(listener, app, threads)
+        _serve(listener, app, threads, balance, 0)
     except KeyboardInterrupt:
         click.echo("Stopped.")
     finally:
@@ -129,28 +130,39 @@ def _prepare(app) -> None:
     gc.freeze()
 
 
-def _serve(listener: socket.socket, app, threads: int) -> None:
-    """Run waitress on the shared socket in this process until interrupted."""
+def _serve(listener: socket.socket, app, threads: int, balance: Balance | None = None,
+           index: int = 0) -> None:
+    """Run waitress on the shared socket in this process until interrupted (worker ``index``
+    of those that share ``balance``)."""
+    if balance is not None:
+        balance.join(index)
     # waitress buffers up to 1 GB of body by default before the app can refuse it (413)
     server = make_server(app, listener, threads=threads, queue=app.config["WEB_QUEUE"],
                          connection_limit=app.config["WEB_CONNECTION_LIMIT"],
                          header_timeout=app.config["WEB_HEADER_TIMEOUT"],
                          max_body_bytes=app.config["INTAKE_MAX_BYTES"] + 65536,
-                         headers=SECURITY_HEADERS.items())
+                         headers=SECURITY_HEADERS.items(), balance=balance)
     try:
         server.run()
     finally:
+        if balance is not None:
+            balance.leave()
         server.close()
 
 
-def _fork_worker(listener: socket.socket, app, threads: int) -> int:
+def _fork_worker(listener: socket.socket, app, threads: int, balance: Balance | None = None,
+                 index: int = 1) -> int:
     """Fork a process serving ``listener``; returns its pid (0 in the child, which never
     returns: it serves until stopped, or until its parent is gone)."""
     parent = os.getpid()
     pid = os.fork()
     if pid:
         return pid
-    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    def stop(*_) -> None:
+        if balance is not None:
+            balance.leave()  # the others stop counting on this process at once
+        os._exit(0)
+    signal.signal(signal.SIGTERM, stop)
 
     def orphaned() -> None:  # a parent killed with SIGKILL cannot stop its workers itself
         while os.getppid() == parent:
@@ -158,7 +170,7 @@ def _fork_worker(listener: socket.socket, app, threads: int) -> int:
         os._exit(0)
     threading.Thread(target=orphaned, daemon=True).start()
     try:
-        _serve(listener, app, threads)
+        _serve(listener, app, threads, balance, index)
     except KeyboardInterrupt:
         pass
     finally:
