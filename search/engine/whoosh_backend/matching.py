@@ -522,16 +522,21 @@ class Evaluator:
         words = sorted(lead_words(query))
         if found.scores is None or not words or LEAD_WEIGHT <= 0:
             return found
-        hits = np.zeros(self.size, dtype=np.float64)
+        # over the matched documents only (a query matches a few of the index's): the
+        # boost of an unmatched one was never seen
+        matched = np.flatnonzero(found.mask)
+        hits = np.zeros(len(matched), dtype=np.float64)
         for word in words:
             ids, _ = self._term_postings(Q.Term(LEAD_FIELD, word), scored=False)
-            hits[ids] += 1.0
+            hits += np.isin(matched, ids)
         if not hits.any():
             return found
-        tier = np.zeros(self.size, dtype=np.float64)  # the all-words tier's constant, unscaled
+        tier = np.zeros(len(matched), dtype=np.float64)  # the all-words tier's constant, unscaled
         for clause in rank_tiers(query):
-            tier += np.where(found.mask & self._eval(clause.child, False).mask, clause.score, 0.0)
-        scores = tier + (found.scores - tier) * (1.0 + LEAD_WEIGHT * hits / len(words))
+            tier += np.where(self._eval(clause.child, False).mask[matched], clause.score, 0.0)
+        scores = found.scores.astype(np.float64)  # a copy: the caller's arrays are kept
+        scores[matched] = tier + (scores[matched] - tier) * (
+            1.0 + LEAD_WEIGHT * hits / len(words))
         return Matches(found.mask, scores)
 
     def top(self, found: Matches, k: int) -> list[tuple[int, float]]:
