@@ -277,12 +277,21 @@ class Pending:
 
 # -- the read side: a matrix over document numbers ---------------------------------------------
 
+@lru_cache(maxsize=1)
+def _blas():
+    from threadpoolctl import ThreadpoolController  # the extra's
+    return ThreadpoolController()
+
+
 def _dot(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
-    """``matrix @ vector`` in numpy's own loop, on the calling thread: BLAS splits a product
-    this size over its threads, and on a busy machine waits for them (bench/semantic.py, 2
-    CPUs, 50,000 rows: at load 15 p50 21 ms and p95 43 ms against BLAS's 28 and 66 ms; near
-    idle, load 2-4, about equal: 4.1 and 8.0 ms against 3.8 and 8.0 ms)."""
-    return np.einsum("ij,j->i", matrix, vector)
+    """``matrix @ vector`` by BLAS on one thread, the calling one: BLAS splits a product this
+    size over its threads, and on a busy machine waits for them (bench/semantic.py, 2 CPUs,
+    50,000 rows, at load 15: p50 28 ms and p95 66 ms with its threads), and numpy's own loop
+    (einsum) is slower than one BLAS thread (near idle, same vectors: p50 10.8 and p95 14.5 ms
+    against 7.9 and 8.5 ms). The limit is set and given back around the product; another
+    thread's product in the meantime runs on one thread too, which is what it should do."""
+    with _blas().limit(limits=1, user_api="blas"):
+        return matrix @ vector
 
 
 class DocVectors:
