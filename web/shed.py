@@ -148,20 +148,24 @@ class Balance:
     def join(self, index: int) -> None:
         """This process is worker ``index`` (after the fork)."""
         self.index = index
-        self._slots[2 * index] = 0
+        self.record(0)
 
     def leave(self) -> None:
-        self._slots[2 * self.index] = -1
+        self.record(-1)
 
     def counts(self) -> list[int]:
         """Each process's open connections as it last wrote them (-1: stopped)."""
         return [self._slots[2 * i] for i in range(self.processes)]
 
+    def record(self, connections: int) -> None:
+        """This process's count of open connections, for the others to read."""
+        self._slots[2 * self.index] = connections
+
     def may_accept(self, connections: int) -> bool:
-        """Record this process's ``connections`` and say whether it should accept another:
-        not while another live process has fewer."""
+        """At each pass of this process's loop: record its ``connections``, advance its beat
+        and say whether it should accept another (not while a live process has fewer)."""
         slots, me = self._slots, self.index
-        slots[2 * me] = connections
+        self.record(connections)
         slots[2 * me + 1] += 1
         fewest = None
         for other in range(self.processes):
@@ -196,7 +200,7 @@ class GuardedServer(TcpWSGIServer):
     def handle_accept(self) -> None:
         super().handle_accept()
         if self.balance is not None:  # the others see the new count before their next pass
-            self.balance.may_accept(len(self.active_channels))
+            self.balance.record(len(self.active_channels))
 
     def maintenance(self, now: float) -> None:
         super().maintenance(now)
