@@ -307,7 +307,7 @@ def plan_requests(queries: list[str]) -> list[Request]:
 def check(request: Request, status: int, body: bytes) -> str | None:
     """None when the answer is what this request gets on a quiet server, else why not."""
     if status != request.expected:
-        return f"status {status} (expected {request.expected})"
+        return f"status {status} (expected {request.expected}){error_type(body)}"
     if request.kind == "api":
         try:
             data = json.loads(body)
@@ -318,6 +318,15 @@ def check(request: Request, status: int, body: bytes) -> str | None:
     elif b"</html>" not in body or b"Traceback" in body:
         return "page cut short or with a traceback"
     return None
+
+
+def error_type(body: bytes) -> str:
+    """The type an API error's JSON names (as ": IndexDamagedError"); empty for a page."""
+    try:
+        kind = json.loads(body)["error"]["type"]
+    except (ValueError, KeyError, TypeError):
+        return ""
+    return f": {kind}" if isinstance(kind, str) else ""
 
 
 def fetch(conn: http.client.HTTPConnection, path: str) -> tuple[int, bytes, bool]:

@@ -26,7 +26,7 @@ import zlib
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, TypeVar
 
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
@@ -44,6 +44,7 @@ META = "search-meta.json"
 LOCK = "write.lock"
 WHOOSH_TEMP = ("MAIN.tmp", "_MAIN_*.toc.*", META + ".tmp")  # what a killed writer leaves
 BUILDING, COMPLETE, RETIRED = "building", "complete", "retired"  # a generation's ``state``
+T = TypeVar("T")
 NEW_GEN = ".new-gen-"  # a generation being created, before its metadata exists
 
 
@@ -118,9 +119,43 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
 
+# Openings of the live generation in a row that another process's commits may spoil before
+# a reader's failure to open is taken for damage (each commit deletes the files it replaced)
+OPEN_TRIES = 5
+
+
+def commit_mark(index_dir: str | os.PathLike) -> tuple:
+    """What changes when a writer commits or swaps: the live generation, the table of contents
+    its metadata records and the newest one on disk."""
+    gen = live_dir(index_dir)
+    if gen is None:
+        return (None, None, None)
+    return (gen, read_meta(gen).get("toc"), integrity.latest_toc(gen))
+
+
+def opened(index_dir: str | os.PathLike, open_it: Callable[[], T]) -> T:
+    """``open_it()``, tried again when it failed (damaged or missing) while a writer committed:
+    a reader that lists a commit's files as another process replaces them finds one gone, and
+    that is not damage. Damage stands still; a failure on an index that did not move is raised
+    at once, and after ``OPEN_TRIES`` openings spoiled in a row."""
+    for attempt in range(OPEN_TRIES):
+        mark = commit_mark(index_dir)
+        try:
+            return open_it()
+        except (IndexDamagedError, IndexMissingError):
+            if attempt + 1 == OPEN_TRIES or commit_mark(index_dir) == mark:
+                raise
+    raise AssertionError("unreachable")
+
+
 def open_live(index_dir: str | os.PathLike) -> tuple[Path, "whoosh_index.Index"]:
     """Open the live generation; raise IndexMissingError, SchemaVersionError or
-    IndexDamagedError (its files differ from what was written at commit, or cannot be read)."""
+    IndexDamagedError (its files differ from what was written at commit, or cannot be read,
+    and not because a writer replaced them as they were opened)."""
+    return opened(index_dir, lambda: _open_live(index_dir))
+
+
+def _open_live(index_dir: str | os.PathLike) -> tuple[Path, "whoosh_index.Index"]:
     gen = live_dir(index_dir)
     if gen is None:
         raise IndexMissingError(str(index_dir))
@@ -132,7 +167,7 @@ def open_live(index_dir: str | os.PathLike) -> tuple[Path, "whoosh_index.Index"]
     if problem is not None:
         integrity.MEMORY.remember(gen, meta.get("toc"), problem)
         raise IndexDamagedError(str(index_dir), damaged=f"{gen.name}/{problem}")
-    if not whoosh_index.exists_in(str(gen)):
+    if integrity.latest_toc(gen) is None:  # (Whoosh's exists_in opens the index to know)
         raise IndexMissingError(str(index_dir))
     try:
         return gen, open_generation(gen)
