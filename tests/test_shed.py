@@ -125,3 +125,74 @@ def test_a_saturated_process_answers_503_with_retry_after_at_once(gated):
     assert answers == {"holder": 200, "waiter": 200}  # the queued request was served
     # and the slot came back
     assert client.get("/api/search?q=Lavrov", buffered=True).status_code == 200
+
+
+def test_running_requests_compute_in_turns_and_a_slow_reader_holds_no_turn(seed_index):
+    """Four requests may run in a process, one computes at a time: a GET that holds its turn
+    keeps a second GET waiting; a POST (the intake, which waits for the write lock) is not
+    held behind it; and between the parts of a streamed answer, no turn is held, so a client
+    slow to take them does not stop the others."""
+    app = create_app({"SEARCH_INDEX": seed_index})
+    inside, most = [0], [0]
+    entered, release = threading.Event(), threading.Event()
+    lock = threading.Lock()
+
+    def computing(hold: bool = False) -> None:
+        with lock:
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+        if hold:
+            entered.set()
+            release.wait(60)
+        with lock:
+            inside[0] -= 1
+
+    @app.get("/api/hold")
+    def hold():
+        computing(hold=True)
+        return {"held": True}
+
+    @app.get("/api/quick")
+    def quick():
+        computing()
+        return {"quick": True}
+
+    @app.post("/api/post")
+    def post():
+        return {"posted": True}
+
+    @app.get("/api/stream")
+    def stream():
+        def parts():
+            for n in range(3):
+                computing()
+                yield f"{n}\n"
+        return app.response_class(parts(), mimetype="text/plain")
+
+    gate = LoadGate(app, running=4, waiting=4)
+    answers: dict[str, int] = {}
+
+    def call(name: str, method: str, url: str) -> None:
+        answers[name] = Client(gate).open(url, method=method, buffered=True).status_code
+
+    # a streamed answer, taken one part at a time: between parts, another request computes
+    streamed = Client(gate).get("/api/stream")
+    parts = iter(streamed.response)
+    assert next(parts) == b"0\n"
+    assert Client(gate).get("/api/quick", buffered=True).status_code == 200
+    assert b"".join(parts) == b"1\n2\n"
+    streamed.close()
+
+    holder = threading.Thread(target=call, args=("hold", "GET", "/api/hold"), daemon=True)
+    holder.start()
+    assert entered.wait(30)
+    waiter = threading.Thread(target=call, args=("quick", "GET", "/api/quick"), daemon=True)
+    waiter.start()
+    waiter.join(0.5)
+    assert waiter.is_alive() and "quick" not in answers  # waiting for its turn
+    assert Client(gate).post("/api/post", buffered=True).status_code == 200  # no turn needed
+    release.set()
+    holder.join(30)
+    waiter.join(30)
+    assert answers == {"hold": 200, "quick": 200}
+    assert most[0] == 1  # never two computing at once
