@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from werkzeug.test import Client
+from werkzeug.test import Client, EnvironBuilder
 
 from conftest import ROOT
 from web import create_app
@@ -169,7 +169,7 @@ def test_running_requests_compute_in_turns_and_a_slow_reader_holds_no_turn(seed_
                 yield f"{n}\n"
         return app.response_class(parts(), mimetype="text/plain")
 
-    gate = LoadGate(app, running=4, waiting=4)
+    gate = LoadGate(app, running=4, waiting=4, ready_bytes=1)  # every part in a turn of its own
     answers: dict[str, int] = {}
 
     def call(name: str, method: str, url: str) -> None:
@@ -196,3 +196,24 @@ def test_running_requests_compute_in_turns_and_a_slow_reader_holds_no_turn(seed_
     waiter.join(30)
     assert answers == {"hold": 200, "quick": 200}
     assert most[0] == 1  # never two computing at once
+
+    # an answer is made whole in the turn that computed it: handing it over to the server
+    # does not wait for a turn behind another request's computing
+    whole = LoadGate(app, running=4, waiting=4)
+    entered.clear()
+    release.clear()
+    statuses = []
+    answer = whole(EnvironBuilder(path="/api/quick").get_environ(),
+                   lambda status, headers, exc_info=None: statuses.append(status))
+    holder = threading.Thread(target=Client(whole).get, args=("/api/hold",),
+                              kwargs={"buffered": True}, daemon=True)
+    holder.start()
+    assert entered.wait(30)  # the hold computes, in its turn, until released
+    got: list[bytes] = []
+    taker = threading.Thread(target=lambda: got.append(b"".join(answer)), daemon=True)
+    taker.start()
+    taker.join(10)
+    release.set()
+    holder.join(30)
+    assert got == [b'{"quick":true}\n'] and statuses == ["200 OK"]
+    answer.close()

@@ -20,8 +20,10 @@ ones made every later request (``/healthz`` too) wait behind them.
   at a time anyway, and four threads taking turns at its lock spent over a third more CPU a
   request than one (9.1-9.2 against 6.6-6.8 ms: the web bench's 600 requests through Flask in
   one process, twice each; in turns behind a lock, 5.8-5.9 against 5.4-5.6). A turn
-  covers the app's call and each part of a streamed answer, never the wait for a slow
-  client to take it; a POST (the intake: it waits for the write lock and embeds) takes none.
+  covers the app's call and its answer up to ``READY_BYTES`` (a page or an API answer whole:
+  waiting for another turn only to hand it over cost 23-64 ms of p99 a run in the web bench),
+  then each further part of a streamed answer, never the wait for a slow client to take it; a
+  POST (the intake: it waits for the write lock and embeds) takes none.
 - Balance: the worker processes share one listening socket, and the kernel hands a new
   connection to whichever polls first, so a burst of keep-alive clients could settle 15 to 5
   on two processes (measured: 20 bench clients), one process serving three times the other's
@@ -33,6 +35,7 @@ ones made every later request (``/healthz`` too) wait behind them.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import mmap
@@ -40,7 +43,7 @@ import resource
 import socket
 import threading
 import time
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from waitress.adjustments import Adjustments
 from waitress.channel import HTTPChannel
@@ -56,6 +59,7 @@ SPARE_THREADS = 4  # threads that only ever answer "busy": a 503 never waits for
 RETRY_AFTER = 1  # seconds; a busy spell lasts about one request's time
 UNGATED = ("/healthz",)  # cheap, and what tells a balancer the process is alive
 COMPUTING = 1  # requests of a process computing at once (the others wait for their turn)
+READY_BYTES = 1 << 20  # of an answer made in the turn that computed it (a longer one streams)
 TURNLESS = ("POST",)  # methods whose requests wait on other things than the processor
 BUSY_MESSAGE = "The server is busy; try again in a moment."
 
@@ -65,12 +69,14 @@ class LoadGate:
     slot, and a 503 with Retry-After for any beyond those."""
 
     def __init__(self, app: Callable, running: int, waiting: int,
-                 headers: Iterable[tuple[str, str]] = (), computing: int = COMPUTING) -> None:
+                 headers: Iterable[tuple[str, str]] = (), computing: int = COMPUTING,
+                 ready_bytes: int = READY_BYTES) -> None:
         self.app = app
         self.running = running
         self.waiting = waiting
         self._slots = threading.BoundedSemaphore(running)
         self._turns = threading.BoundedSemaphore(computing)
+        self.ready_bytes = ready_bytes
         self._lock = threading.Lock()
         self._queued = 0
         self.refused = 0  # 503s answered (for logs and tests)
@@ -93,19 +99,35 @@ class LoadGate:
             finally:
                 with self._lock:
                     self._queued -= 1
-        turns = None if environ.get("REQUEST_METHOD") in TURNLESS else self._turns
         try:
-            if turns is None:
+            if environ.get("REQUEST_METHOD") in TURNLESS:
                 result = self.app(environ, start_response)
             else:
-                with turns:
-                    result = self.app(environ, start_response)
+                result = self._in_turn(environ, start_response)
         except BaseException:
             self._slots.release()
             raise
         # a streamed answer holds its slot until the server has sent it all
-        return ClosingIterator(result if turns is None else _InTurns(result, turns),
-                               self._slots.release)
+        return ClosingIterator(result, self._slots.release)
+
+    def _in_turn(self, environ, start_response) -> Iterable[bytes]:
+        """The app's answer, made in one turn up to ``ready_bytes`` (a page or an API answer
+        whole: waiting for a turn again to hand its parts over would make it wait behind
+        another request's computing); the rest of a longer streamed answer in later turns."""
+        with self._turns:
+            result = self.app(environ, start_response)
+            parts, size, rest = [], 0, iter(result)
+            try:
+                for part in rest:
+                    parts.append(part)
+                    size += len(part)
+                    if size >= self.ready_bytes:
+                        return _Chain(parts, _InTurns(rest, result, self._turns))
+            except BaseException:
+                _close(result)
+                raise
+            _close(result)
+        return parts
 
     def _busy(self, environ, start_response):
         path = environ.get("PATH_INFO") or ""
@@ -123,26 +145,41 @@ class LoadGate:
         return [body]
 
 
-class _InTurns:
-    """An answer's parts, each made in a turn (a streamed export computes as it is sent)."""
+def _close(result: Iterable[bytes]) -> None:
+    close = getattr(result, "close", None)
+    if close is not None:
+        close()
 
-    def __init__(self, result: Iterable[bytes], turns: threading.BoundedSemaphore) -> None:
-        self._parts = iter(result)
-        self._result = result
-        self._turns = turns
+
+class _InTurns:
+    """The rest of a streamed answer, each part made in a turn (an export computes as it is
+    sent); ``close`` closes the app's answer."""
+
+    def __init__(self, rest: Iterator[bytes], result: Iterable[bytes],
+                 turns: threading.BoundedSemaphore) -> None:
+        self._rest, self._result, self._turns = rest, result, turns
 
     def __iter__(self) -> "_InTurns":
         return self
 
     def __next__(self) -> bytes:
         with self._turns:
-            return next(self._parts)
+            return next(self._rest)
 
     def close(self) -> None:
-        close = getattr(self._result, "close", None)
-        if close is not None:
-            with self._turns:
-                close()
+        with self._turns:
+            _close(self._result)
+
+
+class _Chain:
+    """The parts made already, then the rest; closing closes the rest."""
+
+    def __init__(self, ready: list[bytes], rest: _InTurns) -> None:
+        self._parts = itertools.chain(ready, rest)
+        self.close = rest.close
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self._parts
 
 
 class GuardedChannel(HTTPChannel):
