@@ -11,6 +11,7 @@ threads at once at the GIL cost more CPU a request than the same threads in turn
 """
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import os
 import sys
@@ -18,7 +19,6 @@ import threading
 import time
 from contextlib import nullcontext
 from pathlib import Path
-from urllib.parse import quote
 
 import common
 from common import (base_parser, cached_index, load_queries, machine, parse_args, print_table,
@@ -29,9 +29,12 @@ COLUMNS = ["repeat", "threads", "how", "requests", "cpu_ms_per_request", "user_m
 
 
 def mix(queries: list[dict]) -> list[str]:
-    """web.py's mix: four API requests, then one results page."""
-    return [("/?q=" if i % 5 == 4 else "/api/search?q=") + quote(q["query"])
-            for i, q in enumerate(queries)]
+    """web.py's mix (its search_paths: four API requests, then one results page); web.py is
+    loaded by its path, as the name `web` is the product's package."""
+    spec = importlib.util.spec_from_file_location("bench_web", Path(__file__).with_name("web.py"))
+    bench_web = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench_web)
+    return [path for _, path in bench_web.search_paths(queries)]
 
 
 def product_app(index_dir: Path):

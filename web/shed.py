@@ -122,7 +122,8 @@ class LoadGate:
                     parts.append(part)
                     size += len(part)
                     if size >= self.ready_bytes:
-                        return _Chain(parts, _InTurns(rest, result, self._turns))
+                        later = _InTurns(rest, result, self._turns)
+                        return ClosingIterator(itertools.chain(parts, later), later.close)
             except BaseException:
                 _close(result)
                 raise
@@ -169,17 +170,6 @@ class _InTurns:
     def close(self) -> None:
         with self._turns:
             _close(self._result)
-
-
-class _Chain:
-    """The parts made already, then the rest; closing closes the rest."""
-
-    def __init__(self, ready: list[bytes], rest: _InTurns) -> None:
-        self._parts = itertools.chain(ready, rest)
-        self.close = rest.close
-
-    def __iter__(self) -> Iterator[bytes]:
-        return self._parts
 
 
 class GuardedChannel(HTTPChannel):

@@ -388,7 +388,7 @@ def open_reader(index_dir: PathLike) -> WhooshReader:
     # Reopen rather than Searcher.refresh(): whoosh-reloaded 2.7.5's refresh keeps segments a
     # merge removed and reuses segment readers blind to new deletions (duplicate, deleted hits).
     def open_it() -> WhooshReader:
-        gen, ix = store.open_live(index_dir)
+        gen, ix = store.open_live_once(index_dir)
         with store.damage_guard(index_dir):  # a segment file may go as a commit replaces it
             return WhooshReader(ix.searcher(weighting=weighting()), index_dir, gen)
     reader = store.opened(index_dir, open_it)

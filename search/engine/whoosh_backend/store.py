@@ -44,7 +44,6 @@ META = "search-meta.json"
 LOCK = "write.lock"
 WHOOSH_TEMP = ("MAIN.tmp", "_MAIN_*.toc.*", META + ".tmp")  # what a killed writer leaves
 BUILDING, COMPLETE, RETIRED = "building", "complete", "retired"  # a generation's ``state``
-T = TypeVar("T")
 NEW_GEN = ".new-gen-"  # a generation being created, before its metadata exists
 
 
@@ -122,40 +121,41 @@ def now_iso() -> str:
 # Openings of the live generation in a row that another process's commits may spoil before
 # a reader's failure to open is taken for damage (each commit deletes the files it replaced)
 OPEN_TRIES = 5
+T = TypeVar("T")
 
 
 def commit_mark(index_dir: str | os.PathLike) -> tuple:
-    """What changes when a writer commits or swaps: the live generation, the table of contents
-    its metadata records and the newest one on disk."""
+    """What changes when a writer commits or swaps: the live generation and its newest table
+    of contents (a commit writes it before it deletes what it replaced, and before the
+    metadata's record of it)."""
     gen = live_dir(index_dir)
-    if gen is None:
-        return (None, None, None)
-    return (gen, read_meta(gen).get("toc"), integrity.latest_toc(gen))
+    return (gen, integrity.latest_toc(gen) if gen is not None else None)
 
 
 def opened(index_dir: str | os.PathLike, open_it: Callable[[], T]) -> T:
     """``open_it()``, tried again when it failed (damaged or missing) while a writer committed:
     a reader that lists a commit's files as another process replaces them finds one gone, and
     that is not damage. Damage stands still; a failure on an index that did not move is raised
-    at once, and after ``OPEN_TRIES`` openings spoiled in a row."""
-    for attempt in range(OPEN_TRIES):
+    at once, and the ``OPEN_TRIES``-th in a row whatever happened."""
+    for _ in range(OPEN_TRIES - 1):
         mark = commit_mark(index_dir)
         try:
             return open_it()
         except (IndexDamagedError, IndexMissingError):
-            if attempt + 1 == OPEN_TRIES or commit_mark(index_dir) == mark:
+            if commit_mark(index_dir) == mark:
                 raise
-    raise AssertionError("unreachable")
+    return open_it()
 
 
 def open_live(index_dir: str | os.PathLike) -> tuple[Path, "whoosh_index.Index"]:
     """Open the live generation; raise IndexMissingError, SchemaVersionError or
     IndexDamagedError (its files differ from what was written at commit, or cannot be read,
     and not because a writer replaced them as they were opened)."""
-    return opened(index_dir, lambda: _open_live(index_dir))
+    return opened(index_dir, lambda: open_live_once(index_dir))
 
 
-def _open_live(index_dir: str | os.PathLike) -> tuple[Path, "whoosh_index.Index"]:
+def open_live_once(index_dir: str | os.PathLike) -> tuple[Path, "whoosh_index.Index"]:
+    """One try of ``open_live``, for a caller that opens more inside ``opened``."""
     gen = live_dir(index_dir)
     if gen is None:
         raise IndexMissingError(str(index_dir))
