@@ -34,6 +34,7 @@ SEED = 1  # the permutations: every process and run must draw the same (and one 
 # major version: its hashing scheme makes the band words, pinned in setup.cfg)
 
 _WORD = re.compile(r"\w+")
+_sha1 = hashlib.sha1
 _template = MinHash(num_perm=PERMUTATIONS, seed=SEED)  # its permutations, drawn once
 
 
@@ -52,8 +53,13 @@ class Signature:
 def shingles(text: str) -> set[bytes]:
     """The three-word runs of a text, case-folded (the words of its start)."""
     words = _WORD.findall(text[:TEXT_CHARS].casefold())
-    return {" ".join(words[i:i + SHINGLE]).encode("utf-8")
-            for i in range(len(words) - SHINGLE + 1)}
+    return {" ".join(run).encode("utf-8")
+            for run in zip(*(words[i:] for i in range(SHINGLE)))}
+
+
+def _hashed(value: int) -> int:
+    """The hash function of a sketch given the hashes themselves."""
+    return value
 
 
 def signature(body: str) -> Signature | None:
@@ -61,9 +67,12 @@ def signature(body: str) -> Signature | None:
     runs = shingles(body)
     if len(runs) < MIN_SHINGLES:
         return None
+    # datasketch's own hash of each shingle (sha1_hash32: the first 4 bytes of its SHA-1,
+    # little-endian), made here in one pass instead of a call of its function per shingle
+    hashes = np.frombuffer(b"".join([_sha1(run).digest()[:4] for run in runs]), dtype="<u4")
     sketch = MinHash(num_perm=PERMUTATIONS, seed=SEED, permutations=_template.permutations,
-                     scheme=_template.scheme)
-    sketch.update_batch(list(runs))
+                     scheme=_template.scheme, hashfunc=_hashed)
+    sketch.update_batch(hashes.tolist())
     values = sketch.hashvalues
     rows = PERMUTATIONS // BANDS
     bands = [f"{b:02d}" + hashlib.blake2b(values[b * rows:(b + 1) * rows].tobytes(),

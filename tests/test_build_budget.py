@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import itertools
 import json
+import pickle
 import random
 from pathlib import Path
 
@@ -115,6 +116,24 @@ def test_buffered_text_never_exceeds_the_budgets_count(corpus, tmp_path, budget)
     assert writer.flushes >= sum(sizes) // cap  # one segment per budget's worth of text
     ix = store.open_generation(store.live_dir(index_dir))
     assert len(ix._segments()) == 1 and ix.doc_count() == len(sizes)
+
+
+@pytest.mark.parametrize("first", [0, 7, 255, 256, 65_535, 65_536, 2**31 - 3, 2**31 + 9])
+@pytest.mark.parametrize("count", [1, 2, 3, 4, 130])
+@pytest.mark.parametrize("base", [0, 1, 300, 70_000, 2**31])
+def test_a_moved_block_is_the_block_pickle_writes_for_the_moved_ids(first, count, base):
+    """The merge moves a later segment's block by rewriting its first id's bytes only: the
+    result is byte for byte what pickling the moved ids gives, for every size of number
+    (pickle's one, two and four byte forms, the mark before four or more ids, and a number
+    too large for them)."""
+    rng = random.Random(first * 7 + count)
+    deltas = (first, *[rng.randrange(1, 600) for _ in range(count - 1)])
+    weights = tuple(float(rng.randrange(1, 4)) for _ in range(count)) if count > 2 else None
+    values = tuple(bytes([rng.randrange(256)]) * 3 for _ in range(count))
+    raw = pickle.dumps((deltas, weights, values), 2)
+    moved = merge._moved_first_id(raw, base)
+    assert moved == pickle.dumps(((first + base, *deltas[1:]), weights, values), 2)
+    assert pickle.loads(moved)[0][0] == first + base
 
 
 def test_budget_chars_is_a_count_that_grows_with_the_budget():

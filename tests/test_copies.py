@@ -169,3 +169,25 @@ def test_short_texts_are_not_compared():
     assert copies.signature("Oil prices rose today on world markets.") is None
     long_text = " ".join(f"word{i}" for i in range(100))
     assert copies.signature(long_text).resemblance(copies.signature(long_text)) == 1.0
+
+
+def test_a_signature_is_datasketchs_minhash_of_the_shingles_with_its_own_hash(records):
+    """The signature hashes the shingles itself, in one pass: its values (and so the band
+    words kept in existing indexes) are those of datasketch's MinHash fed the three-word
+    runs with its default hash function."""
+    from datasketch import MinHash
+    checked = 0
+    for record in records[:120] + [{"body": "too short to compare"}]:
+        text = record["body"]
+        words = copies._WORD.findall(text[:copies.TEXT_CHARS].casefold())
+        runs = {" ".join(words[i:i + 3]).encode("utf-8") for i in range(len(words) - 2)}
+        assert copies.shingles(text) == runs
+        mine = copies.signature(text)
+        if len(runs) < copies.MIN_SHINGLES:
+            assert mine is None
+            continue
+        theirs = MinHash(num_perm=copies.PERMUTATIONS, seed=copies.SEED)
+        theirs.update_batch(list(runs))
+        assert mine.values.tolist() == theirs.hashvalues.tolist()
+        checked += 1
+    assert checked >= 100

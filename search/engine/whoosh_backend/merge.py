@@ -40,6 +40,7 @@ MIN_BUDGET_CHARS = 1_000  # a floor: a segment per article would be no build at 
 _INT = struct.Struct("!i")
 _TERMINFO_SIZE = _TERMINFO.size
 _KEYS_FLUSH = 4096  # term index rows written at once
+_BININT1, _BININT2, _BININT = pickle.BININT1[0], pickle.BININT2[0], pickle.BININT[0]
 
 
 def budget_chars(memory_mb: float) -> int:
@@ -279,12 +280,29 @@ def _renumber(block: bytes, base: int) -> bytes:
     raw = block[stream.tell():]
     if compression:
         raw = zlib.decompress(raw)
-    deltas, weights, values = pickle.loads(raw)
-    raw = pickle.dumps(((deltas[0] + base, *deltas[1:]), weights, values), 2)
+    raw = _moved_first_id(raw, base)
     if compression:
         raw = _compress(raw, compression)
     info = pickle.dumps((count, lastid + base, maxweight, compression, minb, maxb), 2)
     return info + raw
+
+
+def _moved_first_id(raw: bytes, base: int) -> bytes:
+    """A block's pickled (deltas, weights, values) with its first id moved ``base`` on: only
+    that number's bytes change (the rest, as pickle wrote it, holds no number that depends on
+    it), so the block is not unpickled and pickled again."""
+    at = 3 if raw[2:3] == b"(" else 2  # after the protocol: a mark when deltas has 4 or more
+    op = raw[at]
+    if op == _BININT1:
+        first, end = raw[at + 1], at + 2
+    elif op == _BININT2:
+        first, end = int.from_bytes(raw[at + 1:at + 3], "little"), at + 3
+    elif op == _BININT:
+        first, end = int.from_bytes(raw[at + 1:at + 5], "little", signed=True), at + 5
+    else:  # a number pickle writes otherwise (none a segment's ids reach): the long way
+        deltas, weights, values = pickle.loads(raw)
+        return pickle.dumps(((deltas[0] + base, *deltas[1:]), weights, values), 2)
+    return raw[:at] + pickle.dumps(first + base, 2)[2:-1] + raw[end:]
 
 
 __all__ = ["BYTES_PER_CHAR", "BudgetedWriter", "SegmentMerger", "budget_chars",

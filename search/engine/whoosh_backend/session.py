@@ -7,7 +7,6 @@ import shutil
 from contextlib import contextmanager, suppress
 from typing import Callable, Iterator
 
-from whoosh import query as Q
 from whoosh.index import LockError
 
 from search import phases
@@ -44,13 +43,18 @@ class WhooshWriteSession:
         self._vectors = semantic.Pending() if vectors_in is not None else None
 
     def lookup(self, field: str, word: str) -> Iterator[dict]:
-        for docnum in self._searcher.docs_for_query(Q.Term(field, word)):
-            yield self._searcher.stored_fields(docnum)
+        yield from self.lookup_any(field, [word])
 
     def lookup_any(self, field: str, words: list[str]) -> Iterator[dict]:
-        if not words:
-            return
-        for docnum in self._searcher.docs_for_query(Q.Or([Q.Term(field, w) for w in words])):
+        # the words' posting lists, not a query: Whoosh's union of many words fills an array
+        # of 2,048 scores however few documents it finds (and a rebuild looks up every
+        # article's band words)
+        reader = self._searcher.reader()
+        docnums: set[int] = set()
+        for word in words:
+            if (field, word) in reader:
+                docnums.update(reader.postings(field, word).all_ids())  # deletions left out
+        for docnum in sorted(docnums):
             yield self._searcher.stored_fields(docnum)
 
     def words_with_prefix(self, field: str, prefix: str) -> list[str]:
