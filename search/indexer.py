@@ -69,6 +69,7 @@ def build_index(sources: Iterable[str], index_dir: str, progress: Progress | Non
             # a typo in a path must not replace a good index with an empty one
             raise NothingIndexedError(list(sources), index_dir, len(report.skipped))
         session.commit()
+    phases.phase(phases.COUNTING, unit="")
     partdata.store_index(index_dir)
     report.seconds = time.perf_counter() - t0
     return report

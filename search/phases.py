@@ -6,7 +6,9 @@ calls cost a context-variable read. A context variable carries the reporter, so 
 no parameter for it (small hooks where the work happens) and concurrent jobs never mix.
 
 The phases of a build, in order: reading (and, on two cores, analysing in the helper),
-analysing (what is left), writing segments, merging (where segments are merged), swapping.
+analysing (what is left), writing segments (reading, analysing and writing again for each
+segment a memory budget makes), merging (where segments are merged), swapping, counting words
+(the new index's counts for "did you mean" and suggestions as you type).
 """
 from __future__ import annotations
 
@@ -16,8 +18,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Iterator, Protocol
 
-READING, ANALYSING, WRITING, MERGING, SWAPPING = (
-    "reading", "analysing", "writing segments", "merging", "swapping")
+READING, ANALYSING, WRITING, MERGING, SWAPPING, COUNTING = (
+    "reading", "analysing", "writing segments", "merging", "swapping", "counting words")
 
 
 class PhaseReporter(Protocol):
@@ -105,5 +107,5 @@ class PhaseTimes:
         return out
 
 
-__all__ = ["ANALYSING", "MERGING", "PhaseReporter", "PhaseTimes", "READING", "SWAPPING",
+__all__ = ["ANALYSING", "COUNTING", "MERGING", "PhaseReporter", "PhaseTimes", "READING", "SWAPPING",
            "WRITING", "advance", "phase", "reporting"]

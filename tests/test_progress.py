@@ -25,7 +25,8 @@ def test_a_build_in_a_log_prints_a_line_per_phase_and_times_them(tmp_path):
     matched = [PHASE_LINE.match(line) for line in lines]
     assert all(matched), lines
     names = [m["name"] for m in matched]
-    assert names == ["reading", "analysing", "writing segments", "swapping"]
+    assert names == ["reading", "analysing", "writing segments", "swapping",
+                     "counting words"]
     counts = {m["name"]: m["count"] for m in matched}
     assert counts["reading"] == "5" and counts["analysing"] == "5"  # the five seed articles
     summary = out.stdout.strip()
@@ -37,7 +38,8 @@ def test_json_has_the_phase_times_and_stderr_stays_quiet(tmp_path):
     out = run_cli("index", "build", str(SEEDS), "--index", str(tmp_path / "ix"), "--json")
     assert out.returncode == 0 and not out.stderr.strip(), out.stderr
     report = json.loads(out.stdout)
-    assert list(report["phases"]) == ["reading", "analysing", "writing segments", "swapping"]
+    assert list(report["phases"]) == ["reading", "analysing", "writing segments", "swapping",
+                     "counting words"]
     assert all(v >= 0 for v in report["phases"].values())
     assert sum(report["phases"].values()) <= report["seconds"]
 
@@ -55,9 +57,35 @@ def test_a_build_large_enough_for_the_helper_reports_its_phases(tmp_path):
     out = run_cli("index", "build", str(src), "--index", str(tmp_path / "ix"))
     assert out.returncode == 0, out.stderr
     found = {m["name"]: m for m in map(PHASE_LINE.match, out.stderr.splitlines()) if m}
-    assert list(found) == ["reading", "analysing", "writing segments", "swapping"]
+    assert list(found) == ["reading", "analysing", "writing segments", "swapping",
+                     "counting words"]
     assert found["reading"]["count"] == f"{n:,}"
     assert found["analysing"]["count"] == f"{n:,}"
+
+
+def test_a_build_in_segments_says_reading_again_after_each_segment(tmp_path):
+    """With a memory budget the build writes a segment whenever the text it holds reaches the
+    budget, then reads on: each segment's reading is a phase line of its own (the display said
+    "writing segments" while it read the rest), the lines' counts add up to every article, and
+    the segments are merged."""
+    n = 60
+    src = tmp_path / "many.jsonl"
+    with open(src, "w", encoding="utf-8") as f:
+        for i in range(n):
+            f.write(json.dumps({"id": f"a{i}", "title": f"Story {i}", "lang": "en",
+                                "body": f"Word{i % 97} appears in article {i}. " * 12}) + "\n")
+    out = run_cli("index", "build", str(src), "--index", str(tmp_path / "ix"), "--memory", "0.1")
+    assert out.returncode == 0, out.stderr
+    matched = [PHASE_LINE.match(line) for line in out.stderr.splitlines()]
+    assert all(matched), out.stderr
+    names = [m["name"] for m in matched]
+    segments = names.count("writing segments")
+    assert segments >= 3
+    assert names.count("reading") == segments
+    assert names[-3:] == ["merging", "swapping", "counting words"]
+    for at, name in enumerate(names[:-3]):  # reading, analysing, writing, reading, …
+        assert name == ("reading", "analysing", "writing segments")[at % 3]
+    assert sum(int(m["count"].replace(",", "")) for m in matched if m["name"] == "reading") == n
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="a POSIX pseudo-terminal")
@@ -84,7 +112,7 @@ def test_on_a_terminal_the_bars_show_phases_and_a_clock(tmp_path):
     os.close(primary)
     assert proc.wait(timeout=120) == 0
     text = seen.decode("utf-8", "replace")
-    for name in ("reading", "analysing", "writing segments", "swapping"):
+    for name in ("reading", "analysing", "writing segments", "swapping", "counting words"):
         assert name in text
     assert re.search(r"\d:\d\d:\d\d", text)  # the elapsed clock
     assert "indexed 5 articles" in text and "(reading " in text

@@ -128,8 +128,9 @@ def index_build(sources: tuple[str, ...], index_dir: str, lock_timeout: float,
 
     The new index is written to a fresh directory and swapped in atomically when complete:
     searches go on answering from the old one until then. Progress on stderr: a line per phase
-    (reading, analysing, writing segments, merging, swapping) with its count, rate and time;
-    on a terminal, live bars with the time left where known.
+    (reading, analysing, writing segments, merging, swapping, counting words) with its count,
+    rate and time (a budget's segments each read, analysed and written in turn); on a
+    terminal, live bars with the time left where known.
     """
     from search.cli.progress import phase_display
     from search.phases import reporting

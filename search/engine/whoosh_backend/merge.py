@@ -26,6 +26,7 @@ from whoosh import writing as whoosh_writing
 from whoosh.reading import SegmentReader
 from whoosh.system import pack_int, pack_long, pack_ushort
 
+from search import phases
 from search.engine.whoosh_backend.fastwrite import (_HEADER, _TERMINFO, FastSegmentWriter,
                                                     _compress, _TermIndex, _TermKeys)
 from search.engine.whoosh_backend.parallel import ParallelWriter
@@ -90,6 +91,7 @@ class BudgetedWriter:
         size = text_size(fields)
         if self._writer is not None and self.held and self.held + size > self.budget_chars:
             self._flush()
+            phases.phase(phases.READING)  # the next segment's articles
         if self._writer is None:
             self._writer = self.open_segment(self.ix)
         self.held += size
@@ -115,7 +117,6 @@ class BudgetedWriter:
             # segments with deletions (an update of an article of an earlier commit of this
             # build) stay as they are: Whoosh reads several segments, and merges them later
             if len(segments) > 1 and not any(seg.has_deletions() for seg in segments):
-                from search import phases
                 phases.phase(phases.MERGING, total=len(self.ix._segments()), unit="segments")
                 merge_segments(self.ix)
         except BaseException:
