@@ -16,6 +16,7 @@ only a name), and a new copy of any member joins it.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
@@ -93,23 +94,23 @@ class CopyFinder:
         self.lookup = lookup
         self._bands: dict[str, list[str]] = {}  # band word -> ids written in this session
         self._mine: dict[str, tuple[str, Signature]] = {}  # id -> (group, signature)
+        self._order: dict[str, int] = {}  # id -> when it was assigned
+        self._written = itertools.count()
         self._gone: set[str] = set()
 
     def _candidates(self, doc_id: str, sig: Signature) -> Iterator[tuple[str, Signature]]:
-        """(group, signature) of the articles sharing a band with ``sig``, itself left out."""
-        seen = {doc_id}
-        for band in sig.bands:
-            for other in self._bands.get(band, ()):
-                if other not in seen and other not in self._gone and other in self._mine:
-                    seen.add(other)
-                    yield self._mine[other]
+        """(group, signature) of the articles sharing a band with ``sig``, itself left out,
+        in the order they were written: the index's (in its order), then this session's."""
         for stored in self.lookup(sig.bands):
-            if stored["id"] in seen or stored["id"] in self._mine:
+            if stored["id"] == doc_id or stored["id"] in self._mine:
                 continue  # rewritten in this session: its new version is in _mine
-            seen.add(stored["id"])
             theirs = signature(stored.get("body") or "")
             if theirs is not None:
                 yield stored.get("group") or stored["id"], theirs
+        mine = {other for band in sig.bands for other in self._bands.get(band, ())
+                if other != doc_id and other not in self._gone and other in self._mine}
+        for other in sorted(mine, key=self._order.__getitem__):
+            yield self._mine[other]
 
     def assign(self, doc_id: str, body: str) -> tuple[str, str]:
         """The article's group and its band words (a space-separated field value)."""
@@ -123,10 +124,24 @@ class CopyFinder:
             alike = sig.resemblance(theirs)
             if alike >= best:
                 best, group = alike, theirs_group
+        self._keep(doc_id, group, sig)
+        return group, " ".join(sig.bands)
+
+    def _keep(self, doc_id: str, group: str, sig: Signature) -> None:
         self._mine[doc_id] = (group, sig)
+        self._order[doc_id] = next(self._written)
         for band in sig.bands:
             self._bands.setdefault(band, []).append(doc_id)
-        return group, " ".join(sig.bands)
+
+    def forget_all_but(self, doc_id: str) -> None:
+        """This session's articles but ``doc_id`` are in the index now (its lookup finds
+        them): keep only that one's signature."""
+        kept = self._mine.get(doc_id)
+        self._bands.clear()
+        self._mine.clear()
+        self._order.clear()
+        if kept is not None:
+            self._keep(doc_id, *kept)
 
     def forget(self, doc_id: str) -> None:
         """An article removed in this session is nobody's copy any more."""

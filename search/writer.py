@@ -95,6 +95,18 @@ def fingerprint(article: Article) -> Fingerprint:
     return Fingerprint(_sha1(text)[:16], _sha1(record)[:16], _sha1(article.path)[:8])
 
 
+def _content(stored: dict) -> tuple[str, str]:
+    """The content digests (Fingerprint.content) of a stored article."""
+    text, _, rest = (stored.get("hash") or "").partition("-")
+    return text, rest.partition("-")[0]
+
+
+def _seen_key(doc_id: str, content: tuple[str, str]) -> bytes:
+    """8 bytes for an article read with this content (a digest: a set of them is small)."""
+    return hashlib.blake2b("\x1f".join((doc_id, *content)).encode("utf-8", "surrogatepass"),
+                           digest_size=8).digest()
+
+
 def _sha1(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -150,6 +162,8 @@ class IndexSession:
         self.on_commit = on_commit
         self._started = 0.0
         self._seen: dict[str, tuple[str, str]] = {}  # id -> content, of every article read
+        # … and of those written out (_forget_written) 8 bytes each: (id, content) digests
+        self._seen_out: set[bytes] = set()
         self._reset_batch()
         self.copies = CopyFinder(self._band_lookup) if GROUP_COPIES else None
 
@@ -218,13 +232,17 @@ class IndexSession:
             report.warnings.append(Skipped(item.path or item.id, note))
         digest = fingerprint(item)
         content = digest.content
-        if self._seen.get(item.id) == content:  # read already in this run, from another file:
+        seen = self._seen.get(item.id)
+        if seen == content or (seen is None and _seen_key(item.id, content) in self._seen_out):
+            # read already in this run, from another file:
             report.unchanged += 1               # the first file keeps it (no ping-pong)
             return
         self._seen[item.id] = content
         if item.id in self._batch:  # changed within one run: commit the first version
             self.commit()
         old = self.indexed(item.id)
+        if old is not None and self._seen_out:  # a version written out is replaced
+            self._seen_out.discard(_seen_key(item.id, _content(old)))
         if old is not None and old.get("hash") == digest.stored():
             report.unchanged += 1
             return
@@ -246,12 +264,15 @@ class IndexSession:
             if bands:
                 doc["bands"] = bands
         self._start()
+        written_out = self.target.written_out()
         if old is None:  # new, or deleted earlier in this batch (a file moved)
             self.target.add(doc)
             report.added += 1
         else:
             self.target.update(doc)
             report.updated += 1
+        if self.target.written_out() != written_out:
+            self._forget_written(item.id)
         report.by_lang[item.lang] += 1
         self._batch[item.id] = item.path
         self._texts[text] = item.id
@@ -259,13 +280,30 @@ class IndexSession:
             self._urls[url] = item.id
         self._changed()
 
+    def _forget_written(self, doc_id: str) -> None:
+        """The engine wrote this batch out but for ``doc_id`` (a rebuild's segment at its
+        memory budget) and its lookups see it: what this session kept of those articles (ids,
+        digests, URLs, copy signatures) is looked up in the index from now on, so a build's
+        memory does not grow with the articles it has read."""
+        self._batch.clear()
+        self._texts.clear()
+        self._urls.clear()
+        mine = self._seen.pop(doc_id, None)
+        self._seen_out.update(_seen_key(i, content) for i, content in self._seen.items())
+        self._seen = {} if mine is None else {doc_id: mine}
+        if self.copies is not None:
+            self.copies.forget_all_but(doc_id)
+
     def remove(self, doc_id: str) -> bool:
         """Delete an article by id; False when there is none."""
         if doc_id in self._batch:
             self.commit()
-        if self.indexed(doc_id) is None:
+        stored = self.indexed(doc_id)
+        if stored is None:
             return False
         self._seen.pop(doc_id, None)
+        if self._seen_out:
+            self._seen_out.discard(_seen_key(doc_id, _content(stored)))
         self._start()
         self.target.delete("id", doc_id)
         self._gone.add(doc_id)

@@ -118,6 +118,46 @@ def test_buffered_text_never_exceeds_the_budgets_count(corpus, tmp_path, budget)
     assert len(ix._segments()) == 1 and ix.doc_count() == len(sizes)
 
 
+def test_a_rebuild_forgets_the_articles_it_wrote_out_and_finds_their_copies_in_the_index(
+        corpus, tmp_path, budget):
+    """A rebuild keeps each article's ids, digests and copy signature only until the segment
+    holding it is written at the budget: then the index answers for them. What it holds stays
+    within a segment's articles, and a copy read after its original was written out still
+    joins the original's group (and a second read of an id updates it)."""
+    from search.writer import IndexReport, IndexSession
+    records = [json.loads(line) for line in corpus.read_text("utf-8").splitlines()][:80]
+    original = max(records[:5], key=lambda r: len(r["body"]))
+    repost = {**original, "id": original["id"] + "-repost", "url": "urn:repost",
+              "body": original["body"] + "\nReposted by another paper."}
+    changed = {**records[10], "body": records[10]["body"] + "\nCorrected."}
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.jsonl").write_text("".join(json.dumps(r) + "\n"
+                                         for r in [*records, repost, changed]), "utf-8")
+    (src / "b.jsonl").write_text(json.dumps(records[3]) + "\n", "utf-8")  # read twice
+    index_dir = tmp_path / "index"
+    budget(0.2)  # about 10,000 characters a segment
+    report = IndexReport()
+    held = []
+    with whoosh_session.writing(index_dir, "a test", lock_timeout=5, rebuild=True) as (t, _):
+        session = IndexSession(t, report, commit_every=None, commit_seconds=None)
+        for item in read_articles([str(src)]):
+            session.add(item)
+            held.append(max(len(session.copies._mine), len(session._batch)))
+        assert t.written_out() >= 10
+        session.commit()
+    assert report.added == len(records) + 1 and report.updated == 1
+    assert report.unchanged == 1  # the same article from another file: the first keeps it
+    assert max(held) <= 12 < len(records)  # a segment's articles, not the run's
+    ix = store.open_generation(store.live_dir(index_dir))
+    with ix.searcher() as searcher:
+        groups = {f["id"]: f.get("group") for f in searcher.all_stored_fields()}
+        assert groups[repost["id"]] == groups[original["id"]] == original["id"]
+        assert searcher.document(id=changed["id"])["body"].endswith("Corrected.")
+        assert searcher.document(id=records[3]["id"])["path"].endswith("a.jsonl")
+        assert len(groups) == len(records) + 1
+
+
 @pytest.mark.parametrize("first", [0, 7, 255, 256, 65_535, 65_536, 2**31 - 3, 2**31 + 9])
 @pytest.mark.parametrize("count", [1, 2, 3, 4, 130])
 @pytest.mark.parametrize("base", [0, 1, 300, 70_000, 2**31])

@@ -282,6 +282,11 @@ class WriteSession(Protocol):
     def commit(self) -> bool:
         """Make the changes durable and visible; False when there was nothing to commit."""
 
+    def written_out(self) -> int:
+        """How many times this session's uncommitted changes so far became visible to its
+        lookups without a commit (a rebuild's segment written at the memory budget, all but
+        the change being made): what a writer keeps of them it may then forget."""
+
     def cancel(self) -> None:
         """Drop the uncommitted changes."""
 

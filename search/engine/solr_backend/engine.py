@@ -582,6 +582,9 @@ class SolrWriteSession:
 
     update = add  # Solr replaces a document with the same id
 
+    def written_out(self) -> int:
+        return 0  # a batch sent is seen by lookups only once committed
+
     def delete(self, field: str, word: str) -> None:
         self._flush()
         body = {"delete": [word]} if field == "id" else {"delete": {"query": _term(field, word)}}

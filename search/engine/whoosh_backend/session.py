@@ -38,6 +38,8 @@ class WhooshWriteSession:
         self.ix, self.open_writer, self.on_commit = ix, open_writer, on_commit
         self._searcher = ix.searcher()
         self._writer = None
+        self._flushes = 0  # segments the writer has written (a rebuild's, at its budget)
+        self._written_out = 0
         # the generation whose vectors this session extends (the semantic extra), or None
         self.vectors_in = vectors_in
         self._vectors = semantic.Pending() if vectors_in is not None else None
@@ -65,13 +67,28 @@ class WhooshWriteSession:
 
     def add(self, fields: dict) -> None:
         self._open().add_document(**fields)
+        self._look_further()
         if self._vectors is not None:
             self._vectors.add(fields)
 
     def update(self, fields: dict) -> None:
         self._open().update_document(**fields)
+        self._look_further()
         if self._vectors is not None:
             self._vectors.add(fields)
+
+    def written_out(self) -> int:
+        return self._written_out
+
+    def _look_further(self) -> None:
+        """After a rebuild's writer wrote a segment (merge.BudgetedWriter), look up in it
+        too: the searcher opens again on the generation's segments."""
+        flushes = getattr(self._writer, "flushes", 0)
+        if flushes != self._flushes:
+            self._flushes = flushes
+            self._written_out += 1
+            self._searcher.close()
+            self._searcher = self.ix.searcher()
 
     def delete(self, field: str, word: str) -> None:
         self._open().delete_by_term(field, word)
@@ -92,6 +109,7 @@ class WhooshWriteSession:
         if self._writer is None:
             return False
         writer, self._writer = self._writer, None
+        self._flushes = 0  # the next writer counts its own
         try:
             if self._vectors is not None:  # first: a vector without its article is harmless
                 self._vectors.flush(self.vectors_in)
@@ -112,6 +130,7 @@ class WhooshWriteSession:
     def cancel(self) -> None:
         if self._vectors is not None:
             self._vectors = semantic.Pending()
+        self._flushes = 0
         if self._writer is not None:
             self._writer.cancel()
             self._writer = None
