@@ -160,7 +160,7 @@ def writing(index_dir: PathLike, what: str, *, lock_timeout: float, create: bool
         store.clean_leftovers(index_dir)
         if rebuild:
             gen = store.new_generation(index_dir)
-            ix = store.whoosh_index.open_dir(str(gen))
+            ix = store.open_generation(gen)  # files read, not mapped: see open_generation
             chars = budget_chars(_build_memory_mb)
             session = WhooshWriteSession(ix, open_writer=lambda ix: BudgetedWriter(ix, chars),
                                          vectors_in=_with_vectors(gen, new=True))
