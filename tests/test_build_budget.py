@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import search
-from search.engine.whoosh_backend import merge, session as whoosh_session, store
+from search.engine.whoosh_backend import merge, session as whoosh_session, spans, store
 from search.ingest import read_articles
 from search.writer import article_fields
 
@@ -55,10 +55,10 @@ def _build(corpus: Path, index_dir: Path, memory_mb: float | None, configure) ->
     search.build_index([str(corpus)], str(index_dir))
 
 
-def _contents(index_dir: Path) -> tuple:
+def _contents(index_dir: Path, ix=None) -> tuple:
     """Everything a search reads: stored documents in order, and per field each term's
     statistics and postings (ids, weights, values), and the field lengths."""
-    ix = store.open_generation(store.live_dir(index_dir))
+    ix = ix or store.open_generation(store.live_dir(index_dir))
     with ix.reader() as reader:
         stored = [reader.stored_fields(n) for n in range(reader.doc_count_all())]
         lengths = {name: [reader.doc_field_length(n, name)
@@ -156,6 +156,35 @@ def test_a_rebuild_forgets_the_articles_it_wrote_out_and_finds_their_copies_in_t
         assert searcher.document(id=changed["id"])["body"].endswith("Corrected.")
         assert searcher.document(id=records[3]["id"])["path"].endswith("a.jsonl")
         assert len(groups) == len(records) + 1
+
+
+@pytest.mark.parametrize("buffer_size", [spans.LOOKUP_BUFFER, spans.MERGE_BUFFER, 7])
+def test_an_index_read_through_spans_reads_what_the_plain_storage_reads(
+        corpus, tmp_path, budget, buffer_size):
+    """What a build reads through SpanStorage (its look-ups, its merge) is what Whoosh's own
+    storage reads: every stored document, length, term statistic and posting, at the
+    buffer sizes the build uses and at one smaller than most reads."""
+    _build(corpus, tmp_path / "small", 0.2, budget)
+    gen = store.live_dir(tmp_path / "small")
+    ix = spans.SpanStorage(str(gen), buffer_size=buffer_size).open_index()
+    assert _contents(gen, ix) == _contents(tmp_path / "small")
+
+
+def test_a_span_read_after_its_file_is_closed_raises(tmp_path):
+    """Sub-files share their segment's descriptor: reading one after the segment is closed
+    is an error, never a read of whatever file reuses the number."""
+    (tmp_path / "f.bin").write_bytes(bytes(range(256)) * 40)
+    f = spans.SpanStorage(str(tmp_path), buffer_size=16).open_file("f.bin")
+    sub = f.subset(1000, 300)
+    assert sub.read(4) == bytes([1000 % 256 + i for i in range(4)])
+    sub.seek(296)
+    assert sub.read(10) == bytes([(1296 + i) % 256 for i in range(4)])  # ends at its span
+    f.seek(10_230)
+    assert f.read(20) == bytes([(10_230 + i) % 256 for i in range(10)])
+    f.close()
+    sub.seek(0)
+    with pytest.raises(ValueError, match="closed"):
+        sub.read(200)
 
 
 @pytest.mark.parametrize("first", [0, 7, 255, 256, 65_535, 65_536, 2**31 - 3, 2**31 + 9])

@@ -30,6 +30,7 @@ from search import phases
 from search.engine.whoosh_backend.fastwrite import (_HEADER, _TERMINFO, FastSegmentWriter,
                                                     _compress, _TermIndex, _TermKeys)
 from search.engine.whoosh_backend.parallel import ParallelWriter
+from search.engine.whoosh_backend.spans import MERGE_BUFFER, SpanStorage
 
 # Memory of a build per character of text it holds, measured on the news corpora: 12.7 bytes
 # in the builder (the held articles, its postings), 7.4 in its helper process (the other
@@ -135,7 +136,9 @@ class BudgetedWriter:
 def merge_segments(ix: Any) -> None:
     """Replace an index's segments (without deletions) by one merged segment."""
     segments = ix._segments()
-    readers = [SegmentReader(ix.storage, ix.schema, seg) for seg in segments]
+    # each segment read front to back through a buffer, not mapped (see spans.py)
+    storage = SpanStorage(ix.storage.folder, buffer_size=MERGE_BUFFER)
+    readers = [SegmentReader(storage, ix.schema, seg) for seg in segments]
     try:
         if any(r.has_deletions() for r in readers):
             raise ValueError("merge_segments merges segments without deletions")

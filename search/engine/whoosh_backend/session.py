@@ -14,6 +14,7 @@ from search.engine.base import PathLike
 from search.engine.whoosh_backend import semantic, store
 from search.engine.whoosh_backend.fastwrite import FastSegmentWriter, gc_paused
 from search.engine.whoosh_backend.merge import BudgetedWriter, budget_chars
+from search.engine.whoosh_backend.spans import SpanStorage
 from search.settings import DEFAULTS
 from search.errors import IndexLockedError, IndexMissingError
 from search.schema import SCHEMA_VERSION
@@ -160,7 +161,7 @@ def writing(index_dir: PathLike, what: str, *, lock_timeout: float, create: bool
         store.clean_leftovers(index_dir)
         if rebuild:
             gen = store.new_generation(index_dir)
-            ix = store.open_generation(gen)  # files read, not mapped: see open_generation
+            ix = SpanStorage(str(gen)).open_index()  # read, never mapped: see spans.py
             chars = budget_chars(_build_memory_mb)
             session = WhooshWriteSession(ix, open_writer=lambda ix: BudgetedWriter(ix, chars),
                                          vectors_in=_with_vectors(gen, new=True))
