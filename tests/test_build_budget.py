@@ -158,6 +158,39 @@ def test_a_rebuild_forgets_the_articles_it_wrote_out_and_finds_their_copies_in_t
         assert len(groups) == len(records) + 1
 
 
+def test_a_rebuilds_filter_holds_every_word_it_wrote_out_and_answers_misses(
+        corpus, tmp_path, budget):
+    """The filter a rebuild answers its look-ups from (termfilter.py) says 'may have' for
+    every word of the looked-up fields in the segments written so far, and of its text
+    digests' prefixes, and 'no' for words that are not there (a 4-byte hash: no collision
+    expected among a few thousand words)."""
+    from search.writer import IndexReport, IndexSession
+    budget(0.2)
+    with whoosh_session.writing(tmp_path / "ix", "a test", lock_timeout=5,
+                                rebuild=True) as (s, _):
+        session = IndexSession(s, IndexReport(), commit_every=None, commit_seconds=None)
+        for item in read_articles([str(corpus)]):
+            session.add(item)  # with its copy finder's band words
+            if s.written_out() >= 8:
+                break
+        assert list(s.lookup("id", "no such id")) == []  # the filter takes the segments in
+        f, reader = s._filter, s._searcher.reader()
+        assert len(list(reader.leaf_readers())) == 8
+        held = {field: {w.decode() for w in reader.lexicon(field)}
+                for field in whoosh_session.FILTERED}
+        assert len(held["id"]) >= 20 and len(held["bands"]) >= 200 and held["hash"]
+        for field, words in held.items():
+            assert all(f.may_have(field, w) for w in words), field
+            assert not any(f.may_have(field, f"{w}~absent") for w in words), field
+        digests = {w.split("-")[0] + "-" for w in held["hash"]}
+        assert all(f.may_have_prefix("hash", d) for d in digests)
+        assert not any(f.may_have_prefix("hash", d[-2::-1] + "-") for d in digests)
+        assert f.may_have_prefix("path", "/nowhere/")  # a prefix it cannot tell about
+        some = sorted(held["id"])[:5]
+        assert sorted(x["id"] for w in some for x in s.lookup("id", w)) == some
+        s.cancel()
+
+
 @pytest.mark.parametrize("buffer_size", [spans.LOOKUP_BUFFER, spans.MERGE_BUFFER, 7])
 def test_an_index_read_through_spans_reads_what_the_plain_storage_reads(
         corpus, tmp_path, budget, buffer_size):

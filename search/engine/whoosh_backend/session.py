@@ -15,6 +15,7 @@ from search.engine.whoosh_backend import semantic, store
 from search.engine.whoosh_backend.fastwrite import FastSegmentWriter, gc_paused
 from search.engine.whoosh_backend.merge import BudgetedWriter, budget_chars
 from search.engine.whoosh_backend.spans import SpanStorage
+from search.engine.whoosh_backend.termfilter import TermFilter
 from search.settings import DEFAULTS
 from search.errors import IndexLockedError, IndexMissingError
 from search.schema import SCHEMA_VERSION
@@ -30,14 +31,22 @@ def configure_build(memory_mb: float) -> None:
     _build_memory_mb = float(memory_mb)
 
 
+# the fields a rebuild looks its articles up by (search.writer.IndexSession, search.copies)
+FILTERED = ("id", "url", "hash", "bands", "path")
+
+
 class WhooshWriteSession:
     """The seam's WriteSession on one Whoosh index: a searcher on the last commit for lookups,
     and a writer opened on the first change (``open_writer(ix)``)."""
 
     def __init__(self, ix, open_writer: Callable = FastSegmentWriter,
-                 on_commit: Callable[[], None] | None = None, vectors_in=None) -> None:
+                 on_commit: Callable[[], None] | None = None, vectors_in=None,
+                 filtered: bool = False) -> None:
         self.ix, self.open_writer, self.on_commit = ix, open_writer, on_commit
-        self._searcher = ix.searcher()
+        # a rebuild answers look-ups that miss from hashes of what it wrote (termfilter.py)
+        self._filter = TermFilter(FILTERED, prefix_fields=("hash",)) if filtered else None
+        self._searcher = None
+        self._reopen()
         self._writer = None
         self._flushes = 0  # segments the writer has written (a rebuild's, at its budget)
         self._written_out = 0
@@ -52,6 +61,11 @@ class WhooshWriteSession:
         # the words' posting lists, not a query: Whoosh's union of many words fills an array
         # of 2,048 scores however few documents it finds (and a rebuild looks up every
         # article's band words)
+        if self._filter is not None:
+            self._filter.update(self._searcher.reader())
+            words = [w for w in words if self._filter.may_have(field, w)]
+            if not words:
+                return
         reader = self._searcher.reader()
         docnums: set[int] = set()
         for word in words:
@@ -61,6 +75,10 @@ class WhooshWriteSession:
             yield self._searcher.stored_fields(docnum)
 
     def words_with_prefix(self, field: str, prefix: str) -> list[str]:
+        if self._filter is not None:
+            self._filter.update(self._searcher.reader())
+            if not self._filter.may_have_prefix(field, prefix):
+                return []
         return [t.decode("utf-8") for t in self._searcher.reader().expand_prefix(field, prefix)]
 
     def begin(self) -> None:
@@ -88,8 +106,14 @@ class WhooshWriteSession:
         if flushes != self._flushes:
             self._flushes = flushes
             self._written_out += 1
+            self._reopen()
+
+    def _reopen(self) -> None:
+        """Open the searcher on the generation's segments (again); the filter takes in its
+        new segments at the next look-up."""
+        if self._searcher is not None:
             self._searcher.close()
-            self._searcher = self.ix.searcher()
+        self._searcher = self.ix.searcher()
 
     def delete(self, field: str, word: str) -> None:
         self._open().delete_by_term(field, word)
@@ -122,8 +146,7 @@ class WhooshWriteSession:
             raise
         # reopen, not refresh(): whoosh-reloaded's refresh fails on an empty index and keeps
         # segments a merge removed
-        self._searcher.close()
-        self._searcher = self.ix.searcher()
+        self._reopen()
         if self.on_commit:
             self.on_commit()
         return True
@@ -164,7 +187,8 @@ def writing(index_dir: PathLike, what: str, *, lock_timeout: float, create: bool
             ix = SpanStorage(str(gen)).open_index()  # read, never mapped: see spans.py
             chars = budget_chars(_build_memory_mb)
             session = WhooshWriteSession(ix, open_writer=lambda ix: BudgetedWriter(ix, chars),
-                                         vectors_in=_with_vectors(gen, new=True))
+                                         vectors_in=_with_vectors(gen, new=True),
+                                         filtered=True)
             try:
                 with gc_paused():
                     yield session, interrupted
