@@ -63,7 +63,8 @@ class WhooshWriteSession:
         # article's band words)
         if self._filter is not None:
             self._filter.update(self._searcher.reader())
-            words = [w for w in words if self._filter.may_have(field, w)]
+            words = [w for w, maybe in zip(words, self._filter.may_have_any(field, words))
+                     if maybe]
             if not words:
                 return
         reader = self._searcher.reader()

@@ -70,13 +70,27 @@ class TermFilter:
         return field in self._keys
 
     @staticmethod
-    def _in(keys: np.ndarray, key: int) -> bool:
-        at = int(np.searchsorted(keys, key))
-        return at < len(keys) and int(keys[at]) == key
+    def _in(keys: np.ndarray, words: list[str]) -> list[bool]:
+        """Whether each word's hash is in ``keys``. The hashes are of the array's own type: a
+        Python int would make numpy cast the whole array to a wider type on every call."""
+        if not len(keys):
+            return [False] * len(words)
+        if len(words) == 1:
+            key = np.uint32(_key(words[0]))
+            return [bool(keys[min(keys.searchsorted(key), len(keys) - 1)] == key)]
+        wanted = np.fromiter((_key(w) for w in words), np.uint32, len(words))
+        at = np.minimum(keys.searchsorted(wanted), len(keys) - 1)
+        return (keys[at] == wanted).tolist()
 
     def may_have(self, field: str, word: str) -> bool:
         """False only if no segment taken in holds ``word`` in ``field``."""
-        return not self.covers(field) or self._in(self._keys[field], _key(word))
+        return self.may_have_any(field, [word])[0]
+
+    def may_have_any(self, field: str, words: list[str]) -> list[bool]:
+        """``may_have`` for each of ``words``."""
+        if not self.covers(field):
+            return [True] * len(words)
+        return self._in(self._keys[field], words)
 
     def may_have_prefix(self, field: str, prefix: str) -> bool:
         """False only if no word of ``field`` starts with ``prefix``, for a prefix that ends at
@@ -84,7 +98,7 @@ class TermFilter:
         if field not in self.prefix_fields or not prefix.endswith(SEPARATOR) \
                 or prefix.count(SEPARATOR) != 1:
             return True
-        return self._in(self._prefixes[field], _key(prefix))
+        return self._in(self._prefixes[field], [prefix])[0]
 
     def nbytes(self) -> int:
         return sum(a.nbytes for a in (*self._keys.values(), *self._prefixes.values()))
