@@ -191,16 +191,30 @@ def test_a_rebuilds_filter_holds_every_word_it_wrote_out_and_answers_misses(
         s.cancel()
 
 
-@pytest.mark.parametrize("buffer_size", [spans.LOOKUP_BUFFER, spans.MERGE_BUFFER, 7])
-def test_an_index_read_through_spans_reads_what_the_plain_storage_reads(
-        corpus, tmp_path, budget, buffer_size):
+@pytest.fixture(scope="module")
+def segmented(corpus, tmp_path_factory) -> Path:
+    """An index built in several segments (a small budget) and merged, and what Whoosh's own
+    storage reads of it: once for the module."""
+    index_dir = tmp_path_factory.mktemp("segmented") / "index"
+    whoosh_session.configure_build(0.2)
+    try:
+        search.build_index([str(corpus)], str(index_dir))
+    finally:
+        whoosh_session.configure_build(search.settings.DEFAULTS.build_memory_mb)
+    return index_dir, _contents(index_dir)
+
+
+@pytest.mark.parametrize("buffer_size", [spans.LOOKUP_BUFFER, 7])
+def test_an_index_read_through_spans_reads_what_the_plain_storage_reads(segmented,
+                                                                        buffer_size):
     """What a build reads through SpanStorage (its look-ups, its merge) is what Whoosh's own
     storage reads: every stored document, length, term statistic and posting, at the
-    buffer sizes the build uses and at one smaller than most reads."""
-    _build(corpus, tmp_path / "small", 0.2, budget)
-    gen = store.live_dir(tmp_path / "small")
+    look-ups' buffer size and at one smaller than most reads (the merge's, 256 KB, reads
+    every merged index of this module)."""
+    index_dir, plain = segmented
+    gen = store.live_dir(index_dir)
     ix = spans.SpanStorage(str(gen), buffer_size=buffer_size).open_index()
-    assert _contents(gen, ix) == _contents(tmp_path / "small")
+    assert _contents(gen, ix) == plain
 
 
 def test_a_span_read_after_its_file_is_closed_raises(tmp_path):
