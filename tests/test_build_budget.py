@@ -188,6 +188,18 @@ def test_a_rebuilds_filter_holds_every_word_it_wrote_out_and_answers_misses(
         assert f.may_have_prefix("path", "/nowhere/")  # a prefix it cannot tell about
         some = sorted(held["id"])[:5]
         assert sorted(x["id"] for w in some for x in s.lookup("id", w)) == some
+        # a word that is there is asked only of the segments that hold it
+        leaves = {leaf._segment.segment_id(): leaf for leaf, _ in reader.leaf_readers()}
+        bands = sorted(held["bands"])[::10]
+        where = f.where("bands", bands + ["no~such~band"])
+        assert "no~such~band" not in where and set(where) == set(bands)
+        for word, segments in where.items():
+            assert sorted(segments) == sorted(
+                i for i, leaf in leaves.items() if ("bands", word) in leaf), word
+        assert any(len(segments) < len(leaves) for segments in where.values())
+        word = bands[0]
+        assert {x["id"] for x in s.lookup("bands", word)} == {
+            reader.stored_fields(d)["id"] for d in reader.postings("bands", word).all_ids()}
         s.cancel()
 
 

@@ -8,6 +8,7 @@ from contextlib import contextmanager, suppress
 from typing import Callable, Iterator
 
 from whoosh.index import LockError
+from whoosh.reading import TermNotFound
 
 from search import phases
 from search.engine.base import PathLike
@@ -46,6 +47,7 @@ class WhooshWriteSession:
         # a rebuild answers look-ups that miss from hashes of what it wrote (termfilter.py)
         self._filter = TermFilter(FILTERED, prefix_fields=("hash",)) if filtered else None
         self._searcher = None
+        self._leaves: dict | None = None  # segment id -> (its reader, first docnum)
         self._reopen()
         self._writer = None
         self._flushes = 0  # segments the writer has written (a rebuild's, at its budget)
@@ -61,25 +63,46 @@ class WhooshWriteSession:
         # the words' posting lists, not a query: Whoosh's union of many words fills an array
         # of 2,048 scores however few documents it finds (and a rebuild looks up every
         # article's band words)
-        if self._filter is not None:
-            self._filter.update(self._searcher.reader())
-            words = [w for w, maybe in zip(words, self._filter.may_have_any(field, words))
-                     if maybe]
-            if not words:
-                return
         reader = self._searcher.reader()
         docnums: set[int] = set()
-        for word in words:
-            if (field, word) in reader:
-                docnums.update(reader.postings(field, word).all_ids())  # deletions left out
+        where = self._where(field, words)
+        if where is None:
+            for word in words:
+                if (field, word) in reader:
+                    docnums.update(reader.postings(field, word).all_ids())  # not deleted ones
+        else:  # a rebuild's filter: each word asked only of the segments that may hold it
+            for word, segments in where.items():
+                for segment in segments:
+                    leaf, offset = self._leaves[segment]
+                    try:
+                        ids = leaf.postings(field, word).all_ids()
+                    except TermNotFound:  # a hash shared with another word
+                        continue
+                    docnums.update(offset + docnum for docnum in ids)
         for docnum in sorted(docnums):
             yield self._searcher.stored_fields(docnum)
 
-    def words_with_prefix(self, field: str, prefix: str) -> list[str]:
-        if self._filter is not None:
+    def _where(self, field: str, words: list[str]) -> dict[str, list[str]] | None:
+        """A rebuild's filter's answer (TermFilter.where), taking in the segments written
+        since the searcher last opened; None without a filter or with a segment it does not
+        cover."""
+        if self._filter is None:
+            return None
+        if self._leaves is None:
             self._filter.update(self._searcher.reader())
-            if not self._filter.may_have_prefix(field, prefix):
-                return []
+            self._leaves = {leaf._segment.segment_id(): (leaf, offset)
+                            for leaf, offset in self._searcher.reader().leaf_readers()
+                            if hasattr(leaf, "_segment")}
+            if set(self._leaves) != set(self._filter.segments):
+                self._leaves = {}
+        if not self._leaves and self._searcher.reader().doc_count_all():
+            return None
+        return self._filter.where(field, words)
+
+    def words_with_prefix(self, field: str, prefix: str) -> list[str]:
+        if self._filter is not None and self._where(field, []) is not None \
+                and not self._filter.may_have_prefix(field, prefix):
+            return []
         return [t.decode("utf-8") for t in self._searcher.reader().expand_prefix(field, prefix)]
 
     def begin(self) -> None:
@@ -115,6 +138,7 @@ class WhooshWriteSession:
         if self._searcher is not None:
             self._searcher.close()
         self._searcher = self.ix.searcher()
+        self._leaves = None
 
     def delete(self, field: str, word: str) -> None:
         self._open().delete_by_term(field, word)
