@@ -9,12 +9,17 @@ candidates (found through the index itself, so groups stay right across commits,
 and removals), and a candidate is a copy when their signatures agree on ``THRESHOLD`` of
 their values (the estimated Jaccard resemblance of their shingles).
 
+The signature's values are stored with the article (``Signature.sketch``, 344 characters): a
+candidate's are read back, not computed again from its body (with many copies, as in the
+benchmarks' ten-fold corpora, every article has several candidates).
+
 An article joins the group of its most alike copy; an article without one starts a group
 named by its own id. A group keeps its name when the article that named it is removed (it is
 only a name), and a new copy of any member joins it.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import itertools
 import re
@@ -50,6 +55,25 @@ class Signature:
         """The estimated Jaccard resemblance of the two articles' shingles."""
         return float(np.count_nonzero(self.values == other.values)) / len(self.values)
 
+    def sketch(self) -> str:
+        """The values as stored with the article: base64 of 4-byte little-endian integers
+        (datasketch's values are below 2**32)."""
+        return base64.b64encode(self.values.astype("<u4").tobytes()).decode("ascii")
+
+    @classmethod
+    def from_sketch(cls, text: str) -> "Signature | None":
+        """The signature ``sketch()`` stored (without its band words); None if ``text`` is not
+        one (an article stored by another version)."""
+        try:
+            raw = base64.b64decode(text, validate=True)
+        except (ValueError, TypeError):
+            return None
+        if len(raw) != 4 * PERMUTATIONS:
+            return None
+        return cls(np.frombuffer(raw, dtype="<u4").astype(np.uint64), [])
+
+
+
 
 def shingles(text: str) -> set[bytes]:
     """The three-word runs of a text, case-folded (the words of its start)."""
@@ -82,6 +106,12 @@ def signature(body: str) -> Signature | None:
     return Signature(values.copy(), bands)
 
 
+def stored_signature(stored: dict) -> Signature | None:
+    """An indexed article's signature: its stored sketch, else computed from its body."""
+    sig = Signature.from_sketch(stored["sketch"]) if stored.get("sketch") else None
+    return sig if sig is not None else signature(stored.get("body") or "")
+
+
 Lookup = Callable[[list[str]], Iterable[dict]]
 
 
@@ -104,7 +134,7 @@ class CopyFinder:
         for stored in self.lookup(sig.bands):
             if stored["id"] == doc_id or stored["id"] in self._mine:
                 continue  # rewritten in this session: its new version is in _mine
-            theirs = signature(stored.get("body") or "")
+            theirs = stored_signature(stored)
             if theirs is not None:
                 yield stored.get("group") or stored["id"], theirs
         mine = {other for band in sig.bands for other in self._bands.get(band, ())
@@ -112,20 +142,21 @@ class CopyFinder:
         for other in sorted(mine, key=self._order.__getitem__):
             yield self._mine[other]
 
-    def assign(self, doc_id: str, body: str) -> tuple[str, str]:
-        """The article's group and its band words (a space-separated field value)."""
+    def assign(self, doc_id: str, body: str) -> tuple[str, str, str]:
+        """The article's group, its band words (a space-separated field value) and its
+        signature's sketch (empty for a text too short to compare)."""
         self._gone.discard(doc_id)
         sig = signature(body)
         if sig is None:
             self._mine.pop(doc_id, None)
-            return doc_id, ""
+            return doc_id, "", ""
         best, group = THRESHOLD, doc_id
         for theirs_group, theirs in self._candidates(doc_id, sig):
             alike = sig.resemblance(theirs)
             if alike >= best:
                 best, group = alike, theirs_group
         self._keep(doc_id, group, sig)
-        return group, " ".join(sig.bands)
+        return group, " ".join(sig.bands), sig.sketch()
 
     def _keep(self, doc_id: str, group: str, sig: Signature) -> None:
         self._mine[doc_id] = (group, sig)

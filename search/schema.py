@@ -4,15 +4,15 @@ from __future__ import annotations
 from typing import Any
 
 from whoosh.analysis import IDAnalyzer
-from whoosh.fields import DATETIME, ID, KEYWORD, TEXT, Schema
+from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
 from search.analysis.adapter import exact_analyzer, stem_analyzer
 
 # Bump when fields or analysis change what is stored on disk: old indexes must be rebuilt.
-SCHEMA_VERSION = 7  # 2: the light Arabic stemmer (issue 4); 3: stop words in the exact fields;
+SCHEMA_VERSION = 8  # 2: the light Arabic stemmer (issue 4); 3: stop words in the exact fields;
 # 4: Arabic affixes decided by a lexicon (issue 17); 5: the names field (issue 12); 6: copy
 # groups (group, bands: search.copies, issue 15); 7: the lead field (the stems of the body's
-# first words, issue 17)
+# first words, issue 17); 8: the copy finder's stored sketch (issue 13)
 
 TEXT_FIELDS = ("title", "body")
 EXACT_FIELDS = ("title_exact", "body_exact")
@@ -49,7 +49,9 @@ def build_schema() -> Schema:
         url=ID(stored=True, analyzer=lowercase_id),
         path=ID(stored=True),
         hash=ID(stored=True),
-        # copies (search.copies): the group an article belongs to, and its MinHash band words
+        # copies (search.copies): the group an article belongs to, its MinHash band words and
+        # values (read back when it is a later article's candidate)
         group=ID(stored=True),
         bands=KEYWORD(),
+        sketch=STORED(),
     )

@@ -260,9 +260,9 @@ class IndexSession:
         self.target.begin()
         doc = article_fields(item, digest)
         if self.copies is not None:  # the group of its copies, or its own (search.copies)
-            doc["group"], bands = self.copies.assign(doc["id"], doc["_stored_body"])
+            doc["group"], bands, sketch = self.copies.assign(doc["id"], doc["_stored_body"])
             if bands:
-                doc["bands"] = bands
+                doc["bands"], doc["sketch"] = bands, sketch
         self._start()
         written_out = self.target.written_out()
         if old is None:  # new, or deleted earlier in this batch (a file moved)

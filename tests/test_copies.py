@@ -191,3 +191,27 @@ def test_a_signature_is_datasketchs_minhash_of_the_shingles_with_its_own_hash(re
         assert mine.values.tolist() == theirs.hashvalues.tolist()
         checked += 1
     assert checked >= 100
+
+
+def test_an_articles_signature_is_stored_and_read_back_for_later_copies(index_dir):
+    """Every compared article keeps its signature's values (its sketch), and a later article
+    reads a candidate's from it rather than computing them again from its body; a sketch
+    of another version (or none) falls back to the body."""
+    reader = open_reader(index_dir)
+    checked = 0
+    for docnum in map(int, reader.live().nonzero()[0]):
+        stored = reader.stored(docnum)
+        own = copies.signature(stored["body"])
+        if own is None:
+            assert not stored.get("sketch")
+            continue
+        back = copies.Signature.from_sketch(stored["sketch"])
+        assert back.values.tolist() == own.values.tolist()
+        assert copies.stored_signature({**stored, "body": "other words"}).values.tolist() \
+            == own.values.tolist()
+        for broken in ("", "not base64!", own.sketch()[:-8]):
+            fallback = copies.stored_signature({**stored, "sketch": broken})
+            assert fallback.values.tolist() == own.values.tolist()
+            assert copies.stored_signature({"sketch": broken, "body": "too short"}) is None
+        checked += 1
+    assert checked >= 250
