@@ -73,8 +73,6 @@ class Signature:
         return cls(np.frombuffer(raw, dtype="<u4").astype(np.uint64), [])
 
 
-
-
 def shingles(text: str) -> set[bytes]:
     """The three-word runs of a text, case-folded (the words of its start)."""
     words = _WORD.findall(text[:TEXT_CHARS].casefold())

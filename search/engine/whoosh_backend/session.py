@@ -47,7 +47,9 @@ class WhooshWriteSession:
         # a rebuild answers look-ups that miss from hashes of what it wrote (termfilter.py)
         self._filter = TermFilter(FILTERED, prefix_fields=("hash",)) if filtered else None
         self._searcher = None
-        self._leaves: dict | None = None  # segment id -> (its reader, first docnum)
+        # segment id -> (its reader, first docnum); None until a look-up after each opening,
+        # False when a segment is not one the filter can take in
+        self._leaves: dict | bool | None = None
         self._reopen()
         self._writer = None
         self._flushes = 0  # segments the writer has written (a rebuild's, at its budget)
@@ -63,10 +65,10 @@ class WhooshWriteSession:
         # the words' posting lists, not a query: Whoosh's union of many words fills an array
         # of 2,048 scores however few documents it finds (and a rebuild looks up every
         # article's band words)
-        reader = self._searcher.reader()
         docnums: set[int] = set()
         where = self._where(field, words)
         if where is None:
+            reader = self._searcher.reader()
             for word in words:
                 if (field, word) in reader:
                     docnums.update(reader.postings(field, word).all_ids())  # not deleted ones
@@ -83,25 +85,28 @@ class WhooshWriteSession:
             yield self._searcher.stored_fields(docnum)
 
     def _where(self, field: str, words: list[str]) -> dict[str, list[str]] | None:
-        """A rebuild's filter's answer (TermFilter.where), taking in the segments written
-        since the searcher last opened; None without a filter or with a segment it does not
-        cover."""
+        """A rebuild's filter's answer (TermFilter.where); None without a filter or when a
+        segment of the searcher is not one it can take in."""
+        return self._filter.where(field, words) if self._filtering() else None
+
+    def _filtering(self) -> bool:
+        """Whether the filter answers for the searcher's segments, taking in those written
+        since the searcher last opened (once per opening)."""
         if self._filter is None:
-            return None
+            return False
         if self._leaves is None:
-            self._filter.update(self._searcher.reader())
-            self._leaves = {leaf._segment.segment_id(): (leaf, offset)
-                            for leaf, offset in self._searcher.reader().leaf_readers()
-                            if hasattr(leaf, "_segment")}
-            if set(self._leaves) != set(self._filter.segments):
-                self._leaves = {}
-        if not self._leaves and self._searcher.reader().doc_count_all():
-            return None
-        return self._filter.where(field, words)
+            reader = self._searcher.reader()
+            leaves = list(reader.leaf_readers())
+            if all(hasattr(leaf, "_segment") for leaf, _ in leaves):
+                self._filter.update(reader)
+                self._leaves = {leaf._segment.segment_id(): (leaf, offset)
+                                for leaf, offset in leaves}
+            else:
+                self._leaves = False
+        return self._leaves is not False
 
     def words_with_prefix(self, field: str, prefix: str) -> list[str]:
-        if self._filter is not None and self._where(field, []) is not None \
-                and not self._filter.may_have_prefix(field, prefix):
+        if self._filtering() and not self._filter.may_have_prefix(field, prefix):
             return []
         return [t.decode("utf-8") for t in self._searcher.reader().expand_prefix(field, prefix)]
 
