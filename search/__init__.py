@@ -5,8 +5,35 @@ command that needs no index (``search --help``, ``search config``) never imports
 """
 from __future__ import annotations
 
+import functools
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING, Any
+
+
+def _light_cached_property() -> None:
+    """Whoosh's reading module takes one decorator from the cached-property backport, whose
+    module imports asyncio for a coroutine variant Whoosh never uses: 50-90 ms of each
+    `search query` (bench/cli.py). The standard library's functools.cached_property caches a
+    plain method the same way, in the instance's __dict__; it stands in for the backport
+    until another name of it is asked for, which loads the backport itself."""
+    if "cached_property" in sys.modules:
+        return
+    shim = types.ModuleType("cached_property")
+    shim.cached_property = functools.cached_property
+
+    def other(name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        del sys.modules["cached_property"]
+        return getattr(importlib.import_module("cached_property"), name)
+
+    shim.__getattr__ = other
+    sys.modules["cached_property"] = shim
+
+
+_light_cached_property()
 
 _LAZY = {
     "search.errors": ("DocumentNotFoundError", "IndexLockedError", "IndexMissingError",

@@ -20,7 +20,7 @@ from typing import Iterator
 from whoosh import query as Q
 
 from search.analysis import analyze_word, fold_arabic_letters, fold_latin, iter_words
-from search.analysis.namekey import index_name_keys, query_name_keys
+from search.analysis.namekey import index_name_keys, possible_name_keys, query_name_keys
 from search.analysis.script import ARABIC, LATIN, word_script
 from search.analysis.wordstore import WordTable, files_key
 from search.namecheck import is_vocabulary
@@ -51,9 +51,10 @@ def _opens_sentence(text: str, start: int) -> bool:
     return i < 0 or text[i] in _OPENERS
 
 
-def name_keys(text: str) -> list[tuple[str, str]]:
+def name_keys(text: str, wanted: set[str] | None = None) -> list[tuple[str, str]]:
     """(word, key) of each name key of a text's words; a capitalised word opening a sentence
-    is judged apart (only a rarer word is a name there)."""
+    is judged apart (only a rarer word is a name there). With ``wanted``, only the words that
+    could have one of those keys are judged (the word lists are not read for the others)."""
     out = []
     for word, start, _ in iter_words(text):
         first = word[0]
@@ -66,6 +67,8 @@ def name_keys(text: str) -> list[tuple[str, str]]:
         table = _keys_by_word[initial]
         keys = table.get(word)
         if keys is None:
+            if wanted is not None and wanted.isdisjoint(possible_name_keys(word)):
+                continue
             if len(table) >= _KEYS_LIMIT:
                 table.clear()
             keys = tuple(index_name_keys([word], initial))

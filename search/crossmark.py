@@ -17,7 +17,7 @@ def name_stems(keys: set[str], docs: list[dict]) -> set[str]:
     stems = set()
     for stored in docs:
         text = f"{stored.get('title', '')}\n{stored.get('body', '')}"
-        for word, key in name_keys(text):
+        for word, key in name_keys(text, keys):
             if key in keys and (terms := analyze_word(word, stored.get("lang") or "en")):
                 stems.add(terms[1])
     return stems

@@ -26,10 +26,7 @@ import threading
 from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Iterable
-
-from symspellpy import SymSpell, Verbosity
-from symspellpy.editdistance import DistanceAlgorithm, EditDistance
+from typing import TYPE_CHECKING, Any, Iterable
 
 from search import partdata
 from search.memo import kept
@@ -41,7 +38,15 @@ from search.analysis.stopform import stop_form
 from search.analysis.tokenize import find_words
 from search.engine import Reader
 
-_DISTANCE = EditDistance(DistanceAlgorithm.DAMERAU_OSA_FAST)
+if TYPE_CHECKING:  # symspellpy is imported by the first suggestion, not by every query
+    from symspellpy import SymSpell
+
+
+@lru_cache(maxsize=1)
+def _distance():
+    """Damerau-OSA, the distance SymSpell ranks by (symspellpy imported on first use)."""
+    from symspellpy.editdistance import DistanceAlgorithm, EditDistance
+    return EditDistance(DistanceAlgorithm.DAMERAU_OSA_FAST)
 
 FIELDS = ("title_exact", "body_exact")
 MAX_EDIT = 2  # letters a suggestion may differ by (one for words of four letters or fewer)
@@ -74,9 +79,9 @@ class _Lineage:
 
     def __init__(self) -> None:
         # the C implementation of the distance (editdistpy): symspellpy's default is Python
+        from symspellpy import SymSpell
         self.symspell = SymSpell(max_dictionary_edit_distance=MAX_EDIT, prefix_length=PREFIX,
-                                 count_threshold=1, distance_comparer=EditDistance(
-                                     DistanceAlgorithm.DAMERAU_OSA_FAST))
+                                 count_threshold=1, distance_comparer=_distance())
         self.words: set[str] = set()
         self.segments: frozenset = frozenset()
 
@@ -230,6 +235,7 @@ def correct_term(term: str, words: Dictionary, whole: str | None = None) -> str 
 def rank_terms(term: str, words: Dictionary, whole: str | None = None) -> list[tuple]:
     """(edits, first letter changed, -articles, word) of the best TIES candidates of each
     key (the term, the whole word), best first."""
+    from symspellpy import Verbosity
     ranked: list[tuple] = []
     for key in dict.fromkeys(k for k in (term, whole) if k):
         edits = 1 if len(key) <= SHORT_WORD else MAX_EDIT
@@ -261,7 +267,7 @@ def _written_distance(typed: str, candidate: str, reader: Reader) -> tuple[int, 
     and that written form."""
     written = surface_form(candidate, reader)
     folded = _whole_form(written) or written
-    distance = _DISTANCE.compare(typed, folded, 2 * MAX_EDIT)
+    distance = _distance().compare(typed, folded, 2 * MAX_EDIT)
     return (distance if distance >= 0 else 2 * MAX_EDIT + 1), written  # -1: farther than that
 
 

@@ -13,7 +13,7 @@ import pytest
 from conftest import ROOT
 
 HEAVY = ("whoosh", "flask", "numpy", "wordfreq", "rich", "symspellpy", "langdetect",
-         "msgpack", "requests", "Stemmer")
+         "msgpack", "requests", "Stemmer", "asyncio")
 # a probe: run the real `search` entry point, then print the heavy top-level packages loaded
 PROBE = """
 import atexit, json, sys
@@ -55,6 +55,29 @@ def test_a_query_loads_the_engine_but_not_the_web_or_word_lists(seed_index):
     assert "Lavrov" in done.stdout
     assert {"whoosh", "numpy"} <= set(loaded)
     assert not {"flask", "rich", "wordfreq", "langdetect"} & set(loaded)
+    # "did you mean" only for a query that needs it; Whoosh's one cached property without
+    # the backport's asyncio (search/__init__.py)
+    assert not {"symspellpy", "asyncio"} & set(loaded)
+
+
+def test_a_query_that_needs_a_suggestion_loads_symspellpy(seed_index):
+    loaded, done = loaded_by("query", "Lavrof", "--index", seed_index)
+    assert done.returncode == 0, done.stderr
+    assert "Lavrov" in done.stdout  # the suggestion, or its results
+    assert "symspellpy" in loaded
+
+
+def test_the_cached_property_backport_is_still_there_for_other_names():
+    """The standard library's cached_property stands in for the backport's only as Whoosh's
+    decorator; any other name of the backport loads the backport itself."""
+    code = ("import functools, sys, search, whoosh.reading as r; "
+            "a = r.cached_property is functools.cached_property; "
+            "from cached_property import threaded_cached_property as t; "
+            "print(a, 'asyncio' in sys.modules, t.__module__, "
+            "sys.modules['cached_property'].__file__.endswith('cached_property.py'))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.stdout.split() == ["True", "True", "cached_property", "True"], done.stderr
 
 
 def test_lazy_package_names_are_the_real_ones():

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from search.analysis.namekey import (arabic_key, index_name_keys, latin_key, query_name_keys)
-from search.crossling import (DICT_DIR, dictionary_status, is_across, name_field,
+from search import crossling
+from search.analysis.namekey import (arabic_key, index_name_keys, latin_key,
+                                     possible_name_keys, query_name_keys)
+from search.crossling import (DICT_DIR, dictionary_status, is_across, name_field, name_keys,
                               translate_word)
 from search.query import build_query, explain_query
 
@@ -45,6 +47,26 @@ def test_capitals_and_sentence_openers_are_not_names_in_a_text():
     assert name_field("SEEKING CLOSES") == ""  # a headline in capitals
     # "Operating" opens a sentence: a word that common is not taken for a name there
     assert name_field("Profit rose. Operating income fell.") == ""
+
+
+def test_possible_keys_hold_every_judged_key():
+    for word in ["ولافروف", "والرياضيين", "Lavrov", "Operating", "SEEKING", "وزير", "Tehran"]:
+        assert set(index_name_keys([word])) <= set(possible_name_keys(word))
+
+
+def test_keys_wanted_judge_only_the_words_that_could_have_them():
+    """A shown article is keyed again for the query's name keys only (search.crossmark): the
+    words that cannot have one of them are not judged, and those that can keep every key."""
+    text = ("قال وزير الخارجية الروسي سيرغي لافروف إن طهران وموسكو ستواصلان التعاون. "
+            "Talks with Lavrov in Tehran went on. Operating income fell.")
+    wanted = {"a:lfrf", "l:lfrf"}
+    whole = name_keys(text)
+    for table in crossling._keys_by_word:
+        table.clear()
+    some = name_keys(text, wanted)
+    assert [p for p in some if p[1] in wanted] == [p for p in whole if p[1] in wanted] != []
+    judged = set(crossling._keys_by_word[0]) | set(crossling._keys_by_word[1])
+    assert judged == {"لافروف", "Lavrov"}  # طهران, Tehran and the rest: not judged
 
 
 def test_dictionaries_translate_news_words():

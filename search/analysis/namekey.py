@@ -154,14 +154,16 @@ def latin_name_key(word: str, *, capitalised: bool = True) -> str | None:
     return latin_key(word) if keys else None
 
 
+def _arabic_shapes(word: str) -> list[str]:
+    """The keys of an Arabic word were it a name: of the word as written and without its
+    article or clitic (ولافروف, بوتين), as a reader could not tell them apart."""
+    return list(dict.fromkeys(k for form in arabic_bases(word)
+                              for k in _keys_of(arabic_key(form, vowels=True))))
+
+
 def arabic_name_keys(word: str) -> list[str]:
-    """The keys of an Arabic word that is not common vocabulary: of the word as written and
-    without its article or clitic (ولافروف, بوتين), as a reader could not tell them apart."""
-    if is_common_arabic(word):
-        return []
-    keys = dict.fromkeys(k for form in arabic_bases(word)
-                         for k in _keys_of(arabic_key(form, vowels=True)))
-    return list(keys)
+    """The keys of an Arabic word that is not common vocabulary (see _arabic_shapes)."""
+    return [] if is_common_arabic(word) else _arabic_shapes(word)
 
 
 def index_name_keys(words: list[str], initial: bool = False) -> list[str]:
@@ -175,6 +177,17 @@ def index_name_keys(words: list[str], initial: bool = False) -> list[str]:
         elif first.isascii() and first.isalpha():
             out.extend(LATIN_PREFIX + key for key in latin_name_keys(word, initial=initial))
     return out
+
+
+def possible_name_keys(word: str) -> list[str]:
+    """The script-prefixed keys ``word`` has if it is a name: those of index_name_keys without
+    asking the word lists whether it is vocabulary, so a cheap superset (no table is read)."""
+    first = word[:1]
+    if "\u0600" <= first <= "\u06ff":
+        return [ARABIC_PREFIX + key for key in _arabic_shapes(word)]
+    if first.isascii() and first.isalpha():
+        return [LATIN_PREFIX + key for key in _keys_of(latin_key(word, vowels=True))]
+    return []
 
 
 def query_name_keys(word: str) -> list[str]:
@@ -195,4 +208,4 @@ def query_name_keys(word: str) -> list[str]:
 
 __all__ = ["MIN_CONSONANTS", "arabic_bases", "arabic_key", "arabic_name_keys",
            "index_name_keys", "is_common_arabic", "is_common_latin", "latin_key",
-           "latin_name_key", "latin_name_keys", "query_name_keys"]
+           "latin_name_key", "latin_name_keys", "possible_name_keys", "query_name_keys"]
