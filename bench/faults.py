@@ -17,7 +17,8 @@ bench/slowclients.py), called with real indexes, real CLI processes and the real
   against an unloaded pass (p99 within 2x).
 
 Rows for disk full, read-only folders and damaged files come from bench/faults_ops.py (ROWS)
-when that file is there. ``--short`` runs one trial of each cheap row (tests/test_faults.py).
+when that file is there. ``--short`` runs one trial of each cheap row and not the ops rows,
+which tests/test_operations.py runs one by one (tests/test_faults.py runs the short form).
 Exit status 1 when a row failed.
 """
 from __future__ import annotations
@@ -445,7 +446,7 @@ def run(short: bool, trials: int, workdir: Path) -> list[Row]:
     global SHORT
     SHORT = short
     rows = []
-    attacks = CHEAP + ([] if short else COSTLY) + ops_rows()
+    attacks = CHEAP + ([] if short else COSTLY + ops_rows())
     for attack in attacks:
         t0 = time.perf_counter()
         folder = workdir / attack.__name__
@@ -467,7 +468,7 @@ def run(short: bool, trials: int, workdir: Path) -> list[Row]:
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--short", action="store_true", help="one trial of each cheap row")
+    p.add_argument("--short", action="store_true", help="one trial of each cheap row, no ops rows")
     p.add_argument("--trials", type=int, default=3, help="trials per row (default 3)")
     p.add_argument("--json", help="also write the rows to this file")
     args = p.parse_args()

@@ -22,7 +22,7 @@ from search.engine.whoosh_backend import store
 REUTERS = Path("/work/shared/data/news/reuters21578.jsonl.gz")  # read at run time, never copied
 ARTICLES = 100
 COMMIT_EVERY = 10
-KILLS = 20
+KILLS = 12  # kills of `index add` (half or more must land while its writer is open)
 
 
 @pytest.fixture(scope="module")

@@ -374,7 +374,7 @@ def test_an_unreachable_cluster_is_a_clear_error():
 # -- the product on the Solr backend: the CLI, the web app, a few thousand news articles --------
 
 NEWS = ROOT.parent / "shared" / "data" / "news"
-NEWS_PER_CORPUS = 1500  # the first articles of each corpus (Reuters English, SaudiNewsNet Arabic)
+NEWS_PER_CORPUS = 1000  # the first articles of each corpus (Reuters English, SaudiNewsNet Arabic)
 
 
 def _solr_args(cluster, collection: str) -> list[str]:
@@ -590,7 +590,7 @@ def _news_queries() -> list[str]:
     for name in ("reuters21578", "saudinewsnet"):
         with open(NEWS / f"{name}.queries.tsv", encoding="utf-8") as f:
             rows = list(csv.DictReader(f, delimiter="\t"))
-        queries += [row["query"] for row in rows[::3]]  # a third of each set
+        queries += [row["query"] for row in rows[::5]]  # a fifth of each set
     return queries
 
 
@@ -627,9 +627,9 @@ def _timelines(queries: list[str], index_dir: str) -> list[dict]:
     return out
 
 
-@pytest.mark.timeout(1800)  # two builds of 3,000 articles and 400 pages on a shared machine
+@pytest.mark.timeout(1800)  # two builds of 2,000 articles and 250 pages on a shared machine
 def test_news_through_the_cli_match_whoosh(cluster, news_files, tmp_path_factory):
-    # 200 of the 600 news queries (2 × 1,500 articles, 2 shards × 2 replicas, across
+    # 120 of the 600 news queries (2 × 1,000 articles, 2 shards × 2 replicas, across
     # languages, interleaved, "did you mean" on): every total, fallback, suggested word and
     # page's languages equal, timelines equal; the first hit and the top 10 mostly equal
     # (Lucene encodes field lengths in one byte differently from Whoosh; with matching across
@@ -666,18 +666,22 @@ def test_news_through_the_cli_match_whoosh(cluster, news_files, tmp_path_factory
 XQUAD_AR = ROOT.parent / "shared" / "data" / "eval" / "xquad-ar"
 
 
-@pytest.mark.timeout(1800)  # 1,190 questions on each engine
-def test_eval_through_solr_is_within_a_hundredth_of_whoosh(cluster, conn, seeds_client):
+@pytest.mark.timeout(1800)  # 595 questions on each engine
+def test_eval_through_solr_is_within_a_hundredth_of_whoosh(cluster, conn, seeds_client,
+                                                           tmp_path):
     # `search eval` on a temporary collection shaped as --collection's (2 shards × 2
-    # replicas), deleted afterwards; measured: MRR@10 0.9473 on Solr, 0.9468 on Whoosh
-    files = [f"--{name}={XQUAD_AR / file}" for name, file in
-             (("corpus", "corpus.jsonl"), ("queries", "queries.tsv"), ("qrels", "qrels.txt"))]
+    # replicas), deleted afterwards; measured on all 1,190 questions: MRR@10 0.9473 on Solr,
+    # 0.9468 on Whoosh. Every second question is asked (the whole corpus is indexed).
+    lines = (XQUAD_AR / "queries.tsv").read_text("utf-8").splitlines(keepends=True)
+    (tmp_path / "queries.tsv").write_text("".join(lines[::2]), "utf-8")
+    files = [f"--corpus={XQUAD_AR / 'corpus.jsonl'}", f"--queries={tmp_path / 'queries.tsv'}",
+             f"--qrels={XQUAD_AR / 'qrels.txt'}"]
     before = admin.list_collections(conn)
     whoosh = run_cli("eval", *files, "--json", timeout=1200)
     solr = run_cli("eval", *files, "--json", *_solr_args(cluster, COLLECTION), timeout=1200)
     assert whoosh.returncode == solr.returncode == 0, solr.stderr
     w, s = json.loads(whoosh.stdout), json.loads(solr.stdout)
-    assert w["queries"] == s["queries"] == 1190 and w["mrr@10"] > 0.5
+    assert w["queries"] == s["queries"] == 595 and w["mrr@10"] > 0.5
     assert abs(s["mrr@10"] - w["mrr@10"]) < 0.01, (s, w)
     assert abs(s["recall@10"] - w["recall@10"]) < 0.01, (s, w)
     assert admin.list_collections(conn) == before  # the scratch collection is gone

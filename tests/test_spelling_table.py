@@ -3,7 +3,7 @@ SymSpell table filled per prefix equals the one create_dictionary_entry fills, a
 read from the term index's raw rows equal Whoosh's term infos."""
 from __future__ import annotations
 
-from symspellpy import SymSpell
+from symspellpy import SymSpell, Verbosity
 
 from search import searcher, spelling
 
@@ -22,8 +22,8 @@ def test_table_equals_symspells_own(seed_index):
     assert fast._max_length == plain._max_length
     for word in ["Lavrof", "Tehram", "ظريق", "gorbachof", "minster"]:
         key = word.lower()
-        assert [(s.term, s.distance) for s in fast.lookup(key, spelling.Verbosity.ALL, 2)] == \
-            [(s.term, s.distance) for s in plain.lookup(key, spelling.Verbosity.ALL, 2)]
+        assert [(s.term, s.distance) for s in fast.lookup(key, Verbosity.ALL, 2)] == \
+            [(s.term, s.distance) for s in plain.lookup(key, Verbosity.ALL, 2)]
 
 
 def test_raw_words_equal_whooshs_term_infos(seed_index):

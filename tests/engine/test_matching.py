@@ -4,6 +4,7 @@ scores, the same order, and highlights from the index's character offsets equal 
 re-analysing the text; pages by date in the order of Whoosh's sorted collector."""
 from __future__ import annotations
 
+import json
 import random
 
 import numpy as np
@@ -236,8 +237,14 @@ def test_some_words_fallback_matches_whoosh_on_a_large_segment(tmp_path):
     bonus (below it, its preloaded Ors report none): the arrays follow it on both sides."""
     rnd = random.Random(5)
     folder = str(tmp_path / "index")
-    search.add_articles([_article(rnd, n) for n in range(5200)], folder, commit_every=None)
-    search.optimize_index(folder)  # one segment of 5,200
+    source = tmp_path / "large.jsonl"  # a build writes one segment of 5,200 at its budget
+    with open(source, "w", encoding="utf-8") as f:
+        for n in range(5200):
+            article = _article(rnd, n)
+            f.write(json.dumps({"id": article.id, "title": article.title, "body": article.body,
+                                "source": article.source, "lang": article.lang,
+                                "date": article.date.date().isoformat()}) + "\n")
+    assert search.build_index([str(source)], folder).added == 5200
     search.add_articles([_article(rnd, n) for n in range(0, 300, 3)], folder, commit_every=None)
     searcher = open_reader(folder).searcher
     assert max(sub.doc_count_all() for sub, _ in searcher.leaf_searchers()) > 5000
