@@ -179,15 +179,16 @@ def index_name_keys(words: list[str], initial: bool = False) -> list[str]:
     return out
 
 
-def possible_name_keys(word: str) -> list[str]:
+@lru_cache(maxsize=200_000)  # a server meets the same words of the same articles again
+def possible_name_keys(word: str) -> tuple[str, ...]:
     """The script-prefixed keys ``word`` has if it is a name: those of index_name_keys without
     asking the word lists whether it is vocabulary, so a cheap superset (no table is read)."""
     first = word[:1]
     if "\u0600" <= first <= "\u06ff":
-        return [ARABIC_PREFIX + key for key in _arabic_shapes(word)]
+        return tuple(ARABIC_PREFIX + key for key in _arabic_shapes(word))
     if first.isascii() and first.isalpha():
-        return [LATIN_PREFIX + key for key in _keys_of(latin_key(word, vowels=True))]
-    return []
+        return tuple(LATIN_PREFIX + key for key in _keys_of(latin_key(word, vowels=True)))
+    return ()
 
 
 def query_name_keys(word: str) -> list[str]:
