@@ -78,8 +78,8 @@ class _Lineage:
     its counts, so each generation gets the suggestions a table of its own would give."""
 
     def __init__(self) -> None:
-        # the C implementation of the distance (editdistpy): symspellpy's default is Python
         from symspellpy import SymSpell
+        # the C implementation of the distance (editdistpy): symspellpy's default is Python
         self.symspell = SymSpell(max_dictionary_edit_distance=MAX_EDIT, prefix_length=PREFIX,
                                  count_threshold=1, distance_comparer=_distance())
         self.words: set[str] = set()

@@ -4,7 +4,6 @@ scores, the same order, and highlights from the index's character offsets equal 
 re-analysing the text; pages by date in the order of Whoosh's sorted collector."""
 from __future__ import annotations
 
-import json
 import random
 
 import numpy as np
@@ -13,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import search
+from damage import write_jsonl
 from search.engine.whoosh_backend import matching
 from search.errors import QueryError
 from search.highlight import MatchSet
@@ -237,13 +237,10 @@ def test_some_words_fallback_matches_whoosh_on_a_large_segment(tmp_path):
     bonus (below it, its preloaded Ors report none): the arrays follow it on both sides."""
     rnd = random.Random(5)
     folder = str(tmp_path / "index")
-    source = tmp_path / "large.jsonl"  # a build writes one segment of 5,200 at its budget
-    with open(source, "w", encoding="utf-8") as f:
-        for n in range(5200):
-            article = _article(rnd, n)
-            f.write(json.dumps({"id": article.id, "title": article.title, "body": article.body,
-                                "source": article.source, "lang": article.lang,
-                                "date": article.date.date().isoformat()}) + "\n")
+    fields = ("id", "title", "body", "source", "lang")  # a build: one segment at its budget
+    source = write_jsonl(tmp_path / "large.jsonl", [
+        {**{k: getattr(a, k) for k in fields}, "date": a.date.date().isoformat()}
+        for a in (_article(rnd, n) for n in range(5200))])
     assert search.build_index([str(source)], folder).added == 5200
     search.add_articles([_article(rnd, n) for n in range(0, 300, 3)], folder, commit_every=None)
     searcher = open_reader(folder).searcher
