@@ -12,28 +12,75 @@ import types
 from typing import TYPE_CHECKING, Any
 
 
-def _light_cached_property() -> None:
-    """Whoosh's reading module takes one decorator from the cached-property backport, whose
-    module imports asyncio for a coroutine variant Whoosh never uses: 50-90 ms of each
-    `search query` (bench/cli.py). The standard library's functools.cached_property caches a
-    plain method the same way, in the instance's __dict__; it stands in for the backport
-    until another name of it is asked for, which loads the backport itself."""
-    if "cached_property" in sys.modules:
-        return
-    shim = types.ModuleType("cached_property")
-    shim.cached_property = functools.cached_property
-
-    def other(name: str) -> Any:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        del sys.modules["cached_property"]
-        return getattr(importlib.import_module("cached_property"), name)
-
-    shim.__getattr__ = other
-    sys.modules["cached_property"] = shim
+def _call_later(module: str, name: str) -> Any:
+    """A function that imports MODULE and calls its NAME when it is first called."""
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+    call.__name__ = call.__qualname__ = name
+    return call
 
 
-_light_cached_property()
+# Whoosh modules that, as they load, take one name each from modules that cost a `search
+# query` far more than the name is worth (bench/cli.py, python -X importtime): while each loads,
+# a stand-in module gives it the name, and the stand-in is gone when it has loaded, so any
+# later import gets the real module.
+#   whoosh.reading: the cached-property backport's decorator; the backport imports asyncio for
+#     a coroutine variant Whoosh never uses (50-90 ms). functools.cached_property caches a
+#     plain method the same way, in the instance's __dict__.
+#   whoosh.compat: urllib.request's urlretrieve, which Whoosh never calls; urllib.request
+#     imports http, email and ssl (35-45 ms).
+#   whoosh.query.terms: morph_en's English variations, for a Variations query the product
+#     never builds; the module compiles its rules as it loads (10-13 ms).
+_STAND_INS = {
+    "whoosh.reading": ("cached_property", {"cached_property": functools.cached_property}),
+    "whoosh.compat": ("urllib.request",
+                      {"urlretrieve": _call_later("urllib.request", "urlretrieve")}),
+    "whoosh.query.terms": ("whoosh.lang.morph_en",
+                           {"variations": _call_later("whoosh.lang.morph_en", "variations")}),
+}
+
+
+class _StandInLoader:  # a loader (importlib.abc.Loader would import importlib.resources)
+    def __init__(self, loader: Any, stood_in: str, names: dict[str, Any]) -> None:
+        self.loader, self.stood_in, self.names = loader, stood_in, names
+
+    def create_module(self, spec: Any) -> Any:
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        if self.stood_in in sys.modules:  # already paid for: nothing to save
+            self.loader.exec_module(module)
+            return
+        stand_in = types.ModuleType(self.stood_in)
+        stand_in.__dict__.update(self.names)
+        sys.modules[self.stood_in] = stand_in
+        try:
+            self.loader.exec_module(module)
+        finally:
+            if sys.modules.get(self.stood_in) is stand_in:
+                del sys.modules[self.stood_in]
+
+
+class _StandInFinder:  # a meta path finder
+    """Finds the modules of _STAND_INS as the other finders do, with a loader that puts
+    their stand-in in place while they load."""
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
+        if name not in _STAND_INS:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(name, path, target)
+            if spec is not None:
+                if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+                    spec.loader = _StandInLoader(spec.loader, *_STAND_INS[name])
+                return spec
+        return None
+
+
+if not any(isinstance(f, _StandInFinder) for f in sys.meta_path):
+    sys.meta_path.insert(0, _StandInFinder())
 
 _LAZY = {
     "search.errors": ("DocumentNotFoundError", "IndexLockedError", "IndexMissingError",

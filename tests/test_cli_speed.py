@@ -13,13 +13,14 @@ import pytest
 from conftest import ROOT
 
 HEAVY = ("whoosh", "flask", "numpy", "wordfreq", "rich", "symspellpy", "langdetect",
-         "msgpack", "requests", "Stemmer", "asyncio")
-# a probe: run the real `search` entry point, then print the heavy top-level packages loaded
+         "msgpack", "requests", "Stemmer", "asyncio", "urllib.request", "whoosh.lang.morph_en")
+# a probe: run the real `search` entry point, then print the heavy packages (top-level names)
+# and modules (dotted names) loaded
 PROBE = """
 import atexit, json, sys
 heavy = {heavy!r}
 def report():
-    loaded = sorted({{m.split(".")[0] for m in sys.modules}} & set(heavy))
+    loaded = sorted(({{m.split(".")[0] for m in sys.modules}} | set(sys.modules)) & set(heavy))
     sys.__stderr__.write("LOADED " + json.dumps(loaded) + "\\n")
 atexit.register(report)
 sys.argv = ["search", *{args!r}]
@@ -56,8 +57,9 @@ def test_a_query_loads_the_engine_but_not_the_web_or_word_lists(seed_index):
     assert {"whoosh", "numpy"} <= set(loaded)
     assert not {"flask", "rich", "wordfreq", "langdetect"} & set(loaded)
     # "did you mean" only for a query that needs it; Whoosh's one cached property without
-    # the backport's asyncio (search/__init__.py)
-    assert not {"symspellpy", "asyncio"} & set(loaded)
+    # the backport's asyncio, its compat module without urllib.request, its terms without
+    # the English variations (the stand-ins of search/__init__.py)
+    assert not {"symspellpy", "asyncio", "urllib.request", "whoosh.lang.morph_en"} & set(loaded)
 
 
 def test_a_query_that_needs_a_suggestion_loads_symspellpy(seed_index):
@@ -88,3 +90,27 @@ def test_lazy_package_names_are_the_real_ones():
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                           text=True, timeout=120)
     assert done.stdout.split() == ["False", "True", "True"], done.stderr
+
+
+def test_the_stand_ins_give_whoosh_working_names_and_leave_the_real_modules():
+    """While Whoosh's compat and terms modules load, stand-ins give them urlretrieve and the
+    English variations; those still work (through the real modules, loaded when first called),
+    and an import after them gets the real urllib.request."""
+    code = """
+import sys, tempfile, pathlib, search
+import whoosh.compat, whoosh.query.terms as terms
+before = ["urllib.request" in sys.modules, "whoosh.lang.morph_en" in sys.modules]
+src = pathlib.Path(tempfile.mkdtemp()) / "a.txt"
+src.write_text("copied")
+whoosh.compat.urlretrieve(src.as_uri(), str(src.with_name("b.txt")))
+copied = src.with_name("b.txt").read_text()
+from whoosh.lang.morph_en import variations
+same = sorted(terms.variations("rendering")) == sorted(variations("rendering"))
+import urllib.request
+print(before, copied, same, hasattr(urllib.request, "urlopen"),
+      urllib.request.__file__.endswith("request.py"))
+"""
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.stdout.split() == ["[False,", "False]", "copied", "True", "True", "True"], \
+        done.stderr
