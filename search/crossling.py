@@ -22,6 +22,7 @@ from whoosh import query as Q
 from search.analysis import analyze_word, fold_arabic_letters, fold_latin, iter_words
 from search.analysis.namekey import index_name_keys, possible_name_keys, query_name_keys
 from search.analysis.script import ARABIC, LATIN, word_script
+from search.analysis.tokenize import find_words
 from search.analysis.wordstore import WordTable, files_key
 from search.namecheck import is_vocabulary
 
@@ -51,6 +52,21 @@ def _opens_sentence(text: str, start: int) -> bool:
     return i < 0 or text[i] in _OPENERS
 
 
+def _word_keys(word: str, initial: bool, wanted: set[str] | None = None) -> tuple[str, ...]:
+    """The name keys of a word (remembered), ``initial`` if it opens a sentence; with
+    ``wanted``, () for a word that cannot have one of them, judged without the word lists."""
+    table = _keys_by_word[initial]
+    keys = table.get(word)
+    if keys is None:
+        if wanted is not None and wanted.isdisjoint(possible_name_keys(word)):
+            return ()
+        if len(table) >= _KEYS_LIMIT:
+            table.clear()
+        keys = tuple(index_name_keys([word], initial))
+        table[word] = keys = () if keys and is_vocabulary(word) else keys
+    return keys
+
+
 def name_keys(text: str, wanted: set[str] | None = None) -> list[tuple[str, str]]:
     """(word, key) of each name key of a text's words; a capitalised word opening a sentence
     is judged apart (only a rarer word is a name there). With ``wanted``, only the words that
@@ -64,17 +80,33 @@ def name_keys(text: str, wanted: set[str] | None = None) -> list[tuple[str, str]
             initial = False
         else:  # lower case, digits: no name
             continue
-        table = _keys_by_word[initial]
-        keys = table.get(word)
-        if keys is None:
-            if wanted is not None and wanted.isdisjoint(possible_name_keys(word)):
-                continue
-            if len(table) >= _KEYS_LIMIT:
-                table.clear()
-            keys = tuple(index_name_keys([word], initial))
-            table[word] = keys = () if keys and is_vocabulary(word) else keys
-        for key in keys:
+        for key in _word_keys(word, initial, wanted):
             out.append((word, key))
+    return out
+
+
+def name_words(text: str, wanted: set[str]) -> set[str]:
+    """The words of a text that have one of the ``wanted`` name keys where they stand: the
+    words of name_keys(text, wanted) with such a key, found a distinct word at a time (a shown
+    article is keyed again on every page: search.crossmark). A capitalised word is judged
+    inside a sentence; opening one, where only a rarer word is a name, it may have no key, and
+    then its places in the text decide (name_keys)."""
+    out = set()
+    undecided = False
+    for word in set(find_words(text)):
+        first = word[0]
+        if "\u0600" <= first <= "\u06ff":
+            if not wanted.isdisjoint(_word_keys(word, False, wanted)):
+                out.add(word)
+        elif first.isupper():
+            if wanted.isdisjoint(_word_keys(word, False, wanted)):
+                continue  # opening a sentence it has these keys or none (name_keys)
+            if _word_keys(word, True, wanted):
+                out.add(word)
+            else:
+                undecided = True
+    if undecided:
+        out.update(word for word, key in name_keys(text, wanted) if key in wanted)
     return out
 
 

@@ -1,13 +1,13 @@
 """Marking the words a result matched by name key: a query for ``Lavrov`` marks ``ولافروف`` in an
 Arabic article. The names field keeps keys, not words, so the shown articles' words are keyed
-again (search.crossling.name_keys) and those with a key the query looked for are marked, through
+again (search.crossling.name_words) and those with a key the query looked for are marked, through
 the one highlighting path (search.highlight.Highlighter)."""
 from __future__ import annotations
 
 from whoosh import query as Q
 
 from search.analysis import analyze_word
-from search.crossling import NAMES_FIELD, name_keys
+from search.crossling import NAMES_FIELD, name_words
 from search.errors import NotSupportedError
 from search.highlight import Highlighter
 
@@ -17,8 +17,8 @@ def name_stems(keys: set[str], docs: list[dict]) -> set[str]:
     stems = set()
     for stored in docs:
         text = f"{stored.get('title', '')}\n{stored.get('body', '')}"
-        for word, key in name_keys(text, keys):
-            if key in keys and (terms := analyze_word(word, stored.get("lang") or "en")):
+        for word in name_words(text, keys):
+            if terms := analyze_word(word, stored.get("lang") or "en"):
                 stems.add(terms[1])
     return stems
 

@@ -7,7 +7,7 @@ from search import crossling
 from search.analysis.namekey import (arabic_key, index_name_keys, latin_key,
                                      possible_name_keys, query_name_keys)
 from search.crossling import (DICT_DIR, dictionary_status, is_across, name_field, name_keys,
-                              translate_word)
+                              name_words, translate_word)
 from search.query import build_query, explain_query
 
 
@@ -67,6 +67,32 @@ def test_keys_wanted_judge_only_the_words_that_could_have_them():
     assert [p for p in some if p[1] in wanted] == [p for p in whole if p[1] in wanted] != []
     judged = set(crossling._keys_by_word[0]) | set(crossling._keys_by_word[1])
     assert judged == {"لافروف", "Lavrov"}  # طهران, Tehran and the rest: not judged
+
+
+def test_name_words_are_the_words_name_keys_finds(news_subset):
+    """name_words (a distinct word at a time) finds the words name_keys (every word in its
+    place) gives one of the wanted keys, on news articles in both languages: the keys of
+    their own names, one and several at a time, and keys of the other script."""
+    checked = 0
+    for n, record in enumerate(news_subset[::7][:160]):
+        text = f"{record.get('title', '')}\n{record.get('body', '')}"
+        keys = sorted({key for _, key in name_keys(text)})
+        for wanted in [set(keys[:1]), set(keys[1::3]), set(keys), {"a:lfrf", "l:lfrf"}]:
+            expected = {word for word, key in name_keys(text, wanted) if key in wanted}
+            assert name_words(text, wanted) == expected, (n, wanted)
+            checked += bool(expected)
+    assert checked > 100
+
+
+def test_a_capitalised_word_opening_a_sentence_is_judged_in_its_place():
+    """A word common enough to be no name when it opens a sentence: found where it stands
+    inside one, not where it opens one."""
+    word = next(w for w in ["Operating", "Saturday", "Finance", "Central", "National"]
+                if index_name_keys([w]) and not index_name_keys([w], initial=True))
+    keys = set(index_name_keys([word]))
+    assert name_words(f"{word} rose. Sales fell.", keys) == set()
+    assert name_words(f"Sales at {word} fell.", keys) == {word}
+    assert name_words(f"{word} rose. Sales at {word} fell.", keys) == {word}
 
 
 def test_dictionaries_translate_news_words():
