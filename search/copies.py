@@ -24,10 +24,13 @@ import hashlib
 import itertools
 import re
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator
+from functools import lru_cache
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 import numpy as np
-from datasketch import MinHash
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 PERMUTATIONS = 64
 BANDS = 16  # of 4 values each: pairs alike at 0.5 share a band with probability 0.65, at
@@ -41,7 +44,15 @@ SEED = 1  # the permutations: every process and run must draw the same (and one 
 
 _WORD = re.compile(r"\w+")
 _sha1 = hashlib.sha1
-_template = MinHash(num_perm=PERMUTATIONS, seed=SEED)  # its permutations, drawn once
+
+
+@lru_cache(maxsize=1)
+def _template() -> "MinHash":
+    """A MinHash with the permutations, drawn once. datasketch is imported here, not with the
+    module: its package imports scipy (0.7 s), which a command that only reads an index
+    (`search index stats`, through search.writer) never needs."""
+    from datasketch import MinHash
+    return MinHash(num_perm=PERMUTATIONS, seed=SEED)
 
 
 @dataclass
@@ -93,8 +104,9 @@ def signature(body: str) -> Signature | None:
     # datasketch's own hash of each shingle (sha1_hash32: the first 4 bytes of its SHA-1,
     # little-endian), made here in one pass instead of a call of its function per shingle
     hashes = np.frombuffer(b"".join([_sha1(run).digest()[:4] for run in runs]), dtype="<u4")
-    sketch = MinHash(num_perm=PERMUTATIONS, seed=SEED, permutations=_template.permutations,
-                     scheme=_template.scheme, hashfunc=_hashed)
+    template = _template()
+    sketch = type(template)(num_perm=PERMUTATIONS, seed=SEED, permutations=template.permutations,
+                            scheme=template.scheme, hashfunc=_hashed)
     sketch.update_batch(hashes.tolist())
     values = sketch.hashvalues
     rows = PERMUTATIONS // BANDS

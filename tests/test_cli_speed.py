@@ -13,7 +13,8 @@ import pytest
 from conftest import ROOT
 
 HEAVY = ("whoosh", "flask", "numpy", "wordfreq", "rich", "symspellpy", "langdetect",
-         "msgpack", "requests", "Stemmer", "asyncio", "urllib.request", "whoosh.lang.morph_en")
+         "msgpack", "requests", "Stemmer", "asyncio", "urllib.request", "whoosh.lang.morph_en",
+         "datasketch", "scipy")
 # a probe: run the real `search` entry point, then print the heavy packages (top-level names)
 # and modules (dotted names) loaded
 PROBE = """
@@ -60,6 +61,15 @@ def test_a_query_loads_the_engine_but_not_the_web_or_word_lists(seed_index):
     # the backport's asyncio, its compat module without urllib.request, its terms without
     # the English variations (the stand-ins of search/__init__.py)
     assert not {"symspellpy", "asyncio", "urllib.request", "whoosh.lang.morph_en"} & set(loaded)
+
+
+def test_index_stats_reads_without_the_copy_finder(seed_index):
+    """`search index stats` goes through search.writer; the copy finder's datasketch (which
+    imports scipy, 0.7 s) is loaded only to sign articles."""
+    loaded, done = loaded_by("index", "stats", "--index", seed_index)
+    assert done.returncode == 0, done.stderr
+    assert "5 documents" in done.stdout
+    assert not {"datasketch", "scipy", "flask"} & set(loaded)
 
 
 def test_a_query_that_needs_a_suggestion_loads_symspellpy(seed_index):
