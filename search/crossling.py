@@ -14,6 +14,7 @@ from __future__ import annotations
 import gzip
 import os
 import re
+from collections import Counter
 from functools import lru_cache
 from typing import Iterator
 
@@ -111,8 +112,32 @@ def name_words(text: str, wanted: set[str]) -> set[str]:
 
 
 def name_field(text: str) -> str:
-    """The ``names`` field of a text: the name keys of its words, space-separated."""
-    return " ".join(key for _, key in name_keys(text))
+    """The ``names`` field of a text: the name keys of its words, space-separated (each key as
+    often as name_keys gives it; the field counts keys, their order is not kept). Keyed a
+    distinct word at a time; a capitalised word that has a key inside a sentence but none
+    opening one is counted in its places."""
+    out: list[str] = []
+    placed = set()
+    inside = _keys_by_word[False]
+    for word, count in Counter(find_words(text)).items():
+        first = word[0]
+        arabic = "\u0600" <= first <= "\u06ff"
+        if not arabic and not first.isupper():
+            continue
+        keys = inside.get(word)
+        if keys is None:
+            keys = _word_keys(word, False)
+        if not keys:
+            continue
+        if not arabic and not _word_keys(word, True):
+            placed.add(word)
+            continue
+        out.extend(keys * count)
+    if placed:
+        out.extend(key for word, start, _ in iter_words(text)
+                   if word in placed and not _opens_sentence(text, start)
+                   for key in _word_keys(word, False))
+    return " ".join(out)
 
 
 # ---- the dictionaries ---------------------------------------------------------------------

@@ -84,6 +84,19 @@ def test_name_words_are_the_words_name_keys_finds(news_subset):
     assert checked > 100
 
 
+def test_the_names_field_counts_every_key_name_keys_gives(news_subset):
+    """name_field (a distinct word at a time) holds each key as often as name_keys (every
+    word in its place) gives it, on news articles in both languages."""
+    from collections import Counter
+    keyed = 0
+    for record in news_subset[::3]:
+        text = f"{record.get('title', '')}\n{record.get('body', '')}"
+        expected = Counter(key for _, key in name_keys(text))
+        assert Counter(name_field(text).split()) == expected, record.get("id")
+        keyed += bool(expected)
+    assert keyed > 50
+
+
 def test_a_capitalised_word_opening_a_sentence_is_judged_in_its_place():
     """A word common enough to be no name when it opens a sentence: found where it stands
     inside one, not where it opens one."""
@@ -93,6 +106,8 @@ def test_a_capitalised_word_opening_a_sentence_is_judged_in_its_place():
     assert name_words(f"{word} rose. Sales fell.", keys) == set()
     assert name_words(f"Sales at {word} fell.", keys) == {word}
     assert name_words(f"{word} rose. Sales at {word} fell.", keys) == {word}
+    key, = keys
+    assert name_field(f"{word} rose. Sales at {word} fell. {word} ended.") == key
 
 
 def test_dictionaries_translate_news_words():
