@@ -213,6 +213,16 @@ class Highlighter:
         self.matches = match_set(reader.query_terms(query)) if query is not None \
             else MatchSet(frozenset(), frozenset())
         self.from_index = bool(self.matches) and offsets_suffice(self.matches)
+        self._spans: dict[tuple[str, int], list[tuple[int, int]]] = {}  # prefetch's
+
+    def prefetch(self, docnums: list[int]) -> None:
+        """Find the spans of these documents' titles and bodies together (a page's: each word
+        looked up once in the index, not once per document), when they come from the index."""
+        self._spans = {}
+        if self.from_index and docnums:
+            for field in TEXT_FIELDS:
+                found = self.reader.char_spans_many(docnums, field, self.matches.stems)
+                self._spans.update(((field, docnum), spans) for docnum, spans in found.items())
 
     @classmethod
     def of_stems(cls, reader: Reader, matches: MatchSet) -> "Highlighter":
@@ -229,10 +239,14 @@ class Highlighter:
         if more:
             self.matches = MatchSet(self.matches.stems | more, self.matches.exact)
             self.from_index = offsets_suffice(self.matches)
+            self._spans = {}
 
     def spans(self, docnum: int, field: str, text: str, lang: str) -> list[tuple[int, int]]:
         """(start, end) of the query's words in one document's field."""
         if self.from_index:
+            found = self._spans.get((field, docnum))
+            if found is not None:
+                return found
             return self.reader.char_spans(docnum, field, self.matches.stems)
         if self.matches.stems and self.matches.exact and field in TEXT_FIELDS:
             found = self._stem_spans_suffice(docnum, field, text, lang)

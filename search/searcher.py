@@ -47,6 +47,8 @@ def make_hits(reader: Reader, shown: list[tuple[int, float]], marks: Highlighter
     found by their key are marked too and each hit says whether it lies across the line."""
     if marks is not None and plan.cross:  # words found by name key (Lavrov: ولافروف)
         mark_names(marks, [reader.stored(docnum) for docnum, _ in shown], [d for d, _ in shown])
+    if marks is not None:
+        marks.prefetch([docnum for docnum, _ in shown])
     hits = [make_hit(reader, docnum, score, marks) for docnum, score in shown]
     sides = crossling.query_sides(plan.words) if plan.cross else set()
     for hit in hits:

@@ -216,6 +216,10 @@ class Reader(Protocol):
     def char_spans(self, docnum: int, field: str, words: Iterable[str]) -> list[tuple[int, int]]:
         """(start, end) in the stored text of every occurrence of ``words`` in the field."""
 
+    def char_spans_many(self, docnums: Iterable[int], field: str,
+                        words: Iterable[str]) -> dict[int, list[tuple[int, int]]]:
+        """char_spans of several documents (a page's), by document."""
+
     def term_frequencies(self, docnum: int, field: str, words: Iterable[str]) -> dict[str, int]:
         """How many times each word (an index term of ``field``) occurs in one document
         (NotSupportedError from an engine without per-document counts)."""

@@ -171,6 +171,29 @@ def test_offsets_in_the_index_mark_what_analysis_marks(index_dir, text):
                 matches.spans(stored[field], stored["lang"]), (text, field, stored["id"])
 
 
+@pytest.mark.parametrize("text", ["oil prices", "النفط", "market OR wheat", "ministers"])
+def test_a_pages_spans_found_together_are_each_documents_own(index_dir, text):
+    """char_spans_many (each word's postings looked up once for a page, across segments)
+    gives every document the spans char_spans gives it alone, none to a document without."""
+    reader = open_reader(index_dir)
+    searcher = reader.searcher
+    plan = build_query(text)
+    stems = query_matches(plan.query, reader).stems
+    shown = [d for d, _ in matching.evaluator(searcher).top(
+        matching.evaluator(searcher).run(plan.query), 40)]
+    others = [d for d in range(0, searcher.doc_count_all(), 37) if d not in shown]
+    docnums = shown + others
+    starts = [offset for _, offset in searcher.leaf_searchers()]
+    assert len({sum(d >= start for start in starts) for d in docnums}) >= 3  # segments
+    for field in ("title", "body"):
+        together = reader.char_spans_many(docnums, field, stems)
+        assert set(together) == set(docnums)
+        for docnum in docnums:
+            assert together[docnum] == matching.char_spans(searcher, docnum, field, stems)
+        assert any(together[d] for d in shown)
+        assert not all(together[d] for d in others)
+
+
 def test_a_wildcard_alone_is_marked_by_analysis():
     only_exact = MatchSet(frozenset(), frozenset({"prices", "pricing"}))
     assert not offsets_suffice(only_exact)

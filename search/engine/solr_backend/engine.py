@@ -376,6 +376,11 @@ class SolrReader:
     def term_frequencies(self, docnum: str, field: str, words: Iterable[str]) -> dict[str, int]:
         raise NotOnSolrError("Per-document term counts")
 
+    def char_spans_many(self, docnums: Iterable[str], field: str,
+                        words: Iterable[str]) -> dict[str, list[tuple[int, int]]]:
+        wanted = set(words)
+        return {docnum: self.char_spans(docnum, field, wanted) for docnum in docnums}
+
     def char_spans(self, docnum: str, field: str, words: Iterable[str]) -> list[tuple[int, int]]:
         """Spans of the stems from the stored text analysed again (the same analysis that
         made the indexed tokens)."""

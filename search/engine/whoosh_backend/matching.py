@@ -182,6 +182,52 @@ def char_spans(searcher, docnum: int, fieldname: str, terms) -> list[tuple[int, 
     return sorted(spans)
 
 
+def char_spans_many(searcher, docnums, fieldname: str, terms) -> dict[int, list[tuple[int, int]]]:
+    """char_spans of several documents at once (a page's): each term's postings looked up
+    once per segment and its documents found in them together; docnum -> sorted spans."""
+    field = searcher.schema[fieldname]
+    btexts = [field.to_bytes(term) for term in terms]
+    out: dict[int, list[tuple[int, int]]] = {docnum: [] for docnum in docnums}
+    for sub, offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        local = np.array(sorted(d - offset for d in out
+                                if offset <= d < offset + reader.doc_count_all()),
+                         dtype=np.int64)
+        if not len(local):
+            continue
+        key = _segment_key(reader)
+        for btext in btexts:
+            ids, _, blocks, inline = _entry(reader, fieldname, btext)
+            if not len(ids):
+                continue
+            where = np.searchsorted(ids, local)
+            inside = where < len(ids)
+            found = inside.copy()
+            found[inside] = ids[where[inside]] == local[inside]
+            if not found.any():
+                continue
+            where, docs = where[found], local[found]
+            if inline is not None:
+                values = [inline[i] for i in where.tolist()]
+            else:
+                block_of = np.searchsorted(blocks[:, 0], where, "right") - 1
+                values = []
+                for i, b in zip(where.tolist(), block_of.tolist()):
+                    first, start, length, compression = (int(v) for v in blocks[b])
+
+                    def read(start=start, length=length, compression=compression):
+                        data = reader._terms._postfile.get(start, length)
+                        return (loads(zlib.decompress(data) if compression else data)[2],)
+                    values.append(_cached(("v", key, fieldname, btext, b), read,
+                                          nbytes=4 * length)[0][i - first])
+            for docnum, value in zip(docs.tolist(), values):
+                out[docnum + offset].extend(
+                    (s, e) for _, s, e in field.format.decode_characters(value))
+    for spans in out.values():
+        spans.sort()
+    return out
+
+
 def term_frequencies(searcher, docnum: int, fieldname: str, terms) -> dict[str, int]:
     """How many times each of ``terms`` occurs in one document's field (0 when it does not),
     from the cached posting arrays."""

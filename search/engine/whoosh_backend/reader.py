@@ -269,6 +269,11 @@ class WhooshReader:
     def char_spans(self, docnum: int, field: str, words: Iterable[str]) -> list[tuple[int, int]]:
         return matching.char_spans(self.searcher, docnum, field, words)
 
+    def char_spans_many(self, docnums: Iterable[int], field: str,
+                        words: Iterable[str]) -> dict[int, list[tuple[int, int]]]:
+        """Each word's postings looked up once for all the documents (matching)."""
+        return matching.char_spans_many(self.searcher, list(docnums), field, list(words))
+
     def term_frequencies(self, docnum: int, field: str, words: Iterable[str]) -> dict[str, int]:
         """How many times each word (an index term of ``field``) occurs in one document."""
         if field not in self.searcher.schema:
