@@ -44,6 +44,9 @@ class _StandInLoader:  # a loader (importlib.abc.Loader would import importlib.r
     def __init__(self, loader: Any, stood_in: str, names: dict[str, Any]) -> None:
         self.loader, self.stood_in, self.names = loader, stood_in, names
 
+    def __getattr__(self, name: str) -> Any:  # get_source, get_filename...: the real loader's
+        return getattr(self.loader, name)
+
     def create_module(self, spec: Any) -> Any:
         return self.loader.create_module(spec)
 

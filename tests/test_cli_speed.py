@@ -105,7 +105,8 @@ def test_lazy_package_names_are_the_real_ones():
 def test_the_stand_ins_give_whoosh_working_names_and_leave_the_real_modules():
     """While Whoosh's compat and terms modules load, stand-ins give them urlretrieve and the
     English variations; those still work (through the real modules, loaded when first called),
-    and an import after them gets the real urllib.request."""
+    an import after them gets the real urllib.request, and the modules' loader still answers
+    for their source (tracebacks, inspect)."""
     code = """
 import sys, tempfile, pathlib, search
 import whoosh.compat, whoosh.query.terms as terms
@@ -117,10 +118,12 @@ copied = src.with_name("b.txt").read_text()
 from whoosh.lang.morph_en import variations
 same = sorted(terms.variations("rendering")) == sorted(variations("rendering"))
 import urllib.request
+source = "urlretrieve" in whoosh.compat.__loader__.get_source("whoosh.compat")
 print(before, copied, same, hasattr(urllib.request, "urlopen"),
-      urllib.request.__file__.endswith("request.py"))
+      urllib.request.__file__.endswith("request.py"), source)
 """
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                           text=True, timeout=120)
-    assert done.stdout.split() == ["[False,", "False]", "copied", "True", "True", "True"], \
+    assert done.stdout.split() == ["[False,", "False]", "copied", "True", "True", "True",
+                                   "True"], \
         done.stderr
