@@ -104,9 +104,10 @@ def signature(body: str) -> Signature | None:
     # datasketch's own hash of each shingle (sha1_hash32: the first 4 bytes of its SHA-1,
     # little-endian), made here in one pass instead of a call of its function per shingle
     hashes = np.frombuffer(b"".join([_sha1(run).digest()[:4] for run in runs]), dtype="<u4")
-    template = _template()
-    sketch = type(template)(num_perm=PERMUTATIONS, seed=SEED, permutations=template.permutations,
-                            scheme=template.scheme, hashfunc=_hashed)
+    template = _template()  # imports datasketch the first time
+    from datasketch import MinHash
+    sketch = MinHash(num_perm=PERMUTATIONS, seed=SEED, permutations=template.permutations,
+                     scheme=template.scheme, hashfunc=_hashed)
     sketch.update_batch(hashes.tolist())
     values = sketch.hashvalues
     rows = PERMUTATIONS // BANDS

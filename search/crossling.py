@@ -86,57 +86,49 @@ def name_keys(text: str, wanted: set[str] | None = None) -> list[tuple[str, str]
     return out
 
 
-def name_words(text: str, wanted: set[str]) -> set[str]:
-    """The words of a text that have one of the ``wanted`` name keys where they stand: the
-    words of name_keys(text, wanted) with such a key, found a distinct word at a time (a shown
-    article is keyed again on every page: search.crossmark). A capitalised word is judged
-    inside a sentence; opening one, where only a rarer word is a name, it may have no key, and
-    then its places in the text decide (name_keys)."""
-    out = set()
-    undecided = False
-    for word in set(find_words(text)):
-        first = word[0]
-        if "\u0600" <= first <= "\u06ff":
-            if not wanted.isdisjoint(_word_keys(word, False, wanted)):
-                out.add(word)
-        elif first.isupper():
-            if wanted.isdisjoint(_word_keys(word, False, wanted)):
-                continue  # opening a sentence it has these keys or none (name_keys)
-            if _word_keys(word, True, wanted):
-                out.add(word)
-            else:
-                undecided = True
-    if undecided:
-        out.update(word for word, key in name_keys(text, wanted) if key in wanted)
-    return out
-
-
-def name_field(text: str) -> str:
-    """The ``names`` field of a text: the name keys of its words, space-separated (each key as
-    often as name_keys gives it; the field counts keys, their order is not kept). Keyed a
-    distinct word at a time; a capitalised word that has a key inside a sentence but none
-    opening one is counted in its places."""
-    out: list[str] = []
-    placed = set()
+def _distinct_keys(text: str, wanted: set[str] | None = None
+                   ) -> tuple[list[tuple[str, int, tuple[str, ...]]], Counter]:
+    """The name keys of a text a distinct word at a time (a shown article is keyed again on
+    every page, every article once in a build), as name_keys finds them word by word: (word,
+    its count, its keys) for each word with keys wherever it stands; and, counted only where
+    they do not open a sentence, the capitalised words with keys inside a sentence but none
+    opening one (where only a rarer word is a name). With ``wanted``, only words with one of
+    those keys."""
+    steady, placed = [], set()
     inside = _keys_by_word[False]
     for word, count in Counter(find_words(text)).items():
         first = word[0]
         arabic = "\u0600" <= first <= "\u06ff"
         if not arabic and not first.isupper():
             continue
-        keys = inside.get(word)
+        keys = inside.get(word)  # the common case, without a call
         if keys is None:
-            keys = _word_keys(word, False)
-        if not keys:
+            keys = _word_keys(word, False, wanted)
+        if not keys or wanted is not None and wanted.isdisjoint(keys):
             continue
-        if not arabic and not _word_keys(word, True):
+        if not arabic and not _word_keys(word, True, wanted):
             placed.add(word)
-            continue
-        out.extend(keys * count)
-    if placed:
-        out.extend(key for word, start, _ in iter_words(text)
-                   if word in placed and not _opens_sentence(text, start)
-                   for key in _word_keys(word, False))
+        else:
+            steady.append((word, count, keys))
+    in_place = Counter(word for word, start, _ in iter_words(text)
+                       if word in placed and not _opens_sentence(text, start)) \
+        if placed else Counter()
+    return steady, in_place
+
+
+def name_words(text: str, wanted: set[str]) -> set[str]:
+    """The words of a text that have one of the ``wanted`` name keys where they stand (the
+    words of name_keys(text, wanted) with such a key)."""
+    steady, in_place = _distinct_keys(text, wanted)
+    return {word for word, _, _ in steady} | set(in_place)
+
+
+def name_field(text: str) -> str:
+    """The ``names`` field of a text: the name keys of its words, space-separated (each key as
+    often as name_keys gives it; the field counts keys, their order is not kept)."""
+    steady, in_place = _distinct_keys(text)
+    out = [key for word, count, keys in steady for key in keys * count]
+    out.extend(key for word, count in in_place.items() for key in _word_keys(word, False) * count)
     return " ".join(out)
 
 

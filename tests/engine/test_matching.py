@@ -173,12 +173,13 @@ def test_offsets_in_the_index_mark_what_analysis_marks(index_dir, text):
 
 @pytest.mark.parametrize("text", ["oil prices", "النفط", "market OR wheat", "ministers"])
 def test_a_pages_spans_found_together_are_each_documents_own(index_dir, text):
-    """char_spans_many (each word's postings looked up once for a page, across segments)
-    gives every document the spans char_spans gives it alone, none to a document without."""
+    """char_spans_many (each word's postings looked up once for a page, across segments; also
+    what char_spans runs for one document) gives every document the spans analysing its text
+    gives, and none to a document without the words."""
     reader = open_reader(index_dir)
     searcher = reader.searcher
     plan = build_query(text)
-    stems = query_matches(plan.query, reader).stems
+    matches = query_matches(plan.query, reader)
     shown = [d for d, _ in matching.evaluator(searcher).top(
         matching.evaluator(searcher).run(plan.query), 40)]
     others = [d for d in range(0, searcher.doc_count_all(), 37) if d not in shown]
@@ -186,10 +187,11 @@ def test_a_pages_spans_found_together_are_each_documents_own(index_dir, text):
     starts = [offset for _, offset in searcher.leaf_searchers()]
     assert len({sum(d >= start for start in starts) for d in docnums}) >= 3  # segments
     for field in ("title", "body"):
-        together = reader.char_spans_many(docnums, field, stems)
+        together = reader.char_spans_many(docnums, field, matches.stems)
         assert set(together) == set(docnums)
         for docnum in docnums:
-            assert together[docnum] == matching.char_spans(searcher, docnum, field, stems)
+            stored = searcher.stored_fields(docnum)
+            assert together[docnum] == matches.spans(stored[field], stored["lang"]), docnum
         assert any(together[d] for d in shown)
         assert not all(together[d] for d in others)
 

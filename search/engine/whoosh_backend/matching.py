@@ -145,41 +145,38 @@ def postings(reader, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarr
     return _entry(reader, fieldname, btext)[:2]
 
 
-def posting_value(reader, fieldname: str, btext: bytes, docnum: int) -> bytes | None:
-    """The stored value (positions, characters) of one term in one document of a segment,
-    read from its block alone."""
+def posting_values(reader, fieldname: str, btext: bytes,
+                   docnums: np.ndarray) -> tuple[list[int], list[bytes]]:
+    """The stored values (positions, characters) of one term in those of ``docnums`` (sorted,
+    numbers within a segment) that have it: (their docnums, their values), each value read
+    from its block alone (decoded blocks kept in the postings cache)."""
     ids, _, blocks, inline = _entry(reader, fieldname, btext)
-    i = int(np.searchsorted(ids, docnum))
-    if i >= len(ids) or ids[i] != docnum:
-        return None
+    if not len(ids) or not len(docnums):
+        return [], []
+    where = np.searchsorted(ids, docnums)
+    inside = where < len(ids)
+    found = inside.copy()
+    found[inside] = ids[where[inside]] == docnums[inside]
+    where, docs = where[found].tolist(), docnums[found].tolist()
     if inline is not None:
-        return inline[i]
-    block = int(np.searchsorted(blocks[:, 0], i, "right")) - 1
-    first, offset, length, compression = (int(v) for v in blocks[block])
+        return docs, [inline[i] for i in where]
+    key = _segment_key(reader)
+    values = []
+    for i, b in zip(where, (np.searchsorted(blocks[:, 0], where, "right") - 1).tolist()):
+        first, offset, length, compression = (int(v) for v in blocks[b])
 
-    def read():
-        data = reader._terms._postfile.get(offset, length)
-        return (loads(zlib.decompress(data) if compression else data)[2],)
-    return _cached(("v", _segment_key(reader), fieldname, btext, block), read,
-                   nbytes=4 * length)[0][i - first]
+        def read(offset=offset, length=length, compression=compression):
+            data = reader._terms._postfile.get(offset, length)
+            return (loads(zlib.decompress(data) if compression else data)[2],)
+        values.append(_cached(("v", key, fieldname, btext, b), read,
+                              nbytes=4 * length)[0][i - first])
+    return docs, values
 
 
 def char_spans(searcher, docnum: int, fieldname: str, terms) -> list[tuple[int, int]]:
     """(start, end) in the stored text of every occurrence of ``terms`` in one document's
     field, from the character offsets kept in the index (no re-analysis of the text)."""
-    for sub, offset in searcher.leaf_searchers():
-        reader = sub.reader()
-        if offset <= docnum < offset + reader.doc_count_all():
-            break
-    else:
-        return []
-    field = searcher.schema[fieldname]
-    spans = []
-    for term in terms:
-        value = posting_value(reader, fieldname, field.to_bytes(term), docnum - offset)
-        if value is not None:
-            spans.extend((s, e) for _, s, e in field.format.decode_characters(value))
-    return sorted(spans)
+    return char_spans_many(searcher, [docnum], fieldname, terms)[docnum]
 
 
 def char_spans_many(searcher, docnums, fieldname: str, terms) -> dict[int, list[tuple[int, int]]]:
@@ -195,32 +192,8 @@ def char_spans_many(searcher, docnums, fieldname: str, terms) -> dict[int, list[
                          dtype=np.int64)
         if not len(local):
             continue
-        key = _segment_key(reader)
         for btext in btexts:
-            ids, _, blocks, inline = _entry(reader, fieldname, btext)
-            if not len(ids):
-                continue
-            where = np.searchsorted(ids, local)
-            inside = where < len(ids)
-            found = inside.copy()
-            found[inside] = ids[where[inside]] == local[inside]
-            if not found.any():
-                continue
-            where, docs = where[found], local[found]
-            if inline is not None:
-                values = [inline[i] for i in where.tolist()]
-            else:
-                block_of = np.searchsorted(blocks[:, 0], where, "right") - 1
-                values = []
-                for i, b in zip(where.tolist(), block_of.tolist()):
-                    first, start, length, compression = (int(v) for v in blocks[b])
-
-                    def read(start=start, length=length, compression=compression):
-                        data = reader._terms._postfile.get(start, length)
-                        return (loads(zlib.decompress(data) if compression else data)[2],)
-                    values.append(_cached(("v", key, fieldname, btext, b), read,
-                                          nbytes=4 * length)[0][i - first])
-            for docnum, value in zip(docs.tolist(), values):
+            for docnum, value in zip(*posting_values(reader, fieldname, btext, local)):
                 out[docnum + offset].extend(
                     (s, e) for _, s, e in field.format.decode_characters(value))
     for spans in out.values():
@@ -693,5 +666,5 @@ def evaluator(searcher) -> Evaluator:
     return ev
 
 
-__all__ = ["Evaluator", "Matches", "char_spans", "evaluator", "positions", "posting_value", "postings",
+__all__ = ["Evaluator", "Matches", "char_spans", "char_spans_many", "evaluator", "positions", "posting_values", "postings",
            "term_frequencies"]
