@@ -25,6 +25,9 @@ _SENTENCE_END = re.compile(r"(?<=[.!?؟۔…])[\"'”’»)\]]*\s+|\n+")
 # the same breaks found faster: the stop itself is matched (group 1 is the break after it)
 # instead of a look-behind tried at every character
 _SENTENCE_STOP = re.compile(r"[.!?؟۔…]([\"'”’»)\]]*\s+)|\n+")
+# a character no stop can hold: no stop begins before it and ends after it, so matching the
+# stops from it finds the same ones as matching from the start of the text
+_NO_STOP = re.compile(r"[^.!?؟۔…\"'”’»)\]\s]")
 _GAP = re.compile(r"^[\s\u200c\u200d\u200e\u200f]*$")  # only spaces/joiners between two marks
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
 _TAG = re.compile(r"<[^>]+>")
@@ -97,6 +100,47 @@ def _sentences(text: str, upto: int | None = None) -> list[tuple[int, int]]:
     return bounds
 
 
+def _sentence_at(text: str, at: int) -> tuple[int, int]:
+    """The (start, end) that ``_sentences`` gives the sentence holding offset ``at``, found
+    from the stops around it, not from every stop before it (a long article's snippet needs a
+    few of its sentences). ``at`` must be a character no stop holds (``_NO_STOP``)."""
+    after = _SENTENCE_STOP.search(text, at)
+    if after is None:
+        end = len(text)
+    else:
+        end = after.start(1) if after.start(1) >= 0 else after.start()
+    low, step = at, 256
+    while low > 0:  # the last stop before ``at``: look back further each time
+        low = max(0, low - step)
+        step *= 4
+        begin = 0
+        if low:
+            safe = _NO_STOP.search(text, low, at)
+            if safe is None:
+                continue
+            begin = safe.start()
+        last = None
+        for last in _SENTENCE_STOP.finditer(text, begin, at):
+            pass
+        if last is not None:
+            return last.end(), end
+    return 0, end
+
+
+def _span_sentences(text: str, starts: list[int]) -> list[tuple[int, int]]:
+    """The sentences of ``_sentences(text)`` that hold one of the (sorted) offsets ``starts``,
+    in order."""
+    out: list[tuple[int, int]] = []
+    for at in starts:
+        if out and out[-1][0] <= at < out[-1][1]:
+            continue
+        if not _NO_STOP.match(text, at):  # not a word's start: every sentence up to it
+            return [(s, e) for s, e in _sentences(text, starts[-1])
+                    if starts[bisect_left(starts, s):bisect_left(starts, e)]]
+        out.append(_sentence_at(text, at))
+    return out
+
+
 def _clip(text: str, start: int, end: int, focus: int, budget: int) -> tuple[int, int]:
     """Narrow [start, end) to about ``budget`` chars around ``focus``, at word boundaries."""
     if end - start <= budget:
@@ -119,25 +163,25 @@ def make_snippet(text: str, matches: MatchSet, lang: str, budget: int = SNIPPET_
     (``spans``: the matched words' offsets when known already, else found here)."""
     if spans is None:
         spans = matches.spans(text, lang) if matches else []
-    sentences = _sentences(text, max((s for s, _ in spans), default=0))
-    if not sentences:
-        return ""
     if not spans:
+        sentences = _sentences(text, 0)
+        if not sentences:
+            return ""
         s, e = sentences[0]
         lo, hi = _clip(text, s, e, s, budget)
         return mark_text(text, [], lo, hi) + (" …" if hi < len(text) else "")
-    # score sentences by how many different words they match, earlier first on ties
+    # score the sentences that hold a match by how many different words they match, earlier
+    # (a smaller start) first on ties
     scored = []
     starts = [a for a, _ in spans]
     ordered = all(a <= b for a, b in zip(starts, starts[1:]))
-    for i, (s, e) in enumerate(sentences):
+    for s, e in _span_sentences(text, starts if ordered else sorted(starts)):
         if ordered:  # the spans of a sentence by bisection, not a pass over all of them
             inside = spans[bisect_left(starts, s):bisect_left(starts, e)]
         else:
             inside = [sp for sp in spans if s <= sp[0] < e]
-        if inside:
-            distinct = len({text[a:b] for a, b in inside})
-            scored.append((-distinct, i, s, e, inside[0][0]))
+        distinct = len({text[a:b] for a, b in inside})
+        scored.append((-distinct, s, s, e, inside[0][0]))
     scored.sort()
     chosen, used = [], 0
     for _, i, s, e, first in scored:

@@ -118,3 +118,51 @@ def test_sentence_breaks_are_those_of_the_look_behind_pattern(text):
     if pos < len(text):
         bounds.append((pos, len(text)))
     assert _sentences(text) == bounds
+
+
+def _sentences_holding(text: str, starts: list[int]) -> list[tuple[int, int]]:
+    """The oracle: every sentence up to the last start, those holding a start kept."""
+    from search.highlight import _sentences
+    return [(s, e) for s, e in _sentences(text, max(starts))
+            if any(s <= a < e for a in starts)]
+
+
+def test_the_sentences_of_a_snippet_are_found_around_its_matches(news_subset):
+    """make_snippet looks for the stops around each match only: the same sentences as
+    cutting the whole text into sentences and keeping those with a match, on the news subset's
+    bodies (Reuters' hard-wrapped lines, Arabic stops) with random sets of matched words."""
+    import random
+
+    from search.analysis import iter_words
+    from search.highlight import _span_sentences
+    rng = random.Random(13)
+    checked = 0
+    for record in news_subset:
+        text = record.get("body") or ""
+        words = [start for _, start, _ in iter_words(text)]
+        if not words:
+            continue
+        for size in (1, 3, 12):
+            starts = sorted(rng.sample(words, min(size, len(words))))
+            assert _span_sentences(text, starts) == _sentences_holding(text, starts), \
+                (record["id"], starts)
+            checked += 1
+        # matches far apart in a long text: the look back goes past several windows
+        far = [words[0], words[-1]]
+        assert _span_sentences(text, far) == _sentences_holding(text, far)
+    assert checked > 1000
+
+
+@pytest.mark.parametrize("text, starts", [
+    ("One. Two! Three? Four", [5, 10, 17]),
+    ("He said “no.” Then left.\n\nNext line\nand more", [0, 14, 26, 36]),
+    ("a.. b ... c?!  d", [0, 4, 10, 15]),
+    ("قال: نعم. ثم غادر؟ وبعد ذلك… انتهى۔ آخر", [5, 10, 19, 35]),
+    ("x.\"y z. (w.) v.] u", [3, 5, 9, 13, 17]),
+    ("\n\nstarts with breaks.\n", [2, 9]),
+    ("a " * 2000 + "end. b", [4003, 4005]),  # the last stop is far back, then close by
+    ("He said: “Stop.” Then", [9, 10]),  # a match starting on a quote: every sentence
+])
+def test_sentences_around_matches_in_edge_texts(text, starts):
+    from search.highlight import _span_sentences
+    assert _span_sentences(text, starts) == _sentences_holding(text, starts)
