@@ -24,6 +24,7 @@ from pathlib import Path
 from common import latency_figures, load_queries
 from queries import RUNNERS, interleaved
 
+
 def measure(indexes: dict[str, Path], rounds: int, seed: int = 6,
             split: str | None = None) -> dict:
     """{(system, kind, 'cpu'|'wall'): [ms, ...]} over one warm-up pass and ``rounds`` timed;
@@ -46,6 +47,7 @@ def measure(indexes: dict[str, Path], rounds: int, seed: int = 6,
                 out.setdefault((name, kind, "cpu"), []).append((c1 - c0) * 1000)
                 out.setdefault((name, kind, "wall"), []).append((w1 - w0) * 1000)
     return out
+
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -73,6 +75,7 @@ def main() -> None:
             print(f"{kind:{width}} {n:5} {clock:5} {fig:>24} {base:>24} "
                   f"{a['p95_ms'] / b['p95_ms']:6.2f} {a['p99_ms'] / b['p99_ms']:6.2f}")
     print(f"load average {load:.2f} → {os.getloadavg()[0]:.2f}")
+
 
 if __name__ == "__main__":
     main()

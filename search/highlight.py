@@ -181,23 +181,23 @@ def make_snippet(text: str, matches: MatchSet, lang: str, budget: int = SNIPPET_
         else:
             inside = [sp for sp in spans if s <= sp[0] < e]
         distinct = len({text[a:b] for a, b in inside})
-        scored.append((-distinct, s, s, e, inside[0][0]))
+        scored.append((-distinct, s, e, inside[0][0]))
     scored.sort()
     chosen, used = [], 0
-    for _, i, s, e, first in scored:
+    for _, s, e, first in scored:
         room = budget - used if chosen else budget
         if chosen and room < MIN_FRAGMENT_CHARS:  # the best sentence is shown, however small
             break
         lo, hi = _clip(text, s, e, first, room)
-        chosen.append((i, lo, hi))
+        chosen.append((lo, hi))
         used += hi - lo
-    chosen.sort()
+    chosen.sort()  # in the text's order (the sentences do not overlap)
     parts = []
-    for _, lo, hi in chosen:
+    for lo, hi in chosen:
         part = mark_text(text, spans, lo, hi)
         parts.append(("… " if lo > 0 else "") + part)
     html = " ".join(parts)
-    return html + (" …" if chosen[-1][2] < len(text) else "")
+    return html + (" …" if chosen[-1][1] < len(text) else "")
 
 
 def mark_paragraphs(text: str, matches: MatchSet, lang: str,
